@@ -1,0 +1,135 @@
+import mysql from 'mysql2/promise';
+import { type Options, type QueryInterface, Sequelize } from 'sequelize';
+import { SequelizeStorage, Umzug } from 'umzug';
+import type { Logger } from './logger';
+
+export interface Migration {
+  /** Sorted by name: prefix with a zero-padded version, e.g. `0001-create-users`. */
+  name: string;
+  up: (params: { context: QueryInterface }) => Promise<void>;
+  down?: (params: { context: QueryInterface }) => Promise<void>;
+}
+
+export interface DatabaseOptions {
+  url: string;
+  logger: Logger;
+  /** Pool size per process. */
+  poolMax?: number;
+}
+
+/**
+ * One Sequelize instance per service. Short connect/acquire timeouts so a database outage
+ * becomes a prompt 503 rather than requests piling up; the pool reconnects by itself
+ * once the database is back.
+ */
+export function createDatabase({ url, logger, poolMax = 10 }: DatabaseOptions): Sequelize {
+  const options: Options = {
+    dialect: 'mysql',
+    logging: false,
+    timezone: '+00:00',
+    benchmark: false,
+    pool: { max: poolMax, min: 0, idle: 10_000, acquire: 3_000, evict: 5_000 },
+    dialectOptions: { connectTimeout: 2_000, decimalNumbers: true },
+    retry: { max: 0 },
+    define: { underscored: true, freezeTableName: true },
+  };
+  const sequelize = new Sequelize(url, options);
+  logger.debug({ host: new URL(url).host }, 'database configured');
+  return sequelize;
+}
+
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CON_COUNT_ERROR',
+  'ER_ACCESS_DENIED_ERROR',
+  'ER_BAD_DB_ERROR',
+]);
+
+const CONNECTION_ERROR_NAMES = /^Sequelize(Connection\w*|HostNotFound|HostNotReachable|AccessDenied|ConnectionAcquireTimeout|ConnectionTimedOut|InvalidConnection)Error$/;
+
+/** True when an error means "the database is unreachable" (so the answer is a 503, not a 500). */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  let current: unknown = err;
+  for (let depth = 0; current && depth < 5; depth++) {
+    const e = current as { name?: string; code?: string; parent?: unknown; original?: unknown; cause?: unknown };
+    if (e.name && CONNECTION_ERROR_NAMES.test(e.name)) return true;
+    if (e.code && CONNECTION_ERROR_CODES.has(e.code)) return true;
+    if (e.name === 'SequelizeConnectionError' || e.name === 'ConnectionAcquireTimeoutError') return true;
+    current = e.parent ?? e.original ?? e.cause;
+  }
+  return false;
+}
+
+/** Readiness probe: undefined when the database answers, otherwise the reason. */
+export async function databaseProblem(sequelize: Sequelize, timeoutMs = 1_500): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      sequelize.query('SELECT 1'),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    return undefined;
+  } catch (err) {
+    const e = err as { parent?: { code?: string }; message?: string };
+    return `database unavailable: ${e.parent?.code ?? e.message ?? 'unknown error'}`;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Waits for the database at start-up (it may still be booting), then gives up with a clear error. */
+export async function waitForDatabase(sequelize: Sequelize, logger: Logger, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 250;
+  for (;;) {
+    const problem = await databaseProblem(sequelize, 2_000);
+    if (!problem) return;
+    if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs} ms: ${problem}`);
+    logger.warn({ problem }, 'waiting for the database');
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    delay = Math.min(delay * 2, 2_000);
+  }
+}
+
+/**
+ * Runs pending migrations, then the idempotent seed, under a MySQL named lock so that two
+ * replicas starting at once never migrate concurrently: the second waits, then finds
+ * nothing to do. The lock is held on a dedicated connection (named locks are per session).
+ */
+export async function migrate(
+  sequelize: Sequelize,
+  url: string,
+  migrations: Migration[],
+  logger: Logger,
+  seed?: (sequelize: Sequelize) => Promise<void>,
+): Promise<void> {
+  const lockName = `shopscope.migrate.${new URL(url).pathname.slice(1)}`;
+  const lockConnection = await mysql.createConnection({ uri: url, connectTimeout: 5_000 });
+  try {
+    const [rows] = await lockConnection.query<mysql.RowDataPacket[]>('SELECT GET_LOCK(?, 120) AS got', [lockName]);
+    if (rows[0]?.got !== 1) throw new Error(`could not take the migration lock ${lockName}`);
+    const umzug = new Umzug({
+      migrations: [...migrations].sort((a, b) => a.name.localeCompare(b.name)),
+      context: sequelize.getQueryInterface(),
+      storage: new SequelizeStorage({ sequelize, tableName: 'schema_migrations' }),
+      logger: undefined,
+    });
+    const applied = await umzug.up();
+    if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
+    if (seed) await seed(sequelize);
+  } finally {
+    await lockConnection.query('SELECT RELEASE_LOCK(?)', [lockName]).catch(() => undefined);
+    await lockConnection.end().catch(() => undefined);
+  }
+}

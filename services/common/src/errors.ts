@@ -1,0 +1,43 @@
+/**
+ * The one error type every route throws. The error handler turns it into
+ * `{message, details?}` with the given status; anything else becomes a 500
+ * (or a 503 when it is a recognised dependency outage).
+ */
+export type ErrorDetails = Record<string, unknown>;
+
+export class HttpError extends Error {
+  readonly status: number;
+  readonly details: ErrorDetails | undefined;
+  /** Low-cardinality reason, recorded on the span and in metrics (e.g. "out_of_stock"). */
+  readonly reason: string | undefined;
+
+  constructor(status: number, message: string, details?: ErrorDetails, reason?: string) {
+    super(message);
+    this.name = 'HttpError';
+    this.status = status;
+    this.details = details;
+    this.reason = reason;
+  }
+}
+
+export const badRequest = (message: string, details?: ErrorDetails) =>
+  new HttpError(400, message, details, 'bad_request');
+export const unauthorized = (message = 'Authentication required') =>
+  new HttpError(401, message, undefined, 'unauthorized');
+export const forbidden = (message = 'Forbidden') => new HttpError(403, message, undefined, 'forbidden');
+export const notFound = (message = 'Not found') => new HttpError(404, message, undefined, 'not_found');
+export const conflict = (message: string, details?: ErrorDetails, reason = 'conflict') =>
+  new HttpError(409, message, details, reason);
+
+/**
+ * A dependency (database, another service) is unreachable or failing. Always a 503
+ * with a reason a person can act on, e.g. "product-service unavailable: timeout after 2000 ms".
+ */
+export class DependencyError extends HttpError {
+  readonly dependency: string;
+  constructor(dependency: string, cause: string) {
+    super(503, `${dependency} unavailable: ${cause}`, { dependency }, 'dependency_unavailable');
+    this.name = 'DependencyError';
+    this.dependency = dependency;
+  }
+}

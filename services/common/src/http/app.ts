@@ -1,0 +1,133 @@
+import { SpanStatusCode, trace } from '@opentelemetry/api';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import { isDatabaseUnavailable } from '../db';
+import { HttpError } from '../errors';
+import { FaultInjector } from '../faults';
+import type { Logger } from '../logger';
+
+export interface ServiceAppOptions {
+  name: string;
+  logger: Logger;
+  /** Resolves to undefined when ready, otherwise to the reason (returned with a 503 by /readyz). */
+  readiness: () => Promise<string | undefined>;
+  adminToken: string | undefined;
+  /** Largest accepted request body; larger ones get a 413. */
+  bodyLimit?: string;
+}
+
+export interface ServiceApp {
+  app: Express;
+  faults: FaultInjector;
+  /** Marks the service as shutting down: /readyz answers 503 so load balancers stop sending. */
+  markShuttingDown(): void;
+  /** Adds the 404 and error handlers; call after mounting the routes. */
+  finish(): Express;
+}
+
+/**
+ * An Express app with what every ShopScope service shares: body parsing with a size
+ * limit, request logging, `/healthz`, `/readyz`, the fault API, and (via `finish`) the
+ * 404 and error handlers that shape every error as `{message, details?}`.
+ */
+export function createServiceApp(options: ServiceAppOptions): ServiceApp {
+  const { logger, readiness } = options;
+  const app = express();
+  const faults = new FaultInjector();
+  let shuttingDown = false;
+
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback, uniquelocal');
+  app.set('query parser', 'simple');
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const problem = shuttingDown ? 'shutting down' : await readiness();
+    if (problem) res.status(503).json({ status: 'unavailable', message: problem });
+    else res.json({ status: 'ready' });
+  });
+
+  app.use(requestLog(logger));
+  const limit = options.bodyLimit ?? '64kb';
+  app.use(express.json({ limit }));
+  app.use(express.urlencoded({ extended: false, limit, parameterLimit: 200 }));
+  app.use(faults.router(options.adminToken));
+  app.use(faults.middleware);
+
+  return {
+    app,
+    faults,
+    markShuttingDown: () => {
+      shuttingDown = true;
+    },
+    finish: () => {
+      app.use((req, _res, next) => next(new HttpError(404, `No route for ${req.method} ${req.path}`)));
+      app.use(errorHandler(logger));
+      return app;
+    },
+  };
+}
+
+/** One log line per request (never headers or bodies), inside the request's trace context. */
+function requestLog(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : undefined;
+      const entry = {
+        method: req.method,
+        path: req.path,
+        route,
+        status: res.statusCode,
+        duration_ms: Math.round(durationMs * 10) / 10,
+      };
+      if (res.statusCode >= 500) logger.error(entry, 'request failed');
+      else if (res.statusCode >= 400) logger.warn(entry, 'request rejected');
+      else logger.info(entry, 'request completed');
+    });
+    next();
+  };
+}
+
+function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const error = toHttpError(err);
+    const span = trace.getActiveSpan();
+    if (error.status >= 500) {
+      span?.recordException(err instanceof Error ? err : new Error(String(err)));
+      span?.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+      if (error.status === 500) logger.error({ err }, 'unhandled error');
+    }
+    if (error.reason) span?.setAttribute('error.type', error.reason);
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(error.status).json(error.details ? { message: error.message, details: error.details } : { message: error.message });
+    void req;
+  };
+}
+
+/** Maps anything thrown to an HttpError: ours, body-parser's 4xx, database outages, or a 500. */
+export function toHttpError(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  const e = err as { status?: number; statusCode?: number; type?: string; expose?: boolean };
+  const status = e.status ?? e.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const message =
+      e.type === 'entity.parse.failed'
+        ? 'Malformed JSON body'
+        : e.type === 'entity.too.large'
+          ? 'Request body too large'
+          : e.type === 'encoding.unsupported' || e.type === 'charset.unsupported'
+            ? 'Unsupported body encoding'
+            : 'Bad request';
+    return new HttpError(status, message, undefined, e.type ?? 'bad_request');
+  }
+  if (isDatabaseUnavailable(err)) {
+    return new HttpError(503, 'Database unavailable, try again shortly', undefined, 'database_unavailable');
+  }
+  return new HttpError(500, 'Internal error', undefined, 'internal');
+}

@@ -1,0 +1,82 @@
+import { DependencyError } from '../errors';
+
+export interface CallOptions {
+  body?: unknown;
+  /** Sent as `Authorization: Bearer <apiKey>`; never logged. */
+  apiKey?: string;
+  timeoutMs?: number;
+}
+
+export interface ServiceResponse<T> {
+  status: number;
+  body: T;
+}
+
+/**
+ * JSON client for another ShopScope service. Uses Node's fetch (undici), whose
+ * instrumentation creates the client span and propagates W3C trace context.
+ *
+ * Contract: 2xx–4xx answers are returned for the caller to interpret (a 404 or 409 from
+ * a dependency is business, not an outage). Timeouts, refused connections and 5xx
+ * answers throw DependencyError, which the error handler turns into a 503 with the reason.
+ */
+export class ServiceClient {
+  constructor(
+    readonly name: string,
+    readonly baseUrl: string,
+    readonly timeoutMs = 3000,
+  ) {}
+
+  get<T>(path: string, options: CallOptions = {}): Promise<ServiceResponse<T>> {
+    return this.request<T>('GET', path, options);
+  }
+
+  post<T>(path: string, options: CallOptions = {}): Promise<ServiceResponse<T>> {
+    return this.request<T>('POST', path, options);
+  }
+
+  delete<T>(path: string, options: CallOptions = {}): Promise<ServiceResponse<T>> {
+    return this.request<T>('DELETE', path, options);
+  }
+
+  async request<T>(method: string, path: string, options: CallOptions = {}): Promise<ServiceResponse<T>> {
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (err) {
+      throw new DependencyError(this.name, describeFetchError(err, timeoutMs));
+    }
+    const text = await response.text().catch(() => '');
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : {};
+    } catch {
+      body = { message: text.slice(0, 200) };
+    }
+    if (response.status >= 500) {
+      const upstream = typeof body === 'object' && body && 'message' in body ? String(body.message) : '';
+      throw new DependencyError(this.name, `answered ${response.status}${upstream ? ` (${upstream})` : ''}`);
+    }
+    return { status: response.status, body: body as T };
+  }
+}
+
+function describeFetchError(err: unknown, timeoutMs: number): string {
+  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
+    return `no answer within ${timeoutMs} ms`;
+  }
+  const cause = err instanceof Error ? (err.cause as { code?: string; message?: string } | undefined) : undefined;
+  if (cause?.code === 'ECONNREFUSED') return 'connection refused';
+  if (cause?.code === 'ENOTFOUND' || cause?.code === 'EAI_AGAIN') return 'host not found';
+  if (cause?.code) return cause.code;
+  return err instanceof Error ? err.message : 'request failed';
+}

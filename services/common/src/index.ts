@@ -1,0 +1,27 @@
+export { apiKeyFromHeader } from './auth';
+export { env, loadConfig } from './config';
+export { hashPassword, randomToken, sha256Hex, timingSafeEqualStrings, verifyPassword } from './crypto';
+export {
+  createDatabase,
+  databaseProblem,
+  isDatabaseUnavailable,
+  type Migration,
+  migrate,
+  waitForDatabase,
+} from './db';
+export {
+  badRequest,
+  conflict,
+  DependencyError,
+  type ErrorDetails,
+  forbidden,
+  HttpError,
+  notFound,
+  unauthorized,
+} from './errors';
+export { type FaultConfig, FaultInjector, faultSchema } from './faults';
+export { createServiceApp, type ServiceApp, type ServiceAppOptions, toHttpError } from './http/app';
+export { type CallOptions, ServiceClient, type ServiceResponse } from './http/client';
+export { type ServeOptions, serve } from './http/serve';
+export { createLogger, type Logger } from './logger';
+export { parseBody, parseId } from './validate';

@@ -1,0 +1,36 @@
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * Structured JSON logs on stdout. When the telemetry bootstrap is loaded, the pino
+ * instrumentation adds trace_id/span_id to every line written inside a request and
+ * also sends each record over OTLP, so this module needs no OpenTelemetry code.
+ *
+ * Redaction is a safety net: no code path should log a secret in the first place.
+ */
+export function createLogger(service: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
+  return pino({
+    level,
+    base: { service },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    redact: {
+      paths: [
+        'password',
+        '*.password',
+        'api_key',
+        '*.api_key',
+        'token',
+        '*.token',
+        'authorization',
+        '*.authorization',
+        'cookie',
+        '*.cookie',
+        'headers',
+        '*.headers',
+      ],
+      censor: '[REDACTED]',
+    },
+  });
+}

@@ -1,0 +1,25 @@
+import type { z } from 'zod';
+import { badRequest } from './errors';
+
+/**
+ * Parses a request body (JSON or form-encoded) against a zod schema.
+ * Failure is a 400 whose `details.fields` maps each bad field to its message,
+ * so a form can show the error next to the field.
+ */
+export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
+  const result = schema.safeParse(body ?? {});
+  if (result.success) return result.data;
+  const fields: Record<string, string> = {};
+  for (const issue of result.error.issues) {
+    const key = issue.path.length > 0 ? issue.path.join('.') : '_';
+    fields[key] ??= issue.message;
+  }
+  throw badRequest('Invalid request', { fields });
+}
+
+/** Parses a positive integer id from a path segment; 404 (not 400) on anything else, as an unknown id. */
+export function parseId(raw: string | undefined): number | undefined {
+  if (raw === undefined || !/^[1-9][0-9]{0,9}$/.test(raw)) return undefined;
+  const n = Number(raw);
+  return Number.isSafeInteger(n) && n <= 2_147_483_647 ? n : undefined;
+}

@@ -1,0 +1,186 @@
+/**
+ * The ShopScope telemetry bootstrap. Every service loads it before any other module:
+ *
+ *     node --require @shopscope/telemetry/register dist/main.js
+ *
+ * It starts the OpenTelemetry Node SDK with OTLP/gRPC exporters for traces, metrics and
+ * logs, the auto-instrumentations (http, undici, express, mysql2, pino, runtime) plus
+ * Sequelize, W3C trace context + baggage, resource detection, and secret redaction.
+ * With OTEL_SDK_DISABLED=true it does nothing and the service runs uninstrumented.
+ *
+ * It installs no signal handler: the service's own shutdown calls `shutdownTelemetry()`.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { diag, DiagConsoleLogger, DiagLogLevel, metrics } from '@opentelemetry/api';
+import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentations-node';
+import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { SequelizeInstrumentation } from '@opentelemetry/instrumentation-sequelize';
+import { containerDetector } from '@opentelemetry/resource-detector-container';
+import {
+  detectResources,
+  envDetector,
+  hostDetector,
+  processDetector,
+  resourceFromAttributes,
+  serviceInstanceIdDetector,
+} from '@opentelemetry/resources';
+import {
+  BatchLogRecordProcessor,
+  ConsoleLogRecordExporter,
+  type LogRecordProcessor,
+  SimpleLogRecordProcessor,
+} from '@opentelemetry/sdk-logs';
+import {
+  ConsoleMetricExporter,
+  MeterProvider,
+  type MetricReader,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import {
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  SimpleSpanProcessor,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { RedactingLogRecordProcessor, RedactingSpanProcessor } from './redaction';
+import { applyEnvDefaults, exporterFor, positiveIntFromEnv } from './settings';
+import { setRunningTelemetry } from './state';
+
+function serviceIdentity(): { name: string; version: string } {
+  // The service's own package.json (cwd is the service folder under npm start and in images).
+  try {
+    const pkg = JSON.parse(readFileSync(path.join(process.cwd(), 'package.json'), 'utf8')) as {
+      name?: string;
+      version?: string;
+    };
+    const name = (pkg.name ?? 'unknown').replace(/^@shopscope\//, '').replace(/-service$/, '');
+    return { name: name === 'frontend' ? 'frontend' : `${name}-service`, version: pkg.version ?? '0.0.0' };
+  } catch {
+    return { name: 'unknown_service', version: '0.0.0' };
+  }
+}
+
+/** Queue settings for a batch processor from OTEL_BSP_* / OTEL_BLRP_* (defaults in settings.ts). */
+function batchSettings(prefix: 'BSP' | 'BLRP') {
+  return {
+    scheduledDelayMillis: positiveIntFromEnv(`OTEL_${prefix}_SCHEDULE_DELAY`, 1_000),
+    maxQueueSize: positiveIntFromEnv(`OTEL_${prefix}_MAX_QUEUE_SIZE`, 4_096),
+    maxExportBatchSize: positiveIntFromEnv(`OTEL_${prefix}_MAX_EXPORT_BATCH_SIZE`, 512),
+    exportTimeoutMillis: positiveIntFromEnv(`OTEL_${prefix}_EXPORT_TIMEOUT`, 10_000),
+  };
+}
+
+function start(): void {
+  applyEnvDefaults();
+  if (process.env.OTEL_LOG_LEVEL) {
+    const level = process.env.OTEL_LOG_LEVEL.toUpperCase() as keyof typeof DiagLogLevel;
+    diag.setLogger(new DiagConsoleLogger(), { logLevel: DiagLogLevel[level] ?? DiagLogLevel.WARN });
+  }
+
+  const identity = serviceIdentity();
+  const resource = resourceFromAttributes({
+    [ATTR_SERVICE_NAME]: process.env.OTEL_SERVICE_NAME ?? identity.name,
+    [ATTR_SERVICE_VERSION]: identity.version,
+    'service.namespace': 'shopscope',
+    'deployment.environment.name': process.env.DEPLOYMENT_ENVIRONMENT ?? 'development',
+  }).merge(
+    // OTEL_RESOURCE_ATTRIBUTES / OTEL_SERVICE_NAME (envDetector) override the defaults above.
+    detectResources({
+      detectors: [serviceInstanceIdDetector, hostDetector, processDetector, containerDetector, envDetector],
+    }),
+  );
+
+  // Our own MeterProvider, created first so the span and log processors can report what they
+  // drop or fail to export (otel.sdk.processor.*.processed with error.type): loss is counted.
+  const metricReaders: MetricReader[] = [];
+  const metricsExporter = exporterFor('METRICS');
+  if (metricsExporter !== 'none') {
+    metricReaders.push(
+      new PeriodicExportingMetricReader({
+        exporter: metricsExporter === 'console' ? new ConsoleMetricExporter() : new OTLPMetricExporter(),
+        exportIntervalMillis: positiveIntFromEnv('OTEL_METRIC_EXPORT_INTERVAL', 10_000),
+        exportTimeoutMillis: positiveIntFromEnv('OTEL_METRIC_EXPORT_TIMEOUT', 5_000),
+      }),
+    );
+  }
+  const meterProvider = new MeterProvider({ resource, readers: metricReaders, sdkMetricsEnabled: true });
+  metrics.setGlobalMeterProvider(meterProvider);
+
+  const spanProcessors: SpanProcessor[] = [new RedactingSpanProcessor()];
+  switch (exporterFor('TRACES')) {
+    case 'otlp':
+      spanProcessors.push(
+        new BatchSpanProcessor({
+          exporter: new OTLPTraceExporter(),
+          selfObsMeterProvider: meterProvider,
+          ...batchSettings('BSP'),
+        }),
+      );
+      break;
+    case 'console':
+      spanProcessors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));
+      break;
+    case 'none':
+      break;
+  }
+
+  const logRecordProcessors: LogRecordProcessor[] = [new RedactingLogRecordProcessor()];
+  switch (exporterFor('LOGS')) {
+    case 'otlp':
+      logRecordProcessors.push(
+        new BatchLogRecordProcessor({
+          exporter: new OTLPLogExporter(),
+          selfObsMeterProvider: meterProvider,
+          ...batchSettings('BLRP'),
+        }),
+      );
+      break;
+    case 'console':
+      logRecordProcessors.push(new SimpleLogRecordProcessor({ exporter: new ConsoleLogRecordExporter() }));
+      break;
+    case 'none':
+      break;
+  }
+
+  const sdk = new NodeSDK({
+    resource,
+    autoDetectResources: false,
+    spanProcessors,
+    logRecordProcessors,
+    metricReaders: [], // the MeterProvider above is already global
+    instrumentations: [
+      getNodeAutoInstrumentations({
+        '@opentelemetry/instrumentation-http': {
+          // Probes and static files would drown the interesting traces.
+          ignoreIncomingRequestHook: (req) => /^\/(healthz|readyz|static\/|favicon)/.test(req.url ?? ''),
+        },
+        '@opentelemetry/instrumentation-pino': {
+          logKeys: { traceId: 'trace_id', spanId: 'span_id', traceFlags: 'trace_flags' },
+        },
+      }),
+      // One span per Sequelize query; the mysql2 span underneath is suppressed so a query is
+      // never reported twice. Raw mysql2 queries still get their own mysql2 span.
+      new SequelizeInstrumentation({ suppressInternalInstrumentation: true }),
+    ],
+  });
+  sdk.start();
+  setRunningTelemetry({
+    shutdown: async () => {
+      await Promise.allSettled([sdk.shutdown(), meterProvider.shutdown()]);
+    },
+  });
+}
+
+if (process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true') {
+  try {
+    start();
+  } catch (err) {
+    // Telemetry must never stop the shop from starting.
+    process.stderr.write(`telemetry: not started: ${err instanceof Error ? err.message : String(err)}\n`);
+  }
+}
