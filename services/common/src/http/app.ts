@@ -1,5 +1,11 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
-import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import express, {
+  type ErrorRequestHandler,
+  type Express,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express';
 import { isDatabaseUnavailable } from '../db';
 import { HttpError } from '../errors';
 import { FaultInjector } from '../faults';
@@ -13,6 +19,12 @@ export interface ServiceAppOptions {
   adminToken: string | undefined;
   /** Largest accepted request body; larger ones get a 413. */
   bodyLimit?: string;
+  /**
+   * Answers an error in the service's own format (the web shop renders an HTML page).
+   * Return false to fall back to the JSON `{message, details?}` body. Span status and
+   * logging are done before it is called, so renderers only shape the response.
+   */
+  renderError?: (error: HttpError, req: Request, res: Response) => boolean;
 }
 
 export interface ServiceApp {
@@ -63,7 +75,7 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     },
     finish: () => {
       app.use((req, _res, next) => next(new HttpError(404, `No route for ${req.method} ${req.path}`)));
-      app.use(errorHandler(logger));
+      app.use(errorHandler(logger, options.renderError));
       return app;
     },
   };
@@ -91,7 +103,7 @@ function requestLog(logger: Logger): RequestHandler {
   };
 }
 
-function errorHandler(logger: Logger): ErrorRequestHandler {
+function errorHandler(logger: Logger, renderError: ServiceAppOptions['renderError']): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const error = toHttpError(err);
     const span = trace.getActiveSpan();
@@ -105,8 +117,8 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
       res.end();
       return;
     }
+    if (renderError?.(error, req, res)) return;
     res.status(error.status).json(error.details ? { message: error.message, details: error.details } : { message: error.message });
-    void req;
   };
 }
 
