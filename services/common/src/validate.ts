@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { badRequest } from './errors';
 
 /**
@@ -22,4 +22,20 @@ export function parseId(raw: string | undefined): number | undefined {
   if (raw === undefined || !/^[1-9][0-9]{0,9}$/.test(raw)) return undefined;
   const n = Number(raw);
   return Number.isSafeInteger(n) && n <= 2_147_483_647 ? n : undefined;
+}
+
+/**
+ * A whole number in a request body. JSON clients send numbers, HTML forms send strings,
+ * so a string of digits is accepted as well; anything else (true, 1.5, "12abc") is a
+ * field error saying what is expected.
+ */
+export function integerField(min: number, max: number) {
+  return z.preprocess(
+    (value) => (typeof value === 'string' && /^\s*-?\d{1,15}\s*$/.test(value) ? Number(value) : value),
+    z
+      .number({ error: 'must be a whole number' })
+      .int('must be a whole number')
+      .min(min, `must be at least ${min}`)
+      .max(max, `must be at most ${max}`),
+  );
 }
