@@ -33,7 +33,7 @@ export function integerField(min: number, max: number) {
   return z.preprocess(
     (value) => (typeof value === 'string' && /^\s*-?\d{1,15}\s*$/.test(value) ? Number(value) : value),
     z
-      .number({ error: 'must be a whole number' })
+      .number({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a whole number') })
       .int('must be a whole number')
       .min(min, `must be at least ${min}`)
       .max(max, `must be at most ${max}`),
