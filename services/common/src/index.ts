@@ -24,4 +24,4 @@ export { createServiceApp, type ServiceApp, type ServiceAppOptions, toHttpError 
 export { type CallOptions, ServiceClient, type ServiceResponse } from './http/client';
 export { type ServeOptions, serve } from './http/serve';
 export { createLogger, type Logger } from './logger';
-export { integerField, parseBody, parseId } from './validate';
+export { integerField, pageFields, parseBody, parseId, parseQuery } from './validate';

@@ -39,3 +39,23 @@ export function integerField(min: number, max: number) {
       .max(max, `must be at most ${max}`),
   );
 }
+
+/**
+ * Parses a query string (`req.query`) against a zod schema, with the same 400 shape as
+ * `parseBody`. A repeated parameter (`?limit=1&limit=2`) arrives as an array and fails
+ * the schema like any other bad value.
+ */
+export function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.infer<T> {
+  return parseBody(schema, query);
+}
+
+/**
+ * `limit` and `offset` query fields for a list endpoint, so every list pages the same way.
+ * Spread into a schema: `z.object({ q: …, ...pageFields() })`.
+ */
+export function pageFields({ defaultLimit = 50, maxLimit = 100, maxOffset = 1_000_000 } = {}) {
+  return {
+    limit: integerField(1, maxLimit).default(defaultLimit),
+    offset: integerField(0, maxOffset).default(0),
+  };
+}
