@@ -10,6 +10,14 @@ export interface Migration {
   down?: (params: { context: QueryInterface }) => Promise<void>;
 }
 
+/**
+ * Options for `queryInterface.createTable` in migrations. Spelling out engine, charset and
+ * collation keeps a table identical on MySQL 8.4 (default collation utf8mb4_0900_ai_ci) and
+ * MariaDB 10.11 (utf8mb4_general_ci or the server's): same case-insensitive unique keys and
+ * the same sort order, whatever server the shop runs on.
+ */
+export const TABLE_OPTIONS = { engine: 'InnoDB', charset: 'utf8mb4', collate: 'utf8mb4_unicode_ci' } as const;
+
 export interface DatabaseOptions {
   url: string;
   logger: Logger;

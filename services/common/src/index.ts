@@ -7,6 +7,7 @@ export {
   isDatabaseUnavailable,
   type Migration,
   migrate,
+  TABLE_OPTIONS,
   waitForDatabase,
 } from './db';
 export {
@@ -24,4 +25,4 @@ export { createServiceApp, type ServiceApp, type ServiceAppOptions, toHttpError 
 export { type CallOptions, ServiceClient, type ServiceResponse } from './http/client';
 export { type ServeOptions, serve } from './http/serve';
 export { createLogger, type Logger } from './logger';
-export { integerField, pageFields, parseBody, parseId, parseQuery } from './validate';
+export { integerField, pageFields, parseBody, parseId, parseQuery, textField } from './validate';

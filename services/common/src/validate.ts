@@ -59,3 +59,15 @@ export function pageFields({ defaultLimit = 50, maxLimit = 100, maxOffset = 1_00
     offset: integerField(0, maxOffset).default(0),
   };
 }
+
+/**
+ * A text field in a request body: trimmed, then `min`..`max` characters. A missing field
+ * says 'is required' (not zod's type message), like `integerField`.
+ */
+export function textField(min: number, max: number) {
+  return z
+    .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be text') })
+    .trim()
+    .min(min, min <= 1 ? 'must not be empty' : `must be at least ${min} characters`)
+    .max(max, `must be at most ${max} characters`);
+}
