@@ -18,8 +18,9 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infe
 }
 
 /** Parses a positive integer id from a path segment; 404 (not 400) on anything else, as an unknown id. */
-export function parseId(raw: string | undefined): number | undefined {
-  if (raw === undefined || !/^[1-9][0-9]{0,9}$/.test(raw)) return undefined;
+export function parseId(raw: string | string[] | undefined): number | undefined {
+  // Express 5 types a path parameter as string | string[] (the latter only for wildcards).
+  if (typeof raw !== 'string' || !/^[1-9][0-9]{0,9}$/.test(raw)) return undefined;
   const n = Number(raw);
   return Number.isSafeInteger(n) && n <= 2_147_483_647 ? n : undefined;
 }
