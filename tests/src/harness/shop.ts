@@ -1,7 +1,7 @@
 /**
  * The whole shop for a test: one throwaway MariaDB holding the three service databases,
- * and the four services wired together on loopback. Telemetry is off unless an OTLP
- * endpoint is given.
+ * and the four services wired together on loopback (`startShop`), or the three API
+ * services only (`startBackend`). Telemetry is off unless an OTLP endpoint is given.
  */
 import { MariaDb } from './mariadb.ts';
 import { freePort } from './ports.ts';
@@ -16,14 +16,26 @@ export interface ShopOptions {
   db?: MariaDb;
 }
 
-export interface Shop {
+export interface BackendOptions extends ShopOptions {
+  /**
+   * A separate MariaDB for order-service's database, so a test can stop it while user- and
+   * product-service keep theirs (as stopping the order-db container would). Not stopped by `stop()`.
+   */
+  orderDb?: MariaDb;
+}
+
+/** The three API services on one database server, without the web shop. */
+export interface Backend {
   db: MariaDb;
   user: ServiceProcess;
   product: ServiceProcess;
   order: ServiceProcess;
-  frontend: ServiceProcess;
   services: ServiceProcess[];
   stop(): Promise<void>;
+}
+
+export interface Shop extends Backend {
+  frontend: ServiceProcess;
 }
 
 let counter = 0;
@@ -39,14 +51,15 @@ export function telemetryEnv(otlpEndpoint: string | undefined): Record<string, s
   };
 }
 
-export async function startShop(options: ShopOptions = {}): Promise<Shop> {
+/** user-, product- and order-service wired together (what the API tests need; no frontend). */
+export async function startBackend(options: BackendOptions = {}): Promise<Backend> {
   const db = options.db ?? (await MariaDb.start());
   const n = ++counter;
   const common = { ...telemetryEnv(options.otlpEndpoint), ...options.env };
   const [userUrl, productUrl, orderUrl] = await Promise.all([
     db.createDatabase(`user_${n}`),
     db.createDatabase(`product_${n}`),
-    db.createDatabase(`order_${n}`),
+    (options.orderDb ?? db).createDatabase(`order_${n}`),
   ]);
   const [user, product] = await Promise.all([
     startService('user', { ...common, DATABASE_URL: userUrl }),
@@ -58,24 +71,38 @@ export async function startShop(options: ShopOptions = {}): Promise<Shop> {
     USER_SERVICE_URL: user.url,
     PRODUCT_SERVICE_URL: product.url,
   });
-  const frontend = await startService('frontend', {
-    ...common,
-    USER_SERVICE_URL: user.url,
-    PRODUCT_SERVICE_URL: product.url,
-    ORDER_SERVICE_URL: order.url,
-    SESSION_SECRET: 'test-session-secret-0123456789abcdef',
-  });
-  const services = [user, product, order, frontend];
+  const services = [user, product, order];
   return {
     db,
     user,
     product,
     order,
-    frontend,
     services,
     async stop() {
       await Promise.all(services.map((s) => s.stop()));
       if (!options.db) await db.destroy();
+    },
+  };
+}
+
+export async function startShop(options: ShopOptions = {}): Promise<Shop> {
+  const backend = await startBackend(options);
+  const frontend = await startService('frontend', {
+    ...telemetryEnv(options.otlpEndpoint),
+    ...options.env,
+    USER_SERVICE_URL: backend.user.url,
+    PRODUCT_SERVICE_URL: backend.product.url,
+    ORDER_SERVICE_URL: backend.order.url,
+    SESSION_SECRET: 'test-session-secret-0123456789abcdef',
+  });
+  const services = [...backend.services, frontend];
+  return {
+    ...backend,
+    frontend,
+    services,
+    async stop() {
+      await frontend.stop();
+      await backend.stop();
     },
   };
 }
