@@ -29,6 +29,14 @@ export function createLogger(service: string, level = process.env.LOG_LEVEL ?? '
         '*.cookie',
         'headers',
         '*.headers',
+        // A failed query's error carries its SQL and bound values (which may be a password
+        // hash or key hash); the message and code are enough to diagnose it.
+        'err.sql',
+        'err.parameters',
+        'err.parent.sql',
+        'err.parent.parameters',
+        'err.original.sql',
+        'err.original.parameters',
       ],
       censor: '[REDACTED]',
     },
