@@ -1,0 +1,18 @@
+import { env, loadConfig } from '@shopscope/common';
+
+/** user-service's environment, validated once at start-up (a bad value exits naming the variable). */
+export function readConfig(source: NodeJS.ProcessEnv = process.env) {
+  return loadConfig(
+    'user-service',
+    {
+      PORT: env.port(8081),
+      DATABASE_URL: env.databaseUrl(),
+      /** Protects the fault API; without it the fault API answers 403. */
+      ADMIN_TOKEN: env.secret(16).optional(),
+      LOG_LEVEL: env.logLevel(),
+    },
+    source,
+  );
+}
+
+export type Config = ReturnType<typeof readConfig>;

@@ -1,0 +1,75 @@
+import { type Migration, TABLE_OPTIONS } from '@shopscope/common';
+import { DataTypes, Sequelize } from 'sequelize';
+
+/**
+ * The user-service schema, one versioned step per change. Applied steps are recorded in
+ * `schema_migrations`; never edit a step that has shipped, add a new one. Each step is a
+ * single CREATE TABLE (keys inline) because MySQL commits DDL statement by statement: a
+ * step of several statements could be left half-done by a crash.
+ */
+
+/** A creation timestamp with millisecond precision, filled in by the database. */
+const now = () => ({
+  type: DataTypes.DATE(3),
+  allowNull: false,
+  defaultValue: Sequelize.literal('CURRENT_TIMESTAMP(3)'),
+});
+
+export const migrations: Migration[] = [
+  {
+    name: '0001-create-users',
+    async up({ context: qi }) {
+      await qi.createTable(
+        'users',
+        {
+          id: { type: DataTypes.INTEGER.UNSIGNED, autoIncrement: true, primaryKey: true },
+          username: { type: DataTypes.STRING(32), allowNull: false },
+          email: { type: DataTypes.STRING(254), allowNull: false },
+          password_hash: { type: DataTypes.STRING(255), allowNull: false },
+          first_name: { type: DataTypes.STRING(100), allowNull: false },
+          last_name: { type: DataTypes.STRING(100), allowNull: false },
+          is_admin: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+          created_at: now(),
+          updated_at: now(),
+        },
+        {
+          ...TABLE_OPTIONS,
+          // The unique keys are what really prevents duplicates when two sign-ups race;
+          // the collation makes them case-insensitive ("Alice" and "alice" are one user).
+          uniqueKeys: {
+            users_username_unique: { fields: ['username'] },
+            users_email_unique: { fields: ['email'] },
+          },
+        },
+      );
+    },
+    async down({ context: qi }) {
+      await qi.dropTable('users');
+    },
+  },
+  {
+    name: '0002-create-api-keys',
+    async up({ context: qi }) {
+      await qi.createTable(
+        'api_keys',
+        {
+          id: { type: DataTypes.INTEGER.UNSIGNED, autoIncrement: true, primaryKey: true },
+          user_id: {
+            type: DataTypes.INTEGER.UNSIGNED,
+            allowNull: false,
+            references: { model: 'users', key: 'id' },
+            onDelete: 'CASCADE',
+          },
+          key_hash: { type: DataTypes.CHAR(64), allowNull: false },
+          created_at: now(),
+          last_used_at: { type: DataTypes.DATE(3), allowNull: true },
+          revoked_at: { type: DataTypes.DATE(3), allowNull: true },
+        },
+        { ...TABLE_OPTIONS, uniqueKeys: { api_keys_key_hash_unique: { fields: ['key_hash'] } } },
+      );
+    },
+    async down({ context: qi }) {
+      await qi.dropTable('api_keys');
+    },
+  },
+];

@@ -1,0 +1,98 @@
+import {
+  type CreationOptional,
+  DataTypes,
+  type ForeignKey,
+  type InferAttributes,
+  type InferCreationAttributes,
+  Model,
+  type NonAttribute,
+  type Sequelize,
+} from 'sequelize';
+
+/** An account. `password_hash` never leaves this service: see `toPublicUser`. */
+export class User extends Model<InferAttributes<User>, InferCreationAttributes<User>> {
+  declare id: CreationOptional<number>;
+  declare username: string;
+  declare email: string;
+  declare password_hash: string;
+  declare first_name: string;
+  declare last_name: string;
+  declare is_admin: CreationOptional<boolean>;
+  declare created_at: CreationOptional<Date>;
+  declare updated_at: CreationOptional<Date>;
+}
+
+/**
+ * An API key handed out at login. Only its SHA-256 is stored, so a copy of the database
+ * does not let anyone act as a user; revoking (logout) keeps the row for auditing.
+ */
+export class ApiKey extends Model<InferAttributes<ApiKey>, InferCreationAttributes<ApiKey>> {
+  declare id: CreationOptional<number>;
+  declare user_id: ForeignKey<User['id']>;
+  declare key_hash: string;
+  declare created_at: CreationOptional<Date>;
+  declare last_used_at: Date | null;
+  declare revoked_at: Date | null;
+  /** Loaded with `include: 'user'` when authenticating. */
+  declare user?: NonAttribute<User>;
+}
+
+/** The user as every API answer shows it: no password hash, no key. */
+export interface PublicUser {
+  id: number;
+  username: string;
+  email: string;
+  first_name: string;
+  last_name: string;
+  is_admin: boolean;
+  created_at: string;
+}
+
+export function toPublicUser(user: User): PublicUser {
+  return {
+    id: user.id,
+    username: user.username,
+    email: user.email,
+    first_name: user.first_name,
+    last_name: user.last_name,
+    is_admin: Boolean(user.is_admin),
+    created_at: user.created_at.toISOString(),
+  };
+}
+
+export interface UserModels {
+  User: typeof User;
+  ApiKey: typeof ApiKey;
+}
+
+/** Binds the models to this process's Sequelize instance (the tables come from migrations.ts). */
+export function initModels(sequelize: Sequelize): UserModels {
+  User.init(
+    {
+      id: { type: DataTypes.INTEGER.UNSIGNED, autoIncrement: true, primaryKey: true },
+      username: { type: DataTypes.STRING(32), allowNull: false, unique: 'users_username_unique' },
+      email: { type: DataTypes.STRING(254), allowNull: false, unique: 'users_email_unique' },
+      password_hash: { type: DataTypes.STRING(255), allowNull: false },
+      first_name: { type: DataTypes.STRING(100), allowNull: false },
+      last_name: { type: DataTypes.STRING(100), allowNull: false },
+      is_admin: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+      created_at: DataTypes.DATE(3),
+      updated_at: DataTypes.DATE(3),
+    },
+    // Timestamps keep their column names as attribute names, as the API shows them.
+    { sequelize, tableName: 'users', createdAt: 'created_at', updatedAt: 'updated_at' },
+  );
+  ApiKey.init(
+    {
+      id: { type: DataTypes.INTEGER.UNSIGNED, autoIncrement: true, primaryKey: true },
+      key_hash: { type: DataTypes.CHAR(64), allowNull: false, unique: 'api_keys_key_hash_unique' },
+      created_at: DataTypes.DATE(3),
+      last_used_at: { type: DataTypes.DATE(3), allowNull: true },
+      revoked_at: { type: DataTypes.DATE(3), allowNull: true },
+    },
+    { sequelize, tableName: 'api_keys', createdAt: 'created_at', updatedAt: false },
+  );
+  User.hasMany(ApiKey, { foreignKey: 'user_id', as: 'api_keys' });
+  ApiKey.belongsTo(User, { foreignKey: 'user_id', as: 'user' });
+  return { User, ApiKey };
+}

@@ -1,0 +1,39 @@
+/** Accounts for tests: sign up and log in through the real user-service API. */
+import { randomBytes } from 'node:crypto';
+import { call } from './http.ts';
+
+export interface TestAccount {
+  username: string;
+  email: string;
+  password: string;
+  apiKey: string;
+  user: { id: number; username: string; is_admin: boolean; [key: string]: unknown };
+}
+
+/** A fresh, unique username (3–32 characters of the allowed set). */
+export function uniqueUsername(prefix = 'user'): string {
+  return `${prefix}_${randomBytes(5).toString('hex')}`;
+}
+
+/** Logs in and returns the API key; fails the test on anything but a 200. */
+export async function login(userServiceUrl: string, username: string, password: string): Promise<string> {
+  const res = await call(userServiceUrl, 'POST', '/api/user/login', { body: { username, password } });
+  if (res.status !== 200) throw new Error(`login of ${username} answered ${res.status}: ${JSON.stringify(res.body)}`);
+  return res.body.result.api_key;
+}
+
+/** Creates an account with a unique username and logs it in. */
+export async function signUp(userServiceUrl: string, prefix = 'user'): Promise<TestAccount> {
+  const username = uniqueUsername(prefix);
+  const account = { username, email: `${username}@example.test`, password: `pw-${username}` };
+  const res = await call(userServiceUrl, 'POST', '/api/user/create', {
+    body: { ...account, first_name: 'Test', last_name: 'User' },
+  });
+  if (res.status !== 201) throw new Error(`sign-up of ${username} answered ${res.status}: ${JSON.stringify(res.body)}`);
+  return { ...account, apiKey: await login(userServiceUrl, username, account.password), user: res.body.result };
+}
+
+/** The seeded demo administrator, logged in. */
+export async function loginAdmin(userServiceUrl: string): Promise<string> {
+  return login(userServiceUrl, 'admin', 'admin123');
+}
