@@ -61,9 +61,16 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     db.createDatabase(`product_${n}`),
     (options.orderDb ?? db).createDatabase(`order_${n}`),
   ]);
+  // product-service asks user-service who is an admin: give it the address up front so
+  // both can start at once (user-service is not one of its readiness dependencies).
+  const userPort = await freePort();
   const [user, product] = await Promise.all([
-    startService('user', { ...common, DATABASE_URL: userUrl }),
-    startService('product', { ...common, DATABASE_URL: productUrl }),
+    startService('user', { ...common, DATABASE_URL: userUrl }, { port: userPort }),
+    startService('product', {
+      ...common,
+      DATABASE_URL: productUrl,
+      USER_SERVICE_URL: `http://127.0.0.1:${userPort}`,
+    }),
   ]);
   const order = await startService('order', {
     ...common,
