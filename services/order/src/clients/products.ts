@@ -1,0 +1,93 @@
+import type { ServiceClient } from '@shopscope/common';
+import { z } from 'zod';
+import { expectAnswer, fieldOf } from './answers';
+
+/** What order-service needs to know about a product. */
+const productShape = z.object({
+  id: z.number().int().positive(),
+  name: z.string(),
+  price_cents: z.number().int().nonnegative(),
+});
+export type CatalogProduct = z.infer<typeof productShape>;
+
+const reservedLineShape = z.object({
+  product_id: z.number().int().positive(),
+  name: z.string(),
+  quantity: z.number().int().positive(),
+  unit_price_cents: z.number().int().nonnegative(),
+});
+export type ReservedLine = z.infer<typeof reservedLineShape>;
+
+/** What product-service tells about the product it could not reserve (all optional: we only relay it). */
+const refusalDetailsShape = z
+  .object({
+    product_id: z.number().int().optional(),
+    name: z.string().optional(),
+    requested: z.number().int().optional(),
+    available: z.number().int().optional(),
+  })
+  .optional()
+  .catch(undefined);
+
+export interface ReservationRequest {
+  product_id: number;
+  quantity: number;
+}
+
+/** A reservation either holds all the stock asked for, or nothing (product-service is all-or-nothing). */
+export type ReservationOutcome =
+  | { reserved: true; lines: ReservedLine[] }
+  | { reserved: false; message: string; details: z.infer<typeof refusalDetailsShape> };
+
+/**
+ * product-service as order-service sees it: product look-ups, and stock reservations
+ * identified by an order reference (a replay of the same reference reserves nothing more).
+ */
+export class ProductCatalog {
+  private readonly client: ServiceClient;
+
+  constructor(client: ServiceClient) {
+    this.client = client;
+  }
+
+  /** One product, or undefined when product-service does not know the id. */
+  async find(id: number): Promise<CatalogProduct | undefined> {
+    const response = await this.client.get<unknown>(`/api/product/${id}`);
+    if (response.status === 404) return undefined;
+    return expectAnswer(this.client.name, response, 200, z.object({ result: productShape })).result;
+  }
+
+  /** Several products in one call, by id; ids product-service does not know are absent from the map. */
+  async findMany(ids: number[]): Promise<Map<number, CatalogProduct>> {
+    if (ids.length === 0) return new Map();
+    const response = await this.client.get<unknown>(`/api/products?ids=${ids.join(',')}&limit=${ids.length}`);
+    const { results } = expectAnswer(this.client.name, response, 200, z.object({ results: z.array(productShape) }));
+    return new Map(results.map((p) => [p.id, p]));
+  }
+
+  /** Reserves stock for every line at once; a refusal (short stock, unknown product) reserves nothing. */
+  async reserve(orderRef: string, items: ReservationRequest[]): Promise<ReservationOutcome> {
+    const response = await this.client.post<unknown>('/api/products/reserve', { body: { order_ref: orderRef, items } });
+    if (response.status === 409 || response.status === 404) {
+      const message = fieldOf(response.body, 'message');
+      return {
+        reserved: false,
+        message: typeof message === 'string' ? message : 'A product in the cart is not available',
+        details: refusalDetailsShape.parse(fieldOf(response.body, 'details')),
+      };
+    }
+    const answer = expectAnswer(
+      this.client.name,
+      response,
+      200,
+      z.object({ result: z.object({ items: z.array(reservedLineShape) }) }),
+    );
+    return { reserved: true, lines: answer.result.items };
+  }
+
+  /** Puts a reservation's stock back. Releasing a reference that holds nothing is not an error. */
+  async release(orderRef: string): Promise<void> {
+    const response = await this.client.post<unknown>('/api/products/release', { body: { order_ref: orderRef } });
+    if (response.status !== 404) expectAnswer(this.client.name, response, 200, z.unknown());
+  }
+}
