@@ -1,0 +1,39 @@
+import { createServiceApp, databaseProblem, type Logger, type ServiceApp, ServiceClient } from '@shopscope/common';
+import type { Sequelize } from 'sequelize';
+import { ProductCatalog } from './clients/products';
+import { UserDirectory } from './clients/users';
+import type { Config } from './config';
+import { Carts } from './domain/cart';
+import { Checkout } from './domain/checkout';
+import { cartRoutes } from './routes/cart';
+import { checkoutRoutes } from './routes/checkout';
+import { orderRoutes } from './routes/orders';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  /** With the models already bound (initModels). */
+  sequelize: Sequelize;
+}
+
+/**
+ * The order-service HTTP app. Ready means "my database answers": user-service and
+ * product-service outages are reported per request (503 naming the service) instead, so
+ * the service keeps serving what it can, e.g. order history while the catalogue is down.
+ */
+export function buildApp({ config, logger, sequelize }: AppDeps): ServiceApp {
+  const service = createServiceApp({
+    name: 'order-service',
+    logger,
+    adminToken: config.ADMIN_TOKEN,
+    readiness: () => databaseProblem(sequelize),
+  });
+  const users = new UserDirectory(new ServiceClient('user-service', config.USER_SERVICE_URL));
+  const products = new ProductCatalog(new ServiceClient('product-service', config.PRODUCT_SERVICE_URL));
+
+  service.app.use(cartRoutes({ users, carts: new Carts({ sequelize, products }) }));
+  service.app.use(checkoutRoutes({ checkout: new Checkout({ sequelize, users, products, logger }) }));
+  service.app.use(orderRoutes({ users }));
+  service.finish();
+  return service;
+}

@@ -1,0 +1,117 @@
+import { conflict, notFound } from '@shopscope/common';
+import { businessMetrics } from '@shopscope/telemetry';
+import { type Sequelize, type Transaction, UniqueConstraintError } from 'sequelize';
+import type { ProductCatalog } from '../clients/products';
+import { MAX_CART_LINES, MAX_LINE_QUANTITY, Order, OrderItem } from '../db/models';
+import { type CartView, cartView, emptyCartView } from './views';
+
+export interface CartDeps {
+  sequelize: Sequelize;
+  products: ProductCatalog;
+}
+
+/**
+ * A user's cart: the one order of theirs whose `open_user_id` is set. Every change locks
+ * the cart row first, which serialises it against checkout (which also locks it to move it
+ * to `pending`): an item can never slip into a cart whose stock is being reserved.
+ */
+export class Carts {
+  private readonly sequelize: Sequelize;
+  private readonly products: ProductCatalog;
+
+  constructor({ sequelize, products }: CartDeps) {
+    this.sequelize = sequelize;
+    this.products = products;
+  }
+
+  /** The cart priced at current catalogue prices (one product-service call for all lines). */
+  async view(userId: number): Promise<CartView> {
+    const cart = await Order.findOne({ where: { open_user_id: userId } });
+    if (!cart) return emptyCartView();
+    const items = await OrderItem.findAll({ where: { order_id: cart.id }, order: [['id', 'ASC']] });
+    const catalogue = await this.products.findMany(items.map((item) => item.product_id));
+    return cartView(cart, items, catalogue);
+  }
+
+  /** Adds `quantity` of a product, or raises the quantity of its line if it is already there. */
+  async addItem(userId: number, productId: number, quantity: number): Promise<CartView> {
+    // Ask the catalogue first: an unknown product is a 404 and the cart is not even created.
+    const product = await this.products.find(productId);
+    if (!product) throw notFound(`Product ${productId} does not exist`);
+
+    await this.changeCart(userId, { create: true }, async (cart, transaction) => {
+      const line = await OrderItem.findOne({
+        where: { order_id: cart.id, product_id: productId },
+        lock: transaction.LOCK.UPDATE,
+        transaction,
+      });
+      // The name and price are stored as a fallback; the cart view shows the catalogue's current ones.
+      const latest = { name: product.name, unit_price_cents: product.price_cents };
+      if (line) {
+        const total = line.quantity + quantity;
+        if (total > MAX_LINE_QUANTITY) {
+          throw conflict(
+            `At most ${MAX_LINE_QUANTITY} of one product per order (the cart already holds ${line.quantity})`,
+            { product_id: productId, in_cart: line.quantity, max: MAX_LINE_QUANTITY },
+            'cart_limit',
+          );
+        }
+        await line.update({ ...latest, quantity: total }, { transaction });
+        return;
+      }
+      const lines = await OrderItem.count({ where: { order_id: cart.id }, transaction });
+      if (lines >= MAX_CART_LINES) {
+        throw conflict(`At most ${MAX_CART_LINES} different products per order`, { max: MAX_CART_LINES }, 'cart_limit');
+      }
+      await OrderItem.create({ order_id: cart.id, product_id: productId, quantity, ...latest }, { transaction });
+    });
+    businessMetrics.cartItemsAdded.add(quantity);
+    return this.view(userId);
+  }
+
+  /** Removes a product's whole line. */
+  async removeItem(userId: number, productId: number): Promise<CartView> {
+    const removed = await this.changeCart(userId, { create: false }, (cart, transaction) =>
+      OrderItem.destroy({ where: { order_id: cart.id, product_id: productId }, transaction }),
+    );
+    if (!removed) throw notFound(`Product ${productId} is not in your cart`);
+    return this.view(userId);
+  }
+
+  /**
+   * Runs `change` in a transaction holding the lock on the user's cart row. Creating the cart
+   * happens outside that transaction (a locking read of a missing row takes a gap lock, and
+   * two such transactions inserting would deadlock); a concurrent creation by another request
+   * of the same user simply loses on the unique `open_user_id` and uses the winner's cart.
+   * Resolves to undefined when there is no cart and `create` is false.
+   */
+  private async changeCart<T>(
+    userId: number,
+    { create }: { create: boolean },
+    change: (cart: Order, transaction: Transaction) => Promise<T>,
+  ): Promise<T | undefined> {
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const outcome = await this.sequelize.transaction(async (transaction) => {
+        const cart = await Order.findOne({ where: { open_user_id: userId }, lock: transaction.LOCK.UPDATE, transaction });
+        if (!cart) return { found: false as const };
+        if (cart.status !== 'open') {
+          throw conflict('A checkout of this cart is in progress; try again in a moment', undefined, 'already_in_progress');
+        }
+        return { found: true as const, value: await change(cart, transaction) };
+      });
+      if (outcome.found) return outcome.value;
+      if (!create) return undefined;
+      await createCart(userId);
+    }
+    throw new Error(`could not create a cart for user ${userId}`);
+  }
+}
+
+/** Inserts an empty cart for the user, unless one appeared meanwhile (the unique index decides). */
+async function createCart(userId: number): Promise<void> {
+  try {
+    await Order.create({ user_id: userId, open_user_id: userId });
+  } catch (err) {
+    if (!(err instanceof UniqueConstraintError)) throw err;
+  }
+}

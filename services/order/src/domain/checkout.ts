@@ -1,0 +1,199 @@
+import { conflict, DependencyError, type Logger, toHttpError } from '@shopscope/common';
+import { businessMetrics, inSpan } from '@shopscope/telemetry';
+import type { Span } from '@opentelemetry/api';
+import type { Sequelize } from 'sequelize';
+import type { ProductCatalog, ReservationRequest, ReservedLine } from '../clients/products';
+import type { UserDirectory } from '../clients/users';
+import { Order, OrderItem } from '../db/models';
+import { type OrderView, orderView } from './views';
+
+/**
+ * A checkout that died half-way (process killed, database lost before the cart could be
+ * reopened) leaves its cart `pending`. After this long — far beyond what a checkout can take
+ * given its timeouts — the next checkout of that cart takes it over.
+ */
+const ABANDONED_AFTER_MS = 60_000;
+
+/** The reference product-service knows a reservation by: one per order, so retries are idempotent. */
+export const orderRef = (orderId: number) => `order-${orderId}`;
+
+export interface CheckoutDeps {
+  sequelize: Sequelize;
+  users: UserDirectory;
+  products: ProductCatalog;
+  logger: Logger;
+}
+
+interface ClaimedCart {
+  cart: Order;
+  request: ReservationRequest[];
+}
+
+/**
+ * Checkout turns the caller's cart into a placed order:
+ *  1. validate the user with user-service (never from the cache);
+ *  2. claim the cart: one transaction moves it `open` → `pending`, so a concurrent second
+ *     checkout of the same cart gets a 409 instead of a second order;
+ *  3. reserve the stock at product-service (all or nothing) and take the prices from its answer;
+ *  4. mark the order `placed` with its snapshot prices and total.
+ * Any failure before 4 puts the cart back to `open`; a failure to save 4 releases the stock.
+ */
+export class Checkout {
+  private readonly sequelize: Sequelize;
+  private readonly users: UserDirectory;
+  private readonly products: ProductCatalog;
+  private readonly logger: Logger;
+
+  constructor({ sequelize, users, products, logger }: CheckoutDeps) {
+    this.sequelize = sequelize;
+    this.users = users;
+    this.products = products;
+    this.logger = logger;
+  }
+
+  async place(apiKey: string): Promise<OrderView> {
+    return inSpan('checkout', {}, async (span) => {
+      try {
+        const caller = await this.users.identify(apiKey, { fresh: true });
+        span.setAttribute('user.id', caller.id);
+        const { cart, request } = await this.claim(caller.id);
+        span.setAttributes({
+          'order.id': cart.id,
+          'order.item_count': request.reduce((sum, line) => sum + line.quantity, 0),
+        });
+        const lines = await this.reserve(cart, request);
+        const order = await this.markPlaced(cart, lines);
+
+        span.setAttributes({ 'order.total_cents': order.total_cents, 'checkout.status': 'placed' });
+        businessMetrics.ordersPlaced.add(1);
+        businessMetrics.orderValue.record(order.total_cents / 100);
+        this.logger.info(
+          { order_id: order.id, user_id: caller.id, item_count: order.item_count, total_cents: order.total_cents },
+          'order placed',
+        );
+        return order;
+      } catch (err) {
+        this.recordFailure(span, err);
+        throw err;
+      }
+    });
+  }
+
+  /** Step 2: lock the cart and move it to `pending`; 409 if it is empty or already being checked out. */
+  private async claim(userId: number): Promise<ClaimedCart> {
+    return this.sequelize.transaction(async (transaction) => {
+      const cart = await Order.findOne({ where: { open_user_id: userId }, lock: transaction.LOCK.UPDATE, transaction });
+      if (!cart) throw emptyCart();
+      if (cart.status === 'pending' && Date.now() - cart.updated_at.getTime() < ABANDONED_AFTER_MS) {
+        throw conflict('A checkout of this cart is already in progress', { order_id: cart.id }, 'already_in_progress');
+      }
+      const items = await OrderItem.findAll({ where: { order_id: cart.id }, order: [['id', 'ASC']], transaction });
+      if (items.length === 0) throw emptyCart();
+      // Setting updated_at explicitly also refreshes a taken-over abandoned checkout.
+      await cart.update({ status: 'pending', updated_at: new Date() }, { transaction });
+      return { cart, request: items.map((item) => ({ product_id: item.product_id, quantity: item.quantity })) };
+    });
+  }
+
+  /** Step 3: reserve the stock; on refusal or outage the cart goes back to `open`. */
+  private async reserve(cart: Order, request: ReservationRequest[]): Promise<ReservedLine[]> {
+    const ref = orderRef(cart.id);
+    let outcome: Awaited<ReturnType<ProductCatalog['reserve']>>;
+    try {
+      outcome = await this.products.reserve(ref, request);
+      if (outcome.reserved && !sameLines(request, outcome.lines)) {
+        // product-service replayed a reservation from an earlier attempt whose answer we never
+        // got (e.g. a timeout), and the cart has changed since: replace it with the current one.
+        this.logger.warn({ order_id: cart.id }, 'stale reservation replaced');
+        await this.products.release(ref);
+        outcome = await this.products.reserve(ref, request);
+        if (outcome.reserved && !sameLines(request, outcome.lines)) {
+          throw new DependencyError('product-service', 'the reservation does not match the cart');
+        }
+      }
+    } catch (err) {
+      // A timeout may hide a reservation that did happen: undo it if product-service answers.
+      await this.products.release(ref).catch(() => undefined);
+      await this.reopen(cart.id);
+      throw err;
+    }
+    if (!outcome.reserved) {
+      await this.reopen(cart.id);
+      throw conflict(outcome.message, outcome.details, 'out_of_stock');
+    }
+    return outcome.lines;
+  }
+
+  /** Step 4: snapshot names and prices, mark `placed`, free the user's cart slot. */
+  private async markPlaced(cart: Order, lines: ReservedLine[]): Promise<OrderView> {
+    let placed: OrderView | undefined;
+    try {
+      placed = await this.sequelize.transaction(async (transaction) => {
+        for (const line of lines) {
+          await OrderItem.update(
+            { name: line.name, unit_price_cents: line.unit_price_cents },
+            { where: { order_id: cart.id, product_id: line.product_id }, transaction },
+          );
+        }
+        const [updated] = await Order.update(
+          {
+            status: 'placed',
+            open_user_id: null,
+            item_count: lines.reduce((sum, line) => sum + line.quantity, 0),
+            total_cents: lines.reduce((sum, line) => sum + line.quantity * line.unit_price_cents, 0),
+            placed_at: new Date(),
+          },
+          { where: { id: cart.id, status: 'pending' }, transaction },
+        );
+        if (updated !== 1) return undefined;
+        const order = await Order.findByPk(cart.id, { transaction, rejectOnEmpty: true });
+        const items = await OrderItem.findAll({ where: { order_id: cart.id }, order: [['id', 'ASC']], transaction });
+        return orderView(order, items);
+      });
+    } catch (err) {
+      // The stock is reserved but the order is not saved: give the stock back, reopen the cart.
+      await this.products
+        .release(orderRef(cart.id))
+        .catch((releaseErr) => this.logger.error({ err: releaseErr, order_id: cart.id }, 'could not release stock'));
+      await this.reopen(cart.id);
+      throw err;
+    }
+    // Someone else finished this order (a takeover of a checkout thought abandoned): the
+    // reservation is theirs now, so it must not be released.
+    if (!placed) throw conflict('This order was placed by another checkout', { order_id: cart.id }, 'already_in_progress');
+    return placed;
+  }
+
+  /** Puts a claimed cart back to `open`. Best effort: if it fails, the cart is taken over later. */
+  private async reopen(orderId: number): Promise<void> {
+    try {
+      await Order.update({ status: 'open' }, { where: { id: orderId, status: 'pending' } });
+    } catch (err) {
+      this.logger.error({ err, order_id: orderId }, 'could not reopen the cart after a failed checkout');
+    }
+  }
+
+  private recordFailure(span: Span, err: unknown): void {
+    const reason = failureReason(err);
+    span.setAttributes({ 'checkout.status': 'failed', 'checkout.failure_reason': reason });
+    businessMetrics.checkoutFailures.add(1, { reason });
+    this.logger.warn({ reason }, 'checkout failed');
+  }
+}
+
+const emptyCart = () => conflict('Your cart is empty', undefined, 'empty_cart');
+
+/** The low-cardinality `reason` of a failed checkout, for the span and the failures metric. */
+function failureReason(err: unknown): string {
+  const error = toHttpError(err);
+  if (error.status === 401) return 'user_invalid';
+  if (error.status === 503) return 'dependency_unavailable';
+  return error.reason ?? 'internal';
+}
+
+/** True when a reservation holds exactly the requested products and quantities. */
+function sameLines(request: ReservationRequest[], lines: ReservedLine[]): boolean {
+  if (request.length !== lines.length) return false;
+  const reserved = new Map(lines.map((line) => [line.product_id, line.quantity]));
+  return request.every((line) => reserved.get(line.product_id) === line.quantity);
+}
