@@ -1,5 +1,5 @@
 import mysql from 'mysql2/promise';
-import { type Options, type QueryInterface, Sequelize } from 'sequelize';
+import { type Options, type QueryInterface, Sequelize, type Transaction } from 'sequelize';
 import { SequelizeStorage, Umzug } from 'umzug';
 import type { Logger } from './logger';
 
@@ -139,5 +139,42 @@ export async function migrate(
   } finally {
     await lockConnection.query('SELECT RELEASE_LOCK(?)', [lockName]).catch(() => undefined);
     await lockConnection.end().catch(() => undefined);
+  }
+}
+
+/** InnoDB gave up on this transaction because of another one: running it again is safe. */
+const LOCK_CONFLICT_CODES = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
+
+export function isLockConflict(err: unknown): boolean {
+  const e = err as { parent?: { code?: string }; original?: { code?: string } } | undefined;
+  return LOCK_CONFLICT_CODES.has(e?.parent?.code ?? e?.original?.code ?? '');
+}
+
+export interface RetryOptions {
+  /** Runs in all, the first included. */
+  attempts?: number;
+  /** Other errors worth a fresh attempt (e.g. losing an insert race the next attempt will see). */
+  retryIf?: (err: unknown) => boolean;
+}
+
+/**
+ * Runs `work` in a transaction (committed if it resolves, rolled back if it throws) and
+ * runs it again, a bounded number of times, when InnoDB chose it as a deadlock victim or
+ * its lock wait timed out. Taking row locks in a fixed order makes that rare; retrying
+ * makes it harmless. `work` must therefore be safe to run more than once.
+ */
+export async function transactionWithRetry<T>(
+  sequelize: Sequelize,
+  work: (transaction: Transaction) => Promise<T>,
+  { attempts = 3, retryIf }: RetryOptions = {},
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await sequelize.transaction(work);
+    } catch (err) {
+      const retryable = isLockConflict(err) || (retryIf?.(err) ?? false);
+      if (!retryable || attempt >= attempts) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 20));
+    }
   }
 }

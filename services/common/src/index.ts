@@ -5,9 +5,12 @@ export {
   createDatabase,
   databaseProblem,
   isDatabaseUnavailable,
+  isLockConflict,
   type Migration,
   migrate,
+  type RetryOptions,
   TABLE_OPTIONS,
+  transactionWithRetry,
   waitForDatabase,
 } from './db';
 export {
