@@ -1,5 +1,5 @@
 import mysql from 'mysql2/promise';
-import { type Options, type QueryInterface, Sequelize, type Transaction } from 'sequelize';
+import { DataTypes, type Options, type QueryInterface, Sequelize, type Transaction } from 'sequelize';
 import { SequelizeStorage, Umzug } from 'umzug';
 import type { Logger } from './logger';
 
@@ -17,6 +17,15 @@ export interface Migration {
  * the same sort order, whatever server the shop runs on.
  */
 export const TABLE_OPTIONS = { engine: 'InnoDB', charset: 'utf8mb4', collate: 'utf8mb4_unicode_ci' } as const;
+
+/** A `created_at`/`updated_at` column for migrations: milliseconds, filled in by the database. */
+export function timestampColumn() {
+  return {
+    type: DataTypes.DATE(3),
+    allowNull: false,
+    defaultValue: Sequelize.literal('CURRENT_TIMESTAMP(3)'),
+  };
+}
 
 export interface DatabaseOptions {
   url: string;
@@ -153,6 +162,8 @@ export function isLockConflict(err: unknown): boolean {
 export interface RetryOptions {
   /** Runs in all, the first included. */
   attempts?: number;
+  /** For this transaction only (`SET TRANSACTION ISOLATION LEVEL`); the server default otherwise. */
+  isolationLevel?: Transaction.ISOLATION_LEVELS;
   /** Other errors worth a fresh attempt (e.g. losing an insert race the next attempt will see). */
   retryIf?: (err: unknown) => boolean;
 }
@@ -166,11 +177,11 @@ export interface RetryOptions {
 export async function transactionWithRetry<T>(
   sequelize: Sequelize,
   work: (transaction: Transaction) => Promise<T>,
-  { attempts = 3, retryIf }: RetryOptions = {},
+  { attempts = 3, retryIf, isolationLevel }: RetryOptions = {},
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await sequelize.transaction(work);
+      return await sequelize.transaction({ isolationLevel }, work);
     } catch (err) {
       const retryable = isLockConflict(err) || (retryIf?.(err) ?? false);
       if (!retryable || attempt >= attempts) throw err;

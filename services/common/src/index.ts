@@ -10,6 +10,7 @@ export {
   migrate,
   type RetryOptions,
   TABLE_OPTIONS,
+  timestampColumn,
   transactionWithRetry,
   waitForDatabase,
 } from './db';

@@ -1,5 +1,5 @@
-import { type Migration, TABLE_OPTIONS } from '@shopscope/common';
-import { DataTypes, Sequelize } from 'sequelize';
+import { type Migration, TABLE_OPTIONS, timestampColumn } from '@shopscope/common';
+import { DataTypes } from 'sequelize';
 
 /**
  * The user-service schema, one versioned step per change. Applied steps are recorded in
@@ -7,14 +7,6 @@ import { DataTypes, Sequelize } from 'sequelize';
  * single CREATE TABLE (keys inline) because MySQL commits DDL statement by statement: a
  * step of several statements could be left half-done by a crash.
  */
-
-/** A creation timestamp with millisecond precision, filled in by the database. */
-const now = () => ({
-  type: DataTypes.DATE(3),
-  allowNull: false,
-  defaultValue: Sequelize.literal('CURRENT_TIMESTAMP(3)'),
-});
-
 export const migrations: Migration[] = [
   {
     name: '0001-create-users',
@@ -29,8 +21,8 @@ export const migrations: Migration[] = [
           first_name: { type: DataTypes.STRING(100), allowNull: false },
           last_name: { type: DataTypes.STRING(100), allowNull: false },
           is_admin: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
-          created_at: now(),
-          updated_at: now(),
+          created_at: timestampColumn(),
+          updated_at: timestampColumn(),
         },
         {
           ...TABLE_OPTIONS,
@@ -61,7 +53,7 @@ export const migrations: Migration[] = [
             onDelete: 'CASCADE',
           },
           key_hash: { type: DataTypes.CHAR(64), allowNull: false },
-          created_at: now(),
+          created_at: timestampColumn(),
           last_used_at: { type: DataTypes.DATE(3), allowNull: true },
           revoked_at: { type: DataTypes.DATE(3), allowNull: true },
         },
