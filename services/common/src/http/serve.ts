@@ -39,9 +39,14 @@ export function serve(app: Express, options: ServeOptions): Promise<Server> {
       options.onShutdownStart?.();
       const timeout = options.shutdownTimeoutMs ?? 10_000;
       const closed = new Promise<void>((done) => server.close(() => done()));
+      // close() only refuses new connections. A keep-alive connection whose request finishes
+      // after this point would stay open (holding the exit up to the timeout, past Docker's
+      // 10 s stop grace period): close each one as soon as it goes idle.
       server.closeIdleConnections();
+      const sweeper = setInterval(() => server.closeIdleConnections(), 50);
       const timer = setTimeout(() => server.closeAllConnections(), timeout);
       await closed;
+      clearInterval(sweeper);
       clearTimeout(timer);
       try {
         await options.onShutdown?.();
