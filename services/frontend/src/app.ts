@@ -1,0 +1,87 @@
+import { createServiceApp, type Logger, type ServiceApp } from '@shopscope/common';
+import cookieParser from 'cookie-parser';
+import helmet from 'helmet';
+import { STATIC_PREFIX, staticFiles, VIEWS_DIR } from './assets';
+import type { Backends } from './backends';
+import { csrfProtection } from './csrf';
+import { errorPages } from './error-pages';
+import type { Language } from './i18n';
+import { rememberLanguageFromQuery } from './language';
+import { Pages } from './pages';
+import { accountRoutes } from './routes/account';
+import { cartRoutes } from './routes/cart';
+import { catalogueRoutes } from './routes/catalogue';
+import type { RouteDeps } from './routes/deps';
+import { languageRoutes } from './routes/language';
+import { orderRoutes } from './routes/orders';
+import { productRoutes } from './routes/product';
+import { sessionMiddleware } from './session';
+
+export interface AppDeps {
+  logger: Logger;
+  backends: Backends;
+  sessionSecret: string;
+  defaultLanguage: Language;
+  adminToken: string | undefined;
+}
+
+/**
+ * The web shop: a backend-for-frontend that renders pages from the three APIs.
+ * It owns no data, so it is ready as soon as it runs; whether each backend answers is
+ * shown on the pages that need it (a 503 page naming what is unavailable).
+ */
+export function buildApp(deps: AppDeps): ServiceApp {
+  const { logger, backends } = deps;
+  const csrf = csrfProtection(deps.sessionSecret);
+  const pages = new Pages({ backends, csrf, defaultLanguage: deps.defaultLanguage, logger });
+  const service = createServiceApp({
+    name: 'frontend',
+    logger,
+    readiness: async () => undefined,
+    adminToken: deps.adminToken,
+    renderError: errorPages(pages, logger),
+  });
+  const { app } = service;
+
+  app.set('views', VIEWS_DIR);
+  app.set('view engine', 'ejs');
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'"],
+          fontSrc: ["'self'"],
+          connectSrc: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          baseUri: ["'self'"],
+          objectSrc: ["'none'"],
+        },
+      },
+      // HSTS belongs to whoever terminates TLS; sent from plain-HTTP localhost it would
+      // pin the learner's browser to HTTPS for every other app on localhost.
+      strictTransportSecurity: false,
+    }),
+  );
+  app.use(STATIC_PREFIX, staticFiles());
+  app.use(cookieParser());
+  app.use(sessionMiddleware(deps.sessionSecret));
+  app.use(rememberLanguageFromQuery);
+  app.use(csrf.verify);
+
+  const routeDeps: RouteDeps = { backends, pages };
+  app.use(catalogueRoutes(routeDeps));
+  app.use(productRoutes(routeDeps));
+  app.use(accountRoutes(routeDeps, logger));
+  app.use(cartRoutes(routeDeps));
+  app.use(orderRoutes(routeDeps));
+  app.use(languageRoutes());
+
+  service.finish();
+  return service;
+}

@@ -1,0 +1,8 @@
+import type { Backends } from '../backends';
+import type { Pages } from '../pages';
+
+/** What every route module receives from buildApp. */
+export interface RouteDeps {
+  backends: Backends;
+  pages: Pages;
+}

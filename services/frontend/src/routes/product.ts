@@ -1,0 +1,93 @@
+import { Router, type Request, type Response } from 'express';
+import type { AddItemOutcome, Product } from '../backends';
+import { renderNotFound } from '../error-pages';
+import type { FormErrors } from '../forms';
+import { formText } from '../forms';
+import type { Messages } from '../i18n';
+import { withQuery } from '../paths';
+import { requireUser } from '../session';
+import type { RouteDeps } from './deps';
+
+/** Most units of one product a single add-to-cart may ask for. */
+export const MAX_QUANTITY = 99;
+
+/** `/product/:slug`: the product page, and its add-to-cart form posting back to it. */
+export function productRoutes({ backends, pages }: RouteDeps): Router {
+  const router = Router();
+
+  async function show(req: Request, res: Response, product: Product, form: ProductForm = {}, status = 200) {
+    const { t } = pages.context(req);
+    const added = Number(req.query.added);
+    const addedNotice =
+      Number.isInteger(added) && added >= 1 && added <= MAX_QUANTITY ? t.product.added(added, product.name) : undefined;
+    await pages.render(
+      req,
+      res,
+      'product',
+      { title: product.name, product, addedNotice, maxQuantity: MAX_QUANTITY, quantity: form.quantity ?? '1', errors: form.errors ?? {} },
+      status,
+    );
+  }
+
+  /** Loads the product or answers the 404 page; undefined means "already answered". */
+  async function productOr404(req: Request, res: Response): Promise<Product | undefined> {
+    const product = await backends.products.get(String(req.params.slug));
+    if (!product) await renderNotFound(pages, req, res, pages.context(req).t.errors.productNotFound);
+    return product;
+  }
+
+  router.get('/product/:slug', async (req, res) => {
+    const product = await productOr404(req, res);
+    if (product) await show(req, res, product);
+  });
+
+  router.post(
+    '/product/:slug',
+    requireUser(async (req, res, user) => {
+      const product = await productOr404(req, res);
+      if (!product) return;
+      const { t } = pages.context(req);
+      const quantityText = formText(req.body, 'quantity', 10);
+      const quantity = Number(quantityText);
+      if (!/^\d+$/.test(quantityText) || quantity < 1 || quantity > MAX_QUANTITY) {
+        await show(req, res, product, { quantity: quantityText, errors: { quantity: t.product.quantityInvalid(MAX_QUANTITY) } }, 400);
+        return;
+      }
+      if (quantity > product.stock) {
+        await show(req, res, product, { quantity: quantityText, errors: { quantity: t.product.notEnoughStock } }, 409);
+        return;
+      }
+      const outcome = await backends.orders.addItem(user.apiKey, product.id, quantity);
+      if (outcome.ok) {
+        // Post/redirect/get: reloading the confirmation does not add the product again.
+        res.redirect(303, withQuery(`/product/${encodeURIComponent(product.slug)}`, { added: quantity }));
+        return;
+      }
+      if (outcome.reason === 'unknown_product') {
+        await renderNotFound(pages, req, res, t.errors.productNotFound);
+        return;
+      }
+      await show(req, res, product, { quantity: quantityText, errors: { quantity: addItemProblem(outcome, t) } }, outcome.reason === 'invalid' ? 400 : 409);
+    }),
+  );
+
+  return router;
+}
+
+function addItemProblem(outcome: Exclude<AddItemOutcome, { ok: true }>, t: Messages): string {
+  switch (outcome.reason) {
+    case 'cart_limit':
+      return outcome.inCart === undefined
+        ? t.product.tooManyProducts(outcome.max ?? 0)
+        : t.product.tooManyUnits(outcome.max ?? MAX_QUANTITY, outcome.inCart);
+    case 'busy':
+      return t.cart.alreadyProcessing;
+    default:
+      return t.product.quantityInvalid(MAX_QUANTITY);
+  }
+}
+
+interface ProductForm {
+  quantity?: string;
+  errors?: FormErrors;
+}
