@@ -1,4 +1,4 @@
-import { type Migration, TABLE_OPTIONS } from '@shopscope/common';
+import { type Migration, TABLE_OPTIONS, timestampColumn } from '@shopscope/common';
 import { DataTypes } from 'sequelize';
 import { ORDER_STATUSES } from './models';
 
@@ -21,8 +21,8 @@ export const migrations: Migration[] = [
           item_count: { type: DataTypes.INTEGER.UNSIGNED, allowNull: false, defaultValue: 0 },
           currency: { type: DataTypes.CHAR(3), allowNull: false, defaultValue: 'EUR' },
           placed_at: { type: DataTypes.DATE(3), allowNull: true },
-          created_at: { type: DataTypes.DATE, allowNull: false },
-          updated_at: { type: DataTypes.DATE, allowNull: false },
+          created_at: timestampColumn(),
+          updated_at: timestampColumn(),
         },
         TABLE_OPTIONS,
       );
@@ -53,8 +53,8 @@ export const migrations: Migration[] = [
           name: { type: DataTypes.STRING(200), allowNull: false },
           unit_price_cents: { type: DataTypes.INTEGER.UNSIGNED, allowNull: false },
           quantity: { type: DataTypes.INTEGER.UNSIGNED, allowNull: false },
-          created_at: { type: DataTypes.DATE, allowNull: false },
-          updated_at: { type: DataTypes.DATE, allowNull: false },
+          created_at: timestampColumn(),
+          updated_at: timestampColumn(),
         },
         TABLE_OPTIONS,
       );

@@ -65,8 +65,8 @@ export function initModels(sequelize: Sequelize): void {
       item_count: { type: DataTypes.INTEGER.UNSIGNED, allowNull: false, defaultValue: 0 },
       currency: { type: DataTypes.CHAR(3), allowNull: false, defaultValue: 'EUR' },
       placed_at: { type: DataTypes.DATE(3), allowNull: true },
-      created_at: DataTypes.DATE,
-      updated_at: DataTypes.DATE,
+      created_at: DataTypes.DATE(3),
+      updated_at: DataTypes.DATE(3),
     },
     { sequelize, tableName: 'orders', ...timestamps },
   );
@@ -78,8 +78,8 @@ export function initModels(sequelize: Sequelize): void {
       name: { type: DataTypes.STRING(200), allowNull: false },
       unit_price_cents: { type: DataTypes.INTEGER.UNSIGNED, allowNull: false },
       quantity: { type: DataTypes.INTEGER.UNSIGNED, allowNull: false },
-      created_at: DataTypes.DATE,
-      updated_at: DataTypes.DATE,
+      created_at: DataTypes.DATE(3),
+      updated_at: DataTypes.DATE(3),
     },
     { sequelize, tableName: 'order_items', ...timestamps },
   );

@@ -1,4 +1,4 @@
-import { conflict, notFound } from '@shopscope/common';
+import { conflict, notFound, transactionWithRetry } from '@shopscope/common';
 import { businessMetrics } from '@shopscope/telemetry';
 import { type Sequelize, type Transaction, UniqueConstraintError } from 'sequelize';
 import type { ProductCatalog } from '../clients/products';
@@ -91,7 +91,7 @@ export class Carts {
     change: (cart: Order, transaction: Transaction) => Promise<T>,
   ): Promise<T | undefined> {
     for (let attempt = 1; attempt <= 3; attempt++) {
-      const outcome = await this.sequelize.transaction(async (transaction) => {
+      const outcome = await transactionWithRetry(this.sequelize, async (transaction) => {
         const cart = await Order.findOne({ where: { open_user_id: userId }, lock: transaction.LOCK.UPDATE, transaction });
         if (!cart) return { found: false as const };
         if (cart.status !== 'open') {

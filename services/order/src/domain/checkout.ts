@@ -1,4 +1,4 @@
-import { conflict, DependencyError, type Logger, toHttpError } from '@shopscope/common';
+import { conflict, DependencyError, type Logger, toHttpError, transactionWithRetry } from '@shopscope/common';
 import { businessMetrics, inSpan } from '@shopscope/telemetry';
 import type { Span } from '@opentelemetry/api';
 import type { Sequelize } from 'sequelize';
@@ -81,7 +81,7 @@ export class Checkout {
 
   /** Step 2: lock the cart and move it to `pending`; 409 if it is empty or already being checked out. */
   private async claim(userId: number): Promise<ClaimedCart> {
-    return this.sequelize.transaction(async (transaction) => {
+    return transactionWithRetry(this.sequelize, async (transaction) => {
       const cart = await Order.findOne({ where: { open_user_id: userId }, lock: transaction.LOCK.UPDATE, transaction });
       if (!cart) throw emptyCart();
       if (cart.status === 'pending' && Date.now() - cart.updated_at.getTime() < ABANDONED_AFTER_MS) {
@@ -128,7 +128,7 @@ export class Checkout {
   private async markPlaced(cart: Order, lines: ReservedLine[]): Promise<OrderView> {
     let placed: OrderView | undefined;
     try {
-      placed = await this.sequelize.transaction(async (transaction) => {
+      placed = await transactionWithRetry(this.sequelize, async (transaction) => {
         for (const line of lines) {
           await OrderItem.update(
             { name: line.name, unit_price_cents: line.unit_price_cents },
