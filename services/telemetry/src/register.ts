@@ -12,11 +12,12 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { diag, DiagConsoleLogger, DiagLogLevel, metrics } from '@opentelemetry/api';
+import { metrics } from '@opentelemetry/api';
 import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentations-node';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { ExpressLayerType } from '@opentelemetry/instrumentation-express';
 import { SequelizeInstrumentation } from '@opentelemetry/instrumentation-sequelize';
 import { containerDetector } from '@opentelemetry/resource-detector-container';
 import {
@@ -77,10 +78,6 @@ function batchSettings(prefix: 'BSP' | 'BLRP') {
 
 function start(): void {
   applyEnvDefaults();
-  if (process.env.OTEL_LOG_LEVEL) {
-    const level = process.env.OTEL_LOG_LEVEL.toUpperCase() as keyof typeof DiagLogLevel;
-    diag.setLogger(new DiagConsoleLogger(), { logLevel: DiagLogLevel[level] ?? DiagLogLevel.WARN });
-  }
 
   const identity = serviceIdentity();
   const resource = resourceFromAttributes({
@@ -100,11 +97,13 @@ function start(): void {
   const metricReaders: MetricReader[] = [];
   const metricsExporter = exporterFor('METRICS');
   if (metricsExporter !== 'none') {
+    const interval = positiveIntFromEnv('OTEL_METRIC_EXPORT_INTERVAL', 10_000);
     metricReaders.push(
       new PeriodicExportingMetricReader({
         exporter: metricsExporter === 'console' ? new ConsoleMetricExporter() : new OTLPMetricExporter(),
-        exportIntervalMillis: positiveIntFromEnv('OTEL_METRIC_EXPORT_INTERVAL', 10_000),
-        exportTimeoutMillis: positiveIntFromEnv('OTEL_METRIC_EXPORT_TIMEOUT', 5_000),
+        exportIntervalMillis: interval,
+        // The SDK refuses a timeout longer than the interval, so a short interval caps it.
+        exportTimeoutMillis: Math.min(positiveIntFromEnv('OTEL_METRIC_EXPORT_TIMEOUT', 5_000), interval),
       }),
     );
   }
@@ -158,6 +157,10 @@ function start(): void {
         '@opentelemetry/instrumentation-http': {
           // Probes and static files would drown the interesting traces.
           ignoreIncomingRequestHook: (req) => /^\/(healthz|readyz|static\/|favicon)/.test(req.url ?? ''),
+        },
+        '@opentelemetry/instrumentation-express': {
+          // One span per route handler is what a learner needs; a span per body parser is noise.
+          ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER],
         },
         '@opentelemetry/instrumentation-pino': {
           logKeys: { traceId: 'trace_id', spanId: 'span_id', traceFlags: 'trace_flags' },

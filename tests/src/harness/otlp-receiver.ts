@@ -1,0 +1,239 @@
+/**
+ * An OTLP/gRPC receiver for tests: the services export to it exactly as they would to the
+ * Collector (same protocol, same port semantics), and tests assert on what arrived.
+ * It keeps the raw request bytes too, so a secret scan covers everything on the wire.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { waitFor } from './ports.ts';
+
+const PROTO_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'otlp-proto');
+
+export type AttributeValue = string | number | boolean | AttributeValue[] | { [k: string]: AttributeValue } | null;
+export type Attributes = Record<string, AttributeValue>;
+
+export interface ReceivedSpan {
+  service: string;
+  resource: Attributes;
+  scope: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  name: string;
+  kind: number;
+  attributes: Attributes;
+  statusCode: number;
+  startNs: bigint;
+  endNs: bigint;
+}
+
+export interface ReceivedDataPoint {
+  attributes: Attributes;
+  value?: number;
+  count?: number;
+  sum?: number;
+  exemplars: number;
+}
+
+export interface ReceivedMetric {
+  service: string;
+  resource: Attributes;
+  scope: string;
+  name: string;
+  unit: string;
+  type: 'gauge' | 'sum' | 'histogram' | 'exponential_histogram' | 'summary';
+  points: ReceivedDataPoint[];
+}
+
+export interface ReceivedLog {
+  service: string;
+  body: AttributeValue;
+  severityText: string;
+  traceId: string;
+  spanId: string;
+  attributes: Attributes;
+}
+
+export const SPAN_KIND = { INTERNAL: 1, SERVER: 2, CLIENT: 3 } as const;
+
+function anyValue(v: any): AttributeValue {
+  if (!v?.value) return null;
+  switch (v.value) {
+    case 'string_value':
+      return v.string_value;
+    case 'bool_value':
+      return v.bool_value;
+    case 'int_value':
+      return Number(v.int_value);
+    case 'double_value':
+      return v.double_value;
+    case 'array_value':
+      return (v.array_value?.values ?? []).map(anyValue);
+    case 'kvlist_value':
+      return attributes(v.kvlist_value?.values);
+    case 'bytes_value':
+      return Buffer.from(v.bytes_value).toString('hex');
+    default:
+      return null;
+  }
+}
+
+function attributes(kvs: any[] | undefined): Attributes {
+  const out: Attributes = {};
+  for (const kv of kvs ?? []) out[kv.key] = anyValue(kv.value);
+  return out;
+}
+
+const hex = (b: Buffer | undefined) => (b?.length ? Buffer.from(b).toString('hex') : '');
+
+export class OtlpReceiver {
+  readonly spans: ReceivedSpan[] = [];
+  readonly metrics: ReceivedMetric[] = [];
+  readonly logs: ReceivedLog[] = [];
+  /** Every request body as received (protobuf bytes), for secret scans. */
+  readonly rawRequests: Buffer[] = [];
+  /** When set, every export is answered with this gRPC status (to simulate a failing collector). */
+  failWith: grpc.status | undefined;
+  private server = new grpc.Server();
+  port = 0;
+
+  get endpoint(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(port = 0): Promise<this> {
+    const definition = protoLoader.loadSync(['trace.proto', 'metrics.proto', 'logs.proto'], {
+      includeDirs: [PROTO_DIR],
+      keepCase: true,
+      longs: String,
+      defaults: true,
+      oneofs: true,
+    });
+    const loaded = grpc.loadPackageDefinition(definition) as any;
+    const services: Array<[any, (req: any) => void]> = [
+      [loaded.opentelemetry.proto.collector.trace.v1.TraceService.service, (r) => this.onTraces(r)],
+      [loaded.opentelemetry.proto.collector.metrics.v1.MetricsService.service, (r) => this.onMetrics(r)],
+      [loaded.opentelemetry.proto.collector.logs.v1.LogsService.service, (r) => this.onLogs(r)],
+    ];
+    for (const [service, onRequest] of services) {
+      // Keep the raw bytes: wrap the deserializer of the one method, Export.
+      const exportMethod = { ...service.Export };
+      const deserialize = exportMethod.requestDeserialize;
+      exportMethod.requestDeserialize = (buffer: Buffer) => {
+        this.rawRequests.push(Buffer.from(buffer));
+        return deserialize(buffer);
+      };
+      this.server.addService({ Export: exportMethod }, {
+        Export: (call: grpc.ServerUnaryCall<any, any>, callback: grpc.sendUnaryData<any>) => {
+          if (this.failWith !== undefined) {
+            callback({ code: this.failWith, details: 'receiver told to fail' });
+            return;
+          }
+          onRequest(call.request);
+          callback(null, {});
+        },
+      });
+    }
+    this.port = await new Promise<number>((resolve, reject) =>
+      this.server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
+        err ? reject(err) : resolve(p),
+      ),
+    );
+    return this;
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => this.server.tryShutdown(() => resolve()));
+  }
+
+  private onTraces(request: any): void {
+    for (const rs of request.resource_spans ?? []) {
+      const resource = attributes(rs.resource?.attributes);
+      for (const ss of rs.scope_spans ?? []) {
+        for (const s of ss.spans ?? []) {
+          this.spans.push({
+            service: String(resource['service.name'] ?? ''),
+            resource,
+            scope: ss.scope?.name ?? '',
+            traceId: hex(s.trace_id),
+            spanId: hex(s.span_id),
+            parentSpanId: hex(s.parent_span_id),
+            name: s.name,
+            kind: s.kind,
+            attributes: attributes(s.attributes),
+            statusCode: s.status?.code ?? 0,
+            startNs: BigInt(s.start_time_unix_nano ?? 0),
+            endNs: BigInt(s.end_time_unix_nano ?? 0),
+          });
+        }
+      }
+    }
+  }
+
+  private onMetrics(request: any): void {
+    for (const rm of request.resource_metrics ?? []) {
+      const resource = attributes(rm.resource?.attributes);
+      for (const sm of rm.scope_metrics ?? []) {
+        for (const m of sm.metrics ?? []) {
+          const type = m.data as ReceivedMetric['type'];
+          const points = (m[type]?.data_points ?? []).map((p: any) => ({
+            attributes: attributes(p.attributes),
+            value: p.value === 'as_double' ? p.as_double : p.value === 'as_int' ? Number(p.as_int) : undefined,
+            count: p.count !== undefined ? Number(p.count) : undefined,
+            sum: p.sum !== undefined ? Number(p.sum) : undefined,
+            exemplars: (p.exemplars ?? []).length,
+          }));
+          this.metrics.push({
+            service: String(resource['service.name'] ?? ''),
+            resource,
+            scope: sm.scope?.name ?? '',
+            name: m.name,
+            unit: m.unit,
+            type,
+            points,
+          });
+        }
+      }
+    }
+  }
+
+  private onLogs(request: any): void {
+    for (const rl of request.resource_logs ?? []) {
+      const resource = attributes(rl.resource?.attributes);
+      for (const sl of rl.scope_logs ?? []) {
+        for (const l of sl.log_records ?? []) {
+          this.logs.push({
+            service: String(resource['service.name'] ?? ''),
+            body: anyValue(l.body),
+            severityText: l.severity_text,
+            traceId: hex(l.trace_id),
+            spanId: hex(l.span_id),
+            attributes: attributes(l.attributes),
+          });
+        }
+      }
+    }
+  }
+
+  /** Metric names received from a service. */
+  metricNames(service: string): Set<string> {
+    return new Set(this.metrics.filter((m) => m.service === service).map((m) => m.name));
+  }
+
+  spansOfTrace(traceId: string): ReceivedSpan[] {
+    return this.spans.filter((s) => s.traceId === traceId);
+  }
+
+  /** Waits until `predicate` holds over what has been received. */
+  waitUntil(what: string, predicate: () => boolean, timeoutMs = 20_000): Promise<true> {
+    return waitFor(what, async () => (predicate() ? true : undefined), { timeoutMs, intervalMs: 100 });
+  }
+
+  /** True when `secret` appears anywhere in what was received (raw bytes or decoded). */
+  contains(secret: string): boolean {
+    const needle = Buffer.from(secret);
+    return this.rawRequests.some((b) => b.includes(needle));
+  }
+}
