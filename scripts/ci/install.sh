@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Installs everything ShopScope's tests need on a Debian machine without Docker, idempotently:
+#   - Debian packages: MariaDB (throwaway test databases), Chromium (browser tests), shellcheck
+#   - Node 24 LTS from the npm registry's binary package, cached by version outside the repo
+#   - the workspace's npm packages (npm ci)
+# Source it to get Node 24 on PATH in the calling shell:  source scripts/ci/install.sh
+# Needs root (or sudo) for apt-get; everything else goes to $SHOPSCOPE_CACHE.
+set -euo pipefail
+
+NODE_VERSION="${NODE_VERSION:-24.21.0}"
+SHOPSCOPE_CACHE="${SHOPSCOPE_CACHE:-/opt/shopscope-cache}"
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+log() { printf '[install] %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+install_debian_packages() {
+  local missing=()
+  command -v mariadbd >/dev/null 2>&1 || missing+=(mariadb-server)
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+  if [ "${#missing[@]}" -eq 0 ]; then
+    log "Debian packages already present"
+    return
+  fi
+  log "installing Debian packages: ${missing[*]}"
+  as_root apt-get update -qq
+  # Installing mariadb-server must not start a system-wide server: tests start their own.
+  as_root env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+install_node() {
+  local arch
+  case "$(uname -m)" in
+    x86_64) arch=x64 ;;
+    aarch64 | arm64) arch=arm64 ;;
+    *) log "unsupported architecture $(uname -m)"; return 1 ;;
+  esac
+  local dir="$SHOPSCOPE_CACHE/node-$NODE_VERSION"
+  local bin="$dir/node_modules/node-linux-$arch/bin"
+  if [ ! -x "$bin/node" ]; then
+    log "installing Node $NODE_VERSION into $dir"
+    mkdir -p "$dir"
+    # The binary package needs no Node of its own: any npm can unpack it.
+    npm install --prefix "$dir" --no-save --no-audit --no-fund --loglevel=error "node-linux-$arch@$NODE_VERSION" >/dev/null
+  fi
+  export PATH="$bin:$PATH"
+  log "using Node $(node --version) from $bin"
+}
+
+install_npm_packages() {
+  log "npm ci"
+  (cd "$repo_root" && npm ci --no-audit --no-fund --loglevel=error)
+}
+
+install_debian_packages
+install_node
+install_npm_packages
