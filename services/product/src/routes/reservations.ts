@@ -1,0 +1,61 @@
+import { integerField, parseBody, textField } from '@shopscope/common';
+import { annotateActiveSpan, businessMetrics } from '@shopscope/telemetry';
+import { Router } from 'express';
+import type { Sequelize } from 'sequelize';
+import { z } from 'zod';
+import type { ProductModels } from '../db/models';
+import { isInsufficientStock, type ReservationResult, release, reserve } from '../reservations';
+
+const orderRef = textField(1, 64).regex(/^[A-Za-z0-9._:-]+$/, 'may contain only letters, digits, ".", "_", ":" and "-"');
+
+const reserveSchema = z.object({
+  order_ref: orderRef,
+  items: z
+    .array(
+      z.object({
+        product_id: integerField(1, 2_147_483_647),
+        quantity: integerField(1, 1000),
+      }),
+      { error: (issue) => (issue.input === undefined ? 'is required' : 'must be a list of {product_id, quantity}') },
+    )
+    .min(1, 'must list at least one item')
+    .max(100, 'must list at most 100 items'),
+});
+
+const releaseSchema = z.object({ order_ref: orderRef });
+
+/**
+ * Stock reservations for order-service (internal: no caller authentication). Each request
+ * is counted by outcome and its span carries the order reference and the outcome.
+ */
+export function reservationsRouter(sequelize: Sequelize, models: ProductModels): Router {
+  const router = Router();
+
+  const answer = (result: ReservationResult) => {
+    businessMetrics.stockReservations.add(1, { outcome: result.outcome });
+    annotateActiveSpan({ 'reservation.outcome': result.outcome, 'reservation.total_cents': result.reservation.total_cents });
+    return { result: result.reservation };
+  };
+
+  router.post('/api/products/reserve', async (req, res) => {
+    const { order_ref, items } = parseBody(reserveSchema, req.body);
+    annotateActiveSpan({ 'reservation.order_ref': order_ref, 'reservation.item_count': items.length });
+    try {
+      res.json(answer(await reserve(sequelize, models, order_ref, items)));
+    } catch (err) {
+      if (isInsufficientStock(err)) {
+        businessMetrics.stockReservations.add(1, { outcome: 'insufficient_stock' });
+        annotateActiveSpan({ 'reservation.outcome': 'insufficient_stock' });
+      }
+      throw err;
+    }
+  });
+
+  router.post('/api/products/release', async (req, res) => {
+    const { order_ref } = parseBody(releaseSchema, req.body);
+    annotateActiveSpan({ 'reservation.order_ref': order_ref });
+    res.json(answer(await release(sequelize, models, order_ref)));
+  });
+
+  return router;
+}
