@@ -1,5 +1,6 @@
 import type { Logger } from '@shopscope/common';
 import { businessMetrics } from '@shopscope/telemetry';
+import cookieParser from 'cookie-parser';
 import type { Request, Response } from 'express';
 import { assetUrl } from './assets';
 import type { Backends } from './backends';
@@ -56,6 +57,7 @@ export class Pages {
   constructor(private readonly deps: PagesDeps) {}
 
   context(req: Request): PageContext {
+    ensureCookies(req);
     const lang = resolveLanguage(req, this.deps.defaultLanguage);
     return { lang, t: dictionaries[lang], fmt: formattersFor(lang), user: sessionUser(req) };
   }
@@ -96,6 +98,16 @@ export class Pages {
 }
 
 /** The route template (`/product/:slug`), never the raw path: metric labels must stay few. */
+const parseCookies = cookieParser();
+
+/**
+ * Errors raised before the cookie middleware ran (a body too large or malformed is refused
+ * while parsing it) still render a page in the visitor's language, with a CSRF token.
+ */
+function ensureCookies(req: Request): void {
+  if (req.cookies === undefined) parseCookies(req, {} as Response, () => undefined);
+}
+
 function routeTemplate(req: Request): string {
   const route = req.route as { path?: unknown } | undefined;
   return typeof route?.path === 'string' ? `${req.baseUrl}${route.path}` : 'unmatched';

@@ -127,7 +127,6 @@ export const en = {
     remove: 'Remove',
     removeItem: (name: string) => `Remove ${name} from the cart`,
     total: 'Total',
-    itemCount: (count: number) => (count === 1 ? '1 item' : `${count} items`),
     placeOrder: 'Place order',
     placingOrder: 'Placing order…',
     empty: 'Your cart is empty.',

@@ -4,7 +4,7 @@ import type { Messages } from './en';
 export const fr: Messages = {
   locale: 'fr-FR',
   languageName: 'Français',
-  brandTagline: 'La boutique de démonstration de l’observabilité',
+  brandTagline: 'La boutique démo de l’observabilité',
 
   layout: {
     skipToContent: 'Aller au contenu',
@@ -124,7 +124,6 @@ export const fr: Messages = {
     remove: 'Retirer',
     removeItem: (name: string) => `Retirer ${name} du panier`,
     total: 'Total',
-    itemCount: (count: number) => (count <= 1 ? `${count} article` : `${count} articles`),
     placeOrder: 'Confirmer la commande',
     placingOrder: 'Commande en cours…',
     empty: 'Votre panier est vide.',
