@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { loginAdmin, signUp, type TestAccount } from './harness/accounts.ts';
 import { call } from './harness/http.ts';
 import { MariaDb } from './harness/mariadb.ts';
+import { OtlpReceiver, SPAN_KIND } from './harness/otlp-receiver.ts';
 import { freePort } from './harness/ports.ts';
 import {
   checkDatabaseOutage,
@@ -17,6 +18,7 @@ import {
   startTwoAtOnce,
 } from './harness/service-checks.ts';
 import { type ServiceProcess, startService } from './harness/services.ts';
+import { telemetryEnv } from './harness/shop.ts';
 
 const NO_TELEMETRY = { OTEL_SDK_DISABLED: 'true' };
 const PRODUCT_FIELDS = ['currency', 'description', 'id', 'image', 'name', 'price_cents', 'slug', 'stock'];
@@ -523,6 +525,79 @@ describe('stock reservations', () => {
       Array(10).fill(200),
     );
     assert.equal(await stockOf(a.id), 50);
+  });
+});
+
+describe('telemetry', () => {
+  const receiver = new OtlpReceiver();
+  let instrumented: ServiceProcess;
+
+  before(async () => {
+    await receiver.start();
+    instrumented = await startService('product', {
+      ...telemetryEnv(receiver.endpoint),
+      DATABASE_URL: products.env.DATABASE_URL,
+      USER_SERVICE_URL: users.url,
+    });
+  });
+  after(async () => {
+    await instrumented?.stop();
+    await receiver.stop();
+  });
+
+  /** The latest cumulative value of shopscope.stock.reservations for one outcome. */
+  const reservations = (outcome: string) => {
+    const exports = receiver.metrics.filter(
+      (m) => m.service === 'product-service' && m.name === 'shopscope.stock.reservations',
+    );
+    return (exports.at(-1)?.points ?? [])
+      .filter((p) => p.attributes.outcome === outcome)
+      .reduce((sum, p) => sum + (p.value ?? 0), 0);
+  };
+
+  test('reservation outcomes are counted and on the span; admin keys are never exported', async () => {
+    const a = await newProduct(3);
+    const at = (path: string, body: unknown) => call(instrumented.url, 'POST', path, { body });
+    const ref = newRef();
+    const items = [{ product_id: a.id, quantity: 2 }];
+    assert.equal((await at('/api/products/reserve', { order_ref: ref, items })).status, 200);
+    assert.equal((await at('/api/products/reserve', { order_ref: ref, items })).status, 200);
+    assert.equal((await at('/api/products/reserve', { order_ref: newRef(), items })).status, 409);
+    assert.equal((await at('/api/products/release', { order_ref: ref })).status, 200);
+    const created = await call(instrumented.url, 'POST', '/api/product/create', {
+      apiKey: adminKey,
+      body: { name: `Traced product ${refCounter}`, price_cents: 100, stock: 1 },
+    });
+    assert.equal(created.status, 201);
+
+    await receiver.waitUntil(
+      'one count per outcome',
+      () => ['reserved', 'replayed', 'insufficient_stock', 'released'].every((o) => reservations(o) >= 1),
+    );
+    await receiver.waitUntil('the refused reservation span', () =>
+      receiver.spans.some((s) => s.attributes['reservation.outcome'] === 'insufficient_stock'),
+    );
+    const refused = receiver.spans.find((s) => s.attributes['reservation.outcome'] === 'insufficient_stock')!;
+    const server = receiver
+      .spansOfTrace(refused.traceId)
+      .find((s) => s.kind === SPAN_KIND.SERVER && s.service === 'product-service')!;
+    assert.equal(server.attributes['http.route'], '/api/products/reserve');
+    assert.equal(server.attributes['http.response.status_code'], 409);
+    assert.ok(
+      receiver.spansOfTrace(refused.traceId).some((s) => String(s.attributes['db.query.text']).includes('FOR UPDATE')),
+      'the locking read is visible as a SQL span',
+    );
+
+    await receiver.waitUntil('the admin check as a client span to user-service', () =>
+      receiver.spans.some(
+        (s) =>
+          s.service === 'product-service' &&
+          s.kind === SPAN_KIND.CLIENT &&
+          String(s.attributes['url.full']).endsWith('/api/user') &&
+          s.attributes['http.response.status_code'] === 200,
+      ),
+    );
+    assert.equal(receiver.contains(adminKey), false, 'the admin API key was exported');
   });
 });
 

@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { login, loginAdmin, signUp, uniqueUsername } from './harness/accounts.ts';
 import { call } from './harness/http.ts';
 import { MariaDb } from './harness/mariadb.ts';
+import { OtlpReceiver, SPAN_KIND } from './harness/otlp-receiver.ts';
 import {
   checkDatabaseOutage,
   checkFaultApi,
@@ -16,6 +17,7 @@ import {
   startTwoAtOnce,
 } from './harness/service-checks.ts';
 import { type ServiceProcess, startService } from './harness/services.ts';
+import { telemetryEnv } from './harness/shop.ts';
 
 const NO_TELEMETRY = { OTEL_SDK_DISABLED: 'true' };
 const USER_FIELDS = ['created_at', 'email', 'first_name', 'id', 'is_admin', 'last_name', 'username'];
@@ -284,6 +286,79 @@ describe('user-service', () => {
 
   test('SIGTERM stops it cleanly with exit code 0', async () => {
     await checkGracefulStop(service);
+  });
+});
+
+describe('user-service telemetry', () => {
+  const receiver = new OtlpReceiver();
+  let service: ServiceProcess;
+  let database: string;
+
+  before(async () => {
+    await receiver.start();
+    database = 'user_telemetry';
+    service = await startService('user', {
+      ...telemetryEnv(receiver.endpoint),
+      DATABASE_URL: await db.createDatabase(database),
+    });
+  });
+  after(async () => {
+    await service?.stop();
+    await receiver.stop();
+  });
+
+  /** The latest cumulative value of a user-service counter, for points matching `attributes`. */
+  const counter = (name: string, attributes: Record<string, string> = {}) => {
+    const exports = receiver.metrics.filter((m) => m.service === 'user-service' && m.name === name);
+    const points = exports.at(-1)?.points ?? [];
+    return points
+      .filter((p) => Object.entries(attributes).every(([k, v]) => p.attributes[k] === v))
+      .reduce((sum, p) => sum + (p.value ?? 0), 0);
+  };
+
+  test('business metrics, spans with user.id and SQL children, correlated logs, no secret exported', async () => {
+    const account = newAccount();
+    const created = await call(service.url, 'POST', '/api/user/create', { body: account });
+    assert.equal(created.status, 201);
+    const apiKey = await login(service.url, account.username, account.password);
+    const failed = await call(service.url, 'POST', '/api/user/login', {
+      body: { username: account.username, password: 'wrong-password-123' },
+    });
+    assert.equal(failed.status, 401);
+    assert.equal((await call(service.url, 'GET', '/api/user', { apiKey })).status, 200);
+    await loginAdmin(service.url);
+
+    await receiver.waitUntil(
+      'registration and login counters',
+      () =>
+        counter('shopscope.users.registered') >= 1 &&
+        counter('shopscope.logins', { outcome: 'success' }) >= 1 &&
+        counter('shopscope.logins', { outcome: 'failure' }) >= 1,
+    );
+    await receiver.waitUntil('the sign-up server span', () =>
+      receiver.spans.some((s) => s.service === 'user-service' && s.attributes['http.route'] === '/api/user/create'),
+    );
+    const signUp = receiver.spans.find(
+      (s) => s.service === 'user-service' && s.kind === SPAN_KIND.SERVER && s.attributes['http.route'] === '/api/user/create',
+    )!;
+    assert.equal(signUp.attributes['http.response.status_code'], 201);
+    assert.ok(
+      receiver.spansOfTrace(signUp.traceId).some((s) => s.attributes['user.id'] === created.body.result.id),
+      'the new user id is searchable in the trace',
+    );
+    await receiver.waitUntil('SQL spans under the sign-up', () =>
+      receiver.spansOfTrace(signUp.traceId).some((s) => s.kind === SPAN_KIND.CLIENT),
+    );
+    await receiver.waitUntil('the "user registered" log record with its trace id', () =>
+      receiver.logs.some((l) => l.body === 'user registered' && l.traceId === signUp.traceId),
+    );
+
+    const hashes = await db.query<Array<{ password_hash: string }>>(`SELECT password_hash FROM \`${database}\`.users`);
+    assert.equal(hashes.length, 2, 'the seeded admin and the new user');
+    const secrets = [account.password, 'wrong-password-123', 'admin123', apiKey, ...hashes.map((h) => h.password_hash)];
+    for (const secret of secrets) {
+      assert.equal(receiver.contains(secret), false, 'a secret was exported');
+    }
   });
 });
 
