@@ -405,11 +405,11 @@ describe('stock reservations', () => {
     assert.equal(await stockOf(b.id), 0);
   });
 
-  test('404 naming an unknown product, nothing taken', async () => {
+  test('404 naming an unknown product (even when another line is short), nothing taken', async () => {
     const a = await newProduct(5);
     const ref = newRef();
     const res = await reserve(ref, [
-      { product_id: a.id, quantity: 1 },
+      { product_id: a.id, quantity: 6 },
       { product_id: 999_999, quantity: 1 },
     ]);
     assert.equal(res.status, 404);

@@ -90,11 +90,13 @@ export async function reserve(
         return { outcome: 'replayed', reservation: toView(reservation, held) };
       }
 
-      // 2. The products, locked in id order, then checked: unknown, then short of stock.
+      // 2. The products, locked in id order, then checked: any unknown one first (404), then
+      //    the first one short of stock (409).
       const products = await lockProducts(models, items, transaction);
+      const unknown = items.find((item) => !products.has(item.product_id));
+      if (unknown) throw productNotFound(unknown.product_id);
       for (const item of items) {
-        const product = products.get(item.product_id);
-        if (!product) throw productNotFound(item.product_id);
+        const product = products.get(item.product_id)!;
         if (product.stock < item.quantity) throw insufficientStock(product, item.quantity);
       }
 
