@@ -11,13 +11,12 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
-import { euros } from './frontend-client.ts';
+import { euros, SHOPPER_PASSWORD } from './frontend-client.ts';
 import { call } from './harness/http.ts';
 import { type Shop, startShop } from './harness/shop.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = process.env.SHOPSCOPE_SCREENSHOTS;
-const PASSWORD = 'correct-horse-42';
 
 let shop: Shop;
 let browser: Browser;
@@ -124,13 +123,13 @@ async function journey(language: Language, username: string, purchases: Array<{ 
     await page.getByLabel(fields.last_name, { exact: true }).fill('Lovelace');
     await page.getByLabel(fields.username, { exact: true }).fill(username);
     await page.getByLabel(fields.email, { exact: true }).fill(`${username}@example.test`);
-    await page.getByLabel(fields.password, { exact: true }).fill(PASSWORD);
+    await page.getByLabel(fields.password, { exact: true }).fill(SHOPPER_PASSWORD);
     await snapshot(page, `${language}-register`);
     await page.getByRole('button', { name: words.submitRegistration }).click();
     await page.getByText(words.registered).waitFor();
 
     await page.getByLabel(fields.username, { exact: true }).fill(username);
-    await page.getByLabel(fields.password, { exact: true }).fill(PASSWORD);
+    await page.getByLabel(fields.password, { exact: true }).fill(SHOPPER_PASSWORD);
     await page.locator('form.form').getByRole('button', { name: words.signIn }).click();
     await page.waitForURL(`${shop.frontend.url}/`);
     await page.locator('.greeting', { hasText: username }).waitFor();

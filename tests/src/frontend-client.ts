@@ -1,8 +1,10 @@
 /**
  * A minimal browser for HTTP-level tests of the web shop: a cookie jar, form posts with
- * the page's CSRF token, manual redirects (so tests can assert each hop), and helpers to
- * read server-rendered HTML with regular expressions.
+ * the page's CSRF token, manual redirects (so tests can assert each hop), helpers to read
+ * server-rendered HTML with regular expressions, and the shopper's usual steps.
  */
+import assert from 'node:assert/strict';
+
 export interface WebPage {
   status: number;
   headers: Headers;
@@ -125,4 +127,39 @@ export function euros(cents: number, language: 'en' | 'fr'): string {
   return new Intl.NumberFormat(locale, { style: 'currency', currency: 'EUR' })
     .format(cents / 100)
     .replace(/[\s\u00a0\u202f]+/g, ' ');
+}
+
+export const SHOPPER_PASSWORD = 'correct-horse-42';
+
+/** Registers through the pages and signs in; returns the client holding the session. */
+export async function signedInShopper(baseUrl: string, username: string): Promise<WebClient> {
+  const client = new WebClient(baseUrl);
+  const registered = await client.submit('/register', '/register', {
+    username,
+    email: `${username}@example.test`,
+    password: SHOPPER_PASSWORD,
+    first_name: 'Ada',
+    last_name: 'Lovelace',
+  });
+  assert.equal(registered.status, 303, pageText(registered.html));
+  assert.equal(registered.location, '/login?notice=registered');
+  const signedIn = await client.submit('/login', '/login', { username, password: SHOPPER_PASSWORD });
+  assert.equal(signedIn.status, 303, pageText(signedIn.html));
+  return client;
+}
+
+/** Adds a product from its page, as the add-to-cart form does. */
+export async function addToCart(client: WebClient, slug: string, quantity: number): Promise<void> {
+  const added = await client.submit(`/product/${slug}`, `/product/${slug}`, { quantity: String(quantity) });
+  assert.equal(added.status, 303, pageText(added.html));
+  assert.equal(added.location, `/product/${slug}?added=${quantity}`);
+}
+
+/** Places the order from the cart page; returns the new order's id. */
+export async function checkout(client: WebClient): Promise<number> {
+  const placed = await client.submit('/checkout', '/checkout/process');
+  assert.equal(placed.status, 303, pageText(placed.html));
+  const id = Number(/^\/order\/thank-you\?id=(\d+)$/.exec(placed.location ?? '')?.[1]);
+  assert.ok(id > 0, placed.location);
+  return id;
 }

@@ -5,7 +5,18 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { csrfToken, euros, pageText, testIdText, WebClient, type WebPage } from './frontend-client.ts';
+import {
+  addToCart,
+  checkout,
+  csrfToken,
+  euros,
+  pageText,
+  SHOPPER_PASSWORD,
+  signedInShopper,
+  testIdText,
+  WebClient,
+  type WebPage,
+} from './frontend-client.ts';
 import { call } from './harness/http.ts';
 import { type ServiceProcess, startService } from './harness/services.ts';
 import { type Shop, startShop } from './harness/shop.ts';
@@ -22,7 +33,6 @@ const SLUGS = [
   'gaming-mouse',
   'webcam-hd',
 ];
-const PASSWORD = 'correct-horse-42';
 
 let shop: Shop;
 /** Every page any test loaded, to check at the end that none was a 5xx other than the outage's 503. */
@@ -47,27 +57,8 @@ async function product(slug: string): Promise<Product> {
   return res.body.result as Product;
 }
 
-/** Registers through the pages and signs in; returns the client holding the session. */
-async function shopper(username: string, baseUrl = shop.frontend.url): Promise<WebClient> {
-  const client = new WebClient(baseUrl);
-  const registered = await client.submit('/register', '/register', {
-    username,
-    email: `${username}@example.test`,
-    password: PASSWORD,
-    first_name: 'Ada',
-    last_name: 'Lovelace',
-  });
-  assert.equal(registered.status, 303, pageText(registered.html));
-  assert.equal(registered.location, '/login?notice=registered');
-  const signedIn = await client.submit('/login', '/login', { username, password: PASSWORD });
-  assert.equal(signedIn.status, 303, pageText(signedIn.html));
-  return client;
-}
-
-async function addToCart(client: WebClient, slug: string, quantity: number): Promise<void> {
-  const added = await client.submit(`/product/${slug}`, `/product/${slug}`, { quantity: String(quantity) });
-  assert.equal(added.status, 303, pageText(added.html));
-  assert.equal(added.location, `/product/${slug}?added=${quantity}`);
+function shopper(username: string): Promise<WebClient> {
+  return signedInShopper(shop.frontend.url, username);
 }
 
 before(async () => {
@@ -156,7 +147,7 @@ describe('accounts: register, sign in, sign out', () => {
     const refused = await client.post('/register', {
       username: 'mallory',
       email: 'mallory@example.test',
-      password: PASSWORD,
+      password: SHOPPER_PASSWORD,
       first_name: 'Mal',
       last_name: 'Lory',
     });
@@ -175,7 +166,7 @@ describe('accounts: register, sign in, sign out', () => {
     const registered = await client.submit('/register', '/register', {
       username: 'grace',
       email: 'grace@example.test',
-      password: PASSWORD,
+      password: SHOPPER_PASSWORD,
       first_name: 'Grace',
       last_name: 'Hopper',
     });
@@ -189,7 +180,7 @@ describe('accounts: register, sign in, sign out', () => {
     assert.match(wrong.html, /name="username"[^>]*value="grace"/);
     assert.doesNotMatch(wrong.html, /nope-nope-nope/);
 
-    const signedIn = await client.post('/login', { _csrf: csrfToken(wrong.html), username: 'grace', password: PASSWORD });
+    const signedIn = await client.post('/login', { _csrf: csrfToken(wrong.html), username: 'grace', password: SHOPPER_PASSWORD });
     assert.equal(signedIn.status, 303);
     assert.equal(signedIn.location, '/');
     const session = client.cookie('shopscope_session');
@@ -405,14 +396,14 @@ describe('bad input', () => {
     const page = await client.submit('/register', '/register', {
       username: 'admin',
       email: 'someone-new@example.test',
-      password: PASSWORD,
+      password: SHOPPER_PASSWORD,
       first_name: 'Not',
       last_name: 'Admin',
     });
     assert.equal(page.status, 409);
     assert.match(page.html, /id="username-error">This username is already taken\./);
     assert.match(page.html, /name="email" type="email" value="someone-new@example.test"/);
-    assert.doesNotMatch(page.html, new RegExp(PASSWORD));
+    assert.doesNotMatch(page.html, new RegExp(SHOPPER_PASSWORD));
   });
 
   it('rejects a bad quantity and unknown ids without a server error', async () => {
@@ -444,8 +435,7 @@ describe('backend outages', () => {
   it('shows a 503 page naming the catalogue when product-service is down, and recovers', async () => {
     const client = await shopper('oscar');
     await addToCart(client, 'smartwatch', 1);
-    const placed = await client.submit('/checkout', '/checkout/process');
-    const orderPath = `/orders/${/id=(\d+)/.exec(placed.location ?? '')?.[1]}`;
+    const orderPath = `/orders/${await checkout(client)}`;
     await addToCart(client, 'camera', 1);
     await shop.product.stop();
     try {
