@@ -14,6 +14,7 @@ import { freePort } from './harness/ports.ts';
 import {
   checkDatabaseOutage,
   checkFaultApi,
+  checkGarbageNeverFails,
   checkGracefulStop,
   startTwoAtOnce,
 } from './harness/service-checks.ts';
@@ -454,6 +455,18 @@ describe('stock reservations', () => {
 
     assert.equal(await stockOf(a.id), 5);
     assert.equal(await countRows('reservations'), reservationsBefore);
+  });
+
+  test('garbage bodies never cause a 5xx, nothing changes', async () => {
+    const totalStock = async () =>
+      Number((await db.query(`SELECT SUM(stock) AS n FROM \`${database}\`.products`))[0].n);
+    const before = [await countRows('products'), await countRows('reservations'), await totalStock()];
+    await checkGarbageNeverFails(products, [
+      ['POST', '/api/products/reserve'],
+      ['POST', '/api/products/release'],
+    ]);
+    await checkGarbageNeverFails(products, [['POST', '/api/product/create']], { authorization: `Bearer ${adminKey}` });
+    assert.deepEqual([await countRows('products'), await countRows('reservations'), await totalStock()], before);
   });
 
   test('concurrency: N parallel reservations of stock < N never oversell', async () => {

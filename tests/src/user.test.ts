@@ -13,6 +13,7 @@ import { OtlpReceiver, SPAN_KIND } from './harness/otlp-receiver.ts';
 import {
   checkDatabaseOutage,
   checkFaultApi,
+  checkGarbageNeverFails,
   checkGracefulStop,
   startTwoAtOnce,
 } from './harness/service-checks.ts';
@@ -253,6 +254,20 @@ describe('user-service', () => {
     assert.equal((await call(service.url, 'GET', '/api/users?offset=-1', { apiKey: adminKey })).status, 400);
     assert.equal((await call(service.url, 'GET', '/api/users', { apiKey: account.apiKey })).status, 403);
     assert.equal((await call(service.url, 'GET', '/api/users')).status, 401);
+  });
+
+  test('garbage bodies never cause a 5xx', async () => {
+    const before = await countUsers();
+    const endpoints: Array<[string, string]> = [
+      ['POST', '/api/user/create'],
+      ['POST', '/api/user/login'],
+      ['POST', '/api/user/logout'],
+    ];
+    await checkGarbageNeverFails(service, endpoints);
+    await checkGarbageNeverFails(service, [['POST', '/api/user/logout']], {
+      authorization: `Bearer ${await loginAdmin(service.url)}`,
+    });
+    assert.equal(await countUsers(), before);
   });
 
   test('unknown routes are a JSON 404', async () => {

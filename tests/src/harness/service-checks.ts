@@ -103,3 +103,50 @@ export async function startTwoAtOnce(name: ServiceName, env: Record<string, stri
   }
   return replicas;
 }
+
+/** Bodies a careless or hostile client might send; none may cause a 5xx. */
+const GARBAGE_BODIES: Array<{ rawBody: string; contentType?: string }> = [
+  { rawBody: '{' },
+  { rawBody: '{"a":}' },
+  { rawBody: 'null' },
+  { rawBody: '[]' },
+  { rawBody: '[{"x":1}]' },
+  { rawBody: '"text"' },
+  { rawBody: '12345' },
+  { rawBody: '{"__proto__":{"admin":true}}' },
+  { rawBody: JSON.stringify({ a: { b: { c: { d: [1, 2, { e: null }] } } } }) },
+  {
+    rawBody: JSON.stringify({
+      username: null,
+      password: 1e308,
+      email: [],
+      order_ref: {},
+      items: [{ product_id: -1e20, quantity: '1e3' }, null, 'x'],
+      name: true,
+      price_cents: 'NaN',
+      stock: Number.MAX_SAFE_INTEGER + 2,
+    }),
+  },
+  { rawBody: '\u0000\u0001\u0002' },
+  { rawBody: 'username=a&username=b&items=1&items[0][product_id]=1', contentType: 'application/x-www-form-urlencoded' },
+  { rawBody: '<xml/>', contentType: 'application/xml' },
+  { rawBody: '{"a":1}', contentType: 'application/json; charset=utf-16' },
+];
+
+/**
+ * Sends every garbage body to every `[method, path]`: the answers must all be 4xx (or a
+ * 2xx where the body does not matter), never a 5xx, and the service must still be alive.
+ */
+export async function checkGarbageNeverFails(
+  service: ServiceProcess,
+  endpoints: Array<[string, string]>,
+  headers: Record<string, string> = {},
+): Promise<void> {
+  for (const [method, path] of endpoints) {
+    for (const { rawBody, contentType = 'application/json' } of GARBAGE_BODIES) {
+      const res = await call(service.url, method, path, { rawBody, headers: { ...headers, 'content-type': contentType } });
+      assert.ok(res.status < 500, `${method} ${path} with ${JSON.stringify(rawBody)} answered ${res.status}`);
+    }
+  }
+  assert.equal((await call(service.url, 'GET', '/healthz')).status, 200);
+}
