@@ -35,7 +35,7 @@ async function renderErrorPage(pages: Pages, error: HttpError, req: Request, res
   }
   if (error.status === 503) res.set('Retry-After', String(RETRY_AFTER_SECONDS));
   const { t } = pages.context(req);
-  const { title, message, hint } = describe(error, t);
+  const { title, message, hint } = explain(error, t);
   await pages.render(
     req,
     res,
@@ -53,7 +53,8 @@ async function renderErrorPage(pages: Pages, error: HttpError, req: Request, res
   );
 }
 
-function describe(error: HttpError, t: Messages): { title: string; message: string; hint?: string } {
+/** The page's title and wording for an error, in the shopper's language. */
+function explain(error: HttpError, t: Messages): { title: string; message: string; hint?: string } {
   const e = t.errors;
   if (error.status === 503) {
     const message =

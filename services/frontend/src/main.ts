@@ -1,18 +1,17 @@
 import { createLogger, serve } from '@shopscope/common';
 import { buildApp } from './app';
 import { createBackends } from './backends';
-import { loadFrontendConfig } from './config';
+import { readConfig } from './config';
 
 /** config → app → serve. The frontend has no database: its state lives in the browser's cookies. */
 async function main(): Promise<void> {
-  const config = loadFrontendConfig();
+  const config = readConfig();
   const logger = createLogger('frontend', config.LOG_LEVEL);
   const backends = createBackends(
     {
       userServiceUrl: config.USER_SERVICE_URL,
       productServiceUrl: config.PRODUCT_SERVICE_URL,
       orderServiceUrl: config.ORDER_SERVICE_URL,
-      timeoutMs: config.BACKEND_TIMEOUT_MS,
     },
     logger,
   );

@@ -97,7 +97,6 @@ export class Pages {
   }
 }
 
-/** The route template (`/product/:slug`), never the raw path: metric labels must stay few. */
 const parseCookies = cookieParser();
 
 /**
@@ -108,6 +107,7 @@ function ensureCookies(req: Request): void {
   if (req.cookies === undefined) parseCookies(req, {} as Response, () => undefined);
 }
 
+/** The route template (`/product/:slug`), never the raw path: metric labels must stay few. */
 function routeTemplate(req: Request): string {
   const route = req.route as { path?: unknown } | undefined;
   return typeof route?.path === 'string' ? `${req.baseUrl}${route.path}` : 'unmatched';

@@ -1,6 +1,6 @@
 import { annotateActiveSpan } from '@shopscope/telemetry';
 import cookieSession from 'cookie-session';
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { loginPath } from './paths';
 
 /**
@@ -61,7 +61,7 @@ export function signOut(req: Request): void {
 }
 
 /** A handler that only runs for a signed-in shopper. */
-export type SignedInHandler = (req: Request, res: Parameters<RequestHandler>[1], user: SessionUser) => Promise<void>;
+export type SignedInHandler = (req: Request, res: Response, user: SessionUser) => Promise<void>;
 
 /**
  * Guards a page: anonymous visitors are sent to the login page, which brings them back.

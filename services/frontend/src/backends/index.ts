@@ -19,14 +19,14 @@ export interface BackendSettings {
   userServiceUrl: string;
   productServiceUrl: string;
   orderServiceUrl: string;
-  timeoutMs: number;
 }
 
 export function createBackends(settings: BackendSettings, logger: Logger): Backends {
-  // The client names are what outage messages and logs call each dependency.
+  // The client names are what outage messages and logs call each dependency. ServiceClient's
+  // timeout (3 s) bounds how long a page waits before it says a backend is unavailable.
   return {
-    users: new UserApi(new ServiceClient('user-service', settings.userServiceUrl, settings.timeoutMs)),
-    products: new ProductApi(new ServiceClient('product-service', settings.productServiceUrl, settings.timeoutMs), logger),
-    orders: new OrderApi(new ServiceClient('order-service', settings.orderServiceUrl, settings.timeoutMs)),
+    users: new UserApi(new ServiceClient('user-service', settings.userServiceUrl)),
+    products: new ProductApi(new ServiceClient('product-service', settings.productServiceUrl), logger),
+    orders: new OrderApi(new ServiceClient('order-service', settings.orderServiceUrl)),
   };
 }

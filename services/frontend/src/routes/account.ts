@@ -15,8 +15,15 @@ type RegistrationField = (typeof REGISTRATION_FIELDS)[number];
 export function accountRoutes({ backends, pages }: RouteDeps, logger: Logger): Router {
   const router = Router();
 
-  async function showRegister(req: Request, res: Response, values: Partial<Registration> = {}, errors: FormErrors = {}, status = 200) {
+  async function showRegister(
+    req: Request,
+    res: Response,
+    values: Partial<Registration> = {},
+    errors: FormErrors = {},
+    status = 200,
+  ) {
     const { t } = pages.context(req);
+    // What was typed comes back, except the password.
     await pages.render(req, res, 'register', { title: t.register.title, values: { ...values, password: '' }, errors }, status);
   }
 

@@ -1,8 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { AddItemOutcome, Product } from '../backends';
 import { renderNotFound } from '../error-pages';
-import type { FormErrors } from '../forms';
-import { formText } from '../forms';
+import { type FormErrors, formText } from '../forms';
 import type { Messages } from '../i18n';
 import { withQuery } from '../paths';
 import { requireUser } from '../session';
@@ -20,13 +19,15 @@ export function productRoutes({ backends, pages }: RouteDeps): Router {
     const added = Number(req.query.added);
     const addedNotice =
       Number.isInteger(added) && added >= 1 && added <= MAX_QUANTITY ? t.product.added(added, product.name) : undefined;
-    await pages.render(
-      req,
-      res,
-      'product',
-      { title: product.name, product, addedNotice, maxQuantity: MAX_QUANTITY, quantity: form.quantity ?? '1', errors: form.errors ?? {} },
-      status,
-    );
+    const locals = {
+      title: product.name,
+      product,
+      addedNotice,
+      maxQuantity: MAX_QUANTITY,
+      quantity: form.quantity ?? '1',
+      errors: form.errors ?? {},
+    };
+    await pages.render(req, res, 'product', locals, status);
   }
 
   /** Loads the product or answers the 404 page; undefined means "already answered". */
@@ -49,12 +50,15 @@ export function productRoutes({ backends, pages }: RouteDeps): Router {
       const { t } = pages.context(req);
       const quantityText = formText(req.body, 'quantity', 10);
       const quantity = Number(quantityText);
+      // Re-shows the page with the quantity as typed and a message under the field.
+      const refuse = (message: string, status: number) =>
+        show(req, res, product, { quantity: quantityText, errors: { quantity: message } }, status);
       if (!/^\d+$/.test(quantityText) || quantity < 1 || quantity > MAX_QUANTITY) {
-        await show(req, res, product, { quantity: quantityText, errors: { quantity: t.product.quantityInvalid(MAX_QUANTITY) } }, 400);
+        await refuse(t.product.quantityInvalid(MAX_QUANTITY), 400);
         return;
       }
       if (quantity > product.stock) {
-        await show(req, res, product, { quantity: quantityText, errors: { quantity: t.product.notEnoughStock } }, 409);
+        await refuse(t.product.notEnoughStock, 409);
         return;
       }
       const outcome = await backends.orders.addItem(user.apiKey, product.id, quantity);
@@ -67,7 +71,7 @@ export function productRoutes({ backends, pages }: RouteDeps): Router {
         await renderNotFound(pages, req, res, t.errors.productNotFound);
         return;
       }
-      await show(req, res, product, { quantity: quantityText, errors: { quantity: addItemProblem(outcome, t) } }, outcome.reason === 'invalid' ? 400 : 409);
+      await refuse(addItemProblem(outcome, t), outcome.reason === 'invalid' ? 400 : 409);
     }),
   );
 
