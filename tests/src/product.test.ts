@@ -627,9 +627,16 @@ describe('operations', () => {
 
   test('a database outage gives 503s, then recovers without a restart', async () => {
     const a = await newProduct(5);
-    await checkDatabaseOutage(db, products, () => call(products.url, 'GET', '/api/products'));
-    assert.equal((await reserve(newRef(), [{ product_id: a.id, quantity: 1 }])).status, 200);
-    assert.equal(await stockOf(a.id), 4);
+    const ref = newRef();
+    await checkDatabaseOutage(db, products, [
+      () => call(products.url, 'GET', '/api/products'),
+      () => call(products.url, 'GET', `/api/product/${a.id}`),
+      () => reserve(ref, [{ product_id: a.id, quantity: 2 }]),
+    ]);
+    // The reservation tried during the outage took nothing; the one after it took 2 once.
+    assert.equal(await stockOf(a.id), 3);
+    assert.equal((await release(ref)).status, 200);
+    assert.equal(await stockOf(a.id), 5);
   });
 
   test('SIGTERM stops it cleanly with exit code 0', async () => {

@@ -292,11 +292,11 @@ describe('user-service', () => {
 
   test('a database outage gives 503s, then recovers without a restart', async () => {
     const account = await signUp(service.url);
-    await checkDatabaseOutage(db, service, () => call(service.url, 'GET', '/api/user', { apiKey: account.apiKey }));
-    assert.equal(
-      (await call(service.url, 'POST', '/api/user/login', { body: { username: 'admin', password: 'admin123' } })).status,
-      200,
-    );
+    await checkDatabaseOutage(db, service, [
+      () => call(service.url, 'GET', '/api/user', { apiKey: account.apiKey }),
+      () => call(service.url, 'POST', '/api/user/login', { body: { username: account.username, password: account.password } }),
+      () => call(service.url, 'GET', `/api/user/${account.username}/exists`),
+    ]);
   });
 
   test('SIGTERM stops it cleanly with exit code 0', async () => {
