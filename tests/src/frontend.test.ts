@@ -217,6 +217,19 @@ describe('accounts: register, sign in, sign out', () => {
     assert.equal((await call(shop.user.url, 'GET', '/api/user', { apiKey })).status, 401, 'the API key was revoked');
   });
 
+  it('ends the session and asks to sign in again when the API key was revoked', async () => {
+    const client = await shopper('rita');
+    const session = client.cookie('shopscope_session')!;
+    const apiKey = String(JSON.parse(Buffer.from(session.value, 'base64').toString('utf8')).api_key);
+    assert.equal((await call(shop.user.url, 'POST', '/api/user/logout', { apiKey })).status, 200);
+
+    const page = await client.get('/orders');
+    assert.equal(page.status, 303);
+    assert.equal(page.location, '/login?notice=sessionExpired&next=%2Forders');
+    assert.equal(client.cookie('shopscope_session'), undefined, 'the session cookie is cleared');
+    assert.match(pageText((await client.follow(page)).html), /Your session has expired/);
+  });
+
   it('sends anonymous visitors to the login page and back, never to another site', async () => {
     const client = new WebClient(shop.frontend.url);
     for (const path of ['/checkout', '/orders', '/orders/1', '/order/thank-you']) {
