@@ -1,14 +1,9 @@
 /**
- * The ShopScope telemetry bootstrap. Every service loads it before any other module:
- *
- *     node --require @shopscope/telemetry/register dist/main.js
- *
- * It starts the OpenTelemetry Node SDK with OTLP/gRPC exporters for traces, metrics and
- * logs, the auto-instrumentations (http, undici, express, mysql2, pino, runtime) plus
- * Sequelize, W3C trace context + baggage, resource detection, and secret redaction.
- * With OTEL_SDK_DISABLED=true it does nothing and the service runs uninstrumented.
- *
- * It installs no signal handler: the service's own shutdown calls `shutdownTelemetry()`.
+ * Builds and starts the OpenTelemetry Node SDK for a ShopScope service: OTLP/gRPC exporters
+ * for traces, metrics and logs; the auto-instrumentations (http, undici, express, mysql2,
+ * pino, runtime) plus Sequelize; W3C trace context + baggage; resource detection; secret
+ * redaction; and SDK self-metrics so that dropped or failed telemetry is counted.
+ * Installs no signal handler: the service's own shutdown calls `shutdownTelemetry()`.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -76,7 +71,8 @@ function batchSettings(prefix: 'BSP' | 'BLRP') {
   };
 }
 
-function start(): void {
+/** Starts the SDK. Loaded only when telemetry is enabled, so a disabled service pays nothing. */
+export function startTelemetry(): void {
   applyEnvDefaults();
 
   const identity = serviceIdentity();
@@ -177,13 +173,4 @@ function start(): void {
       await Promise.allSettled([sdk.shutdown(), meterProvider.shutdown()]);
     },
   });
-}
-
-if (process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true') {
-  try {
-    start();
-  } catch (err) {
-    // Telemetry must never stop the shop from starting.
-    process.stderr.write(`telemetry: not started: ${err instanceof Error ? err.message : String(err)}\n`);
-  }
 }
