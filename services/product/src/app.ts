@@ -27,7 +27,7 @@ export function buildApp({ sequelize, models, users, logger, adminToken }: AppDe
     adminToken,
   });
   service.app.use(productsRouter(models, users, logger));
-  service.app.use(reservationsRouter(sequelize, models));
+  service.app.use(reservationsRouter(sequelize, models, logger));
   service.finish();
   return service;
 }

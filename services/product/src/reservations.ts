@@ -189,7 +189,7 @@ function insufficientStock(product: Product, requested: number): HttpError {
   );
 }
 
-export function isInsufficientStock(err: unknown): boolean {
+export function isInsufficientStock(err: unknown): err is HttpError {
   return err instanceof HttpError && err.reason === 'out_of_stock';
 }
 

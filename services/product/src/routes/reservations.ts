@@ -1,4 +1,4 @@
-import { integerField, parseBody, textField } from '@shopscope/common';
+import { integerField, type Logger, parseBody, textField } from '@shopscope/common';
 import { annotateActiveSpan, businessMetrics } from '@shopscope/telemetry';
 import { Router } from 'express';
 import type { Sequelize } from 'sequelize';
@@ -28,13 +28,14 @@ const releaseSchema = z.object({ order_ref: orderRef });
  * Stock reservations for order-service (internal: no caller authentication). Each request
  * is counted by outcome and its span carries the order reference and the outcome.
  */
-export function reservationsRouter(sequelize: Sequelize, models: ProductModels): Router {
+export function reservationsRouter(sequelize: Sequelize, models: ProductModels, logger: Logger): Router {
   const router = Router();
 
-  const answer = (result: ReservationResult) => {
-    businessMetrics.stockReservations.add(1, { outcome: result.outcome });
-    annotateActiveSpan({ 'reservation.outcome': result.outcome, 'reservation.total_cents': result.reservation.total_cents });
-    return { result: result.reservation };
+  const answer = ({ outcome, reservation }: ReservationResult) => {
+    businessMetrics.stockReservations.add(1, { outcome });
+    annotateActiveSpan({ 'reservation.outcome': outcome, 'reservation.total_cents': reservation.total_cents });
+    logger.info({ order_ref: reservation.order_ref, outcome, total_cents: reservation.total_cents }, 'stock reservation');
+    return { result: reservation };
   };
 
   router.post('/api/products/reserve', async (req, res) => {
@@ -46,6 +47,8 @@ export function reservationsRouter(sequelize: Sequelize, models: ProductModels):
       if (isInsufficientStock(err)) {
         businessMetrics.stockReservations.add(1, { outcome: 'insufficient_stock' });
         annotateActiveSpan({ 'reservation.outcome': 'insufficient_stock' });
+        const { product_id, requested, available } = err.details ?? {};
+        logger.info({ order_ref, outcome: 'insufficient_stock', product_id, requested, available }, 'stock reservation');
       }
       throw err;
     }

@@ -26,6 +26,7 @@ const listSchema = z.object({ ...pageFields() });
 export function usersRouter(models: UserModels, logger: Logger): Router {
   const router = Router();
   const { User } = models;
+  const auth = authenticate(models);
 
   router.post('/api/user/create', async (req, res) => {
     const user = await register(models, parseBody(registrationSchema, req.body));
@@ -42,11 +43,11 @@ export function usersRouter(models: UserModels, logger: Logger): Router {
     res.json({ result: true });
   });
 
-  router.get('/api/user', authenticate(models), (_req, res) => {
+  router.get('/api/user', auth, (_req, res) => {
     res.json({ result: toPublicUser(callerOf(res).user) });
   });
 
-  router.get('/api/users', authenticate(models), requireAdmin, async (req, res) => {
+  router.get('/api/users', auth, requireAdmin, async (req, res) => {
     const { limit, offset } = parseQuery(listSchema, req.query);
     const { rows, count } = await User.findAndCountAll({ order: [['id', 'ASC']], limit, offset });
     res.json({ results: rows.map(toPublicUser), total: count });
