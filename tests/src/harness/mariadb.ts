@@ -4,7 +4,7 @@
  * Needs Debian's mariadb-server package (mariadbd and mariadb-install-db on PATH).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -31,9 +31,11 @@ export class MariaDb {
   static async start(): Promise<MariaDb> {
     const dir = await mkdtemp(path.join(tmpdir(), 'shopscope-mariadb-'));
     const db = new MariaDb(dir, await freePort());
+    await mkdir(db.tmpDir);
     await run('mariadb-install-db', [
       '--no-defaults',
       `--datadir=${db.dataDir}`,
+      `--tmpdir=${db.tmpDir}`,
       '--auth-root-authentication-method=socket',
       '--skip-test-db',
       '--user=root',
@@ -53,6 +55,14 @@ export class MariaDb {
     return path.join(this.dir, 'data');
   }
 
+  /**
+   * Its own temporary directory: a starting mariadbd deletes the `#sql*` files it finds in
+   * its tmpdir, which in a shared /tmp can be the live temporary tables of another instance.
+   */
+  get tmpDir(): string {
+    return path.join(this.dir, 'tmp');
+  }
+
   get socket(): string {
     return path.join(this.dir, 'mysqld.sock');
   }
@@ -70,6 +80,7 @@ export class MariaDb {
         '--no-defaults',
         `--datadir=${this.dataDir}`,
         `--socket=${this.socket}`,
+        `--tmpdir=${this.tmpDir}`,
         `--port=${this.port}`,
         '--bind-address=127.0.0.1',
         `--pid-file=${path.join(this.dir, 'mysqld.pid')}`,
