@@ -34,10 +34,17 @@ export interface ReservationRequest {
   quantity: number;
 }
 
-/** A reservation either holds all the stock asked for, or nothing (product-service is all-or-nothing). */
+/**
+ * A reservation holds all the stock asked for, or nothing (product-service is all-or-nothing):
+ * - `reserved`: the stock is held, at the prices in `lines`;
+ * - `refused`: a product is short or unknown (product-service names it);
+ * - `held_for_other_items`: the reference already holds a reservation for different items,
+ *   left by an earlier attempt whose answer was lost; it must be released first.
+ */
 export type ReservationOutcome =
-  | { reserved: true; lines: ReservedLine[] }
-  | { reserved: false; message: string; details: z.infer<typeof refusalDetailsShape> };
+  | { status: 'reserved'; lines: ReservedLine[] }
+  | { status: 'refused'; message: string; details: z.infer<typeof refusalDetailsShape> }
+  | { status: 'held_for_other_items' };
 
 /**
  * product-service as order-service sees it: product look-ups, and stock reservations
@@ -60,7 +67,8 @@ export class ProductCatalog {
   /** Several products in one call, by id; ids product-service does not know are absent from the map. */
   async findMany(ids: number[]): Promise<Map<number, CatalogProduct>> {
     if (ids.length === 0) return new Map();
-    const response = await this.client.get<unknown>(`/api/products?ids=${ids.join(',')}&limit=${ids.length}`);
+    // With `ids` and no `limit`, product-service answers every product asked for (up to 100).
+    const response = await this.client.get<unknown>(`/api/products?ids=${ids.join(',')}`);
     const { results } = expectAnswer(this.client.name, response, 200, z.object({ results: z.array(productShape) }));
     return new Map(results.map((p) => [p.id, p]));
   }
@@ -69,11 +77,16 @@ export class ProductCatalog {
   async reserve(orderRef: string, items: ReservationRequest[]): Promise<ReservationOutcome> {
     const response = await this.client.post<unknown>('/api/products/reserve', { body: { order_ref: orderRef, items } });
     if (response.status === 409 || response.status === 404) {
+      const details = fieldOf(response.body, 'details');
+      // A refusal names a product; a clash with an existing reservation names only the reference.
+      if (fieldOf(details, 'order_ref') !== undefined && fieldOf(details, 'product_id') === undefined) {
+        return { status: 'held_for_other_items' };
+      }
       const message = fieldOf(response.body, 'message');
       return {
-        reserved: false,
+        status: 'refused',
         message: typeof message === 'string' ? message : 'A product in the cart is not available',
-        details: refusalDetailsShape.parse(fieldOf(response.body, 'details')),
+        details: refusalDetailsShape.parse(details),
       };
     }
     const answer = expectAnswer(
@@ -82,7 +95,7 @@ export class ProductCatalog {
       200,
       z.object({ result: z.object({ items: z.array(reservedLineShape) }) }),
     );
-    return { reserved: true, lines: answer.result.items };
+    return { status: 'reserved', lines: answer.result.items };
   }
 
   /** Puts a reservation's stock back. Releasing a reference that holds nothing is not an error. */

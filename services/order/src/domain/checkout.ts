@@ -2,7 +2,7 @@ import { conflict, DependencyError, type Logger, toHttpError, transactionWithRet
 import { businessMetrics, inSpan } from '@shopscope/telemetry';
 import type { Span } from '@opentelemetry/api';
 import type { Sequelize } from 'sequelize';
-import type { ProductCatalog, ReservationRequest, ReservedLine } from '../clients/products';
+import type { ProductCatalog, ReservationOutcome, ReservationRequest, ReservedLine } from '../clients/products';
 import type { UserDirectory } from '../clients/users';
 import { Order, OrderItem } from '../db/models';
 import { type OrderView, orderView } from './views';
@@ -98,18 +98,18 @@ export class Checkout {
   /** Step 3: reserve the stock; on refusal or outage the cart goes back to `open`. */
   private async reserve(cart: Order, request: ReservationRequest[]): Promise<ReservedLine[]> {
     const ref = orderRef(cart.id);
-    let outcome: Awaited<ReturnType<ProductCatalog['reserve']>>;
+    let outcome: ReservationOutcome;
     try {
       outcome = await this.products.reserve(ref, request);
-      if (outcome.reserved && !sameLines(request, outcome.lines)) {
-        // product-service replayed a reservation from an earlier attempt whose answer we never
-        // got (e.g. a timeout), and the cart has changed since: replace it with the current one.
-        this.logger.warn({ order_id: cart.id }, 'stale reservation replaced');
+      if (outcome.status === 'held_for_other_items') {
+        // An earlier attempt reserved (we never got the answer, e.g. a timeout) and the cart
+        // has changed since: give that stock back and reserve what the cart holds now.
+        this.logger.warn({ order_id: cart.id }, 'replacing a reservation left by an earlier checkout attempt');
         await this.products.release(ref);
         outcome = await this.products.reserve(ref, request);
-        if (outcome.reserved && !sameLines(request, outcome.lines)) {
-          throw new DependencyError('product-service', 'the reservation does not match the cart');
-        }
+      }
+      if (outcome.status === 'held_for_other_items') {
+        throw new DependencyError('product-service', 'the reservation could not be replaced');
       }
     } catch (err) {
       // A timeout may hide a reservation that did happen: undo it if product-service answers.
@@ -117,7 +117,7 @@ export class Checkout {
       await this.reopen(cart.id);
       throw err;
     }
-    if (!outcome.reserved) {
+    if (outcome.status === 'refused') {
       await this.reopen(cart.id);
       throw conflict(outcome.message, outcome.details, 'out_of_stock');
     }
@@ -189,11 +189,4 @@ function failureReason(err: unknown): string {
   if (error.status === 401) return 'user_invalid';
   if (error.status === 503) return 'dependency_unavailable';
   return error.reason ?? 'internal';
-}
-
-/** True when a reservation holds exactly the requested products and quantities. */
-function sameLines(request: ReservationRequest[], lines: ReservedLine[]): boolean {
-  if (request.length !== lines.length) return false;
-  const reserved = new Map(lines.map((line) => [line.product_id, line.quantity]));
-  return request.every((line) => reserved.get(line.product_id) === line.quantity);
 }
