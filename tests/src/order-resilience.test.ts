@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { signUp } from './harness/accounts.ts';
 import { call } from './harness/http.ts';
 import { MariaDb } from './harness/mariadb.ts';
-import { type CatalogueProduct, catalogue, productNow, Shopper, storedOrders } from './harness/orders.ts';
+import { type CatalogueProduct, catalogue, databaseOf, productNow, Shopper, storedOrders } from './harness/orders.ts';
 import { checkDatabaseOutage, checkGracefulStop, startTwoAtOnce } from './harness/service-checks.ts';
 import { ADMIN_TOKEN } from './harness/services.ts';
 import { type Backend, startBackend } from './harness/shop.ts';
@@ -103,6 +103,47 @@ test('order database down: /readyz and requests answer 503, then recover without
   await checkDatabaseOutage(orderDb, shop.order, () => shopper.cart());
 
   assert.equal((await storedOrders(orderDb, shop.order, account.user.id)).orders[0]?.status, 'open');
+  const placed = await shopper.checkout();
+  assert.equal(placed.status, 201, JSON.stringify(placed.body));
+  assert.equal((await productNow(shop.product.url, laptop.id)).stock, stockBefore - 1);
+});
+
+test('order database lost after the stock was reserved: the reservation is released, the order recoverable', async () => {
+  const { account, shopper } = await newShopper();
+  await shopper.add(laptop.id, 1);
+  const stockBefore = (await productNow(shop.product.url, laptop.id)).stock;
+  const productFaults = (body?: unknown) =>
+    call(shop.product.url, body ? 'PUT' : 'DELETE', '/admin/faults', {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      body,
+    });
+
+  // Slow reservations down so the database can be stopped while one is under way.
+  assert.equal((await productFaults({ latency_ms: 1_500, route: '/api/products/reserve' })).status, 200);
+  let answer: Awaited<ReturnType<Shopper['checkout']>>;
+  try {
+    const checkout = shopper.checkout();
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the cart is claimed; the reservation is slow
+    await orderDb.stopServer();
+    answer = await checkout;
+  } finally {
+    await productFaults();
+    await orderDb.startServer();
+  }
+  assert.equal(answer.status, 503, JSON.stringify(answer.body));
+  assert.match(answer.body.message, /database/i);
+  assert.equal((await productNow(shop.product.url, laptop.id)).stock, stockBefore, 'the reserved stock went back');
+
+  // The cart could not be reopened while the database was down: it waits as `pending`
+  // (a checkout right now is refused as in progress) until a later checkout takes it over.
+  await shop.order.waitReady();
+  const [cart] = (await storedOrders(orderDb, shop.order, account.user.id)).orders;
+  assert.equal(cart?.status, 'pending');
+  assert.equal((await shopper.checkout()).status, 409);
+  await orderDb.query(
+    `UPDATE \`${databaseOf(shop.order)}\`.orders SET updated_at = UTC_TIMESTAMP(3) - INTERVAL 5 MINUTE WHERE id = ?`,
+    [cart?.id],
+  );
   const placed = await shopper.checkout();
   assert.equal(placed.status, 201, JSON.stringify(placed.body));
   assert.equal((await productNow(shop.product.url, laptop.id)).stock, stockBefore - 1);

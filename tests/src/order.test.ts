@@ -225,6 +225,41 @@ describe('cart and checkout', () => {
   });
 });
 
+describe('reservations left by earlier attempts', () => {
+  // What product-service may hold under `order-<id>` when a previous checkout attempt timed
+  // out after its reservation went through: the test plays that lost attempt directly.
+  const reserveAs = (cartId: number, items: Array<{ product_id: number; quantity: number }>) =>
+    call(shop.product.url, 'POST', '/api/products/reserve', { body: { order_ref: `order-${cartId}`, items } });
+
+  test('the same items: checkout reuses the reservation and takes the stock once', async () => {
+    const { shopper } = await newShopper();
+    const cartId = (await shopper.add(laptop.id, 1)).body.result.id;
+    const stockBefore = (await productNow(shop.product.url, laptop.id)).stock;
+    assert.equal((await reserveAs(cartId, [{ product_id: laptop.id, quantity: 1 }])).status, 200);
+
+    const placed = await shopper.checkout();
+    assert.equal(placed.status, 201, JSON.stringify(placed.body));
+    assert.equal((await productNow(shop.product.url, laptop.id)).stock, stockBefore - 1);
+  });
+
+  test('other items (the cart changed since): it is released and replaced by the current cart', async () => {
+    const { shopper } = await newShopper();
+    const cartId = (await shopper.add(laptop.id, 1)).body.result.id;
+    const laptopBefore = (await productNow(shop.product.url, laptop.id)).stock;
+    const mouseBefore = (await productNow(shop.product.url, mouse.id)).stock;
+    assert.equal((await reserveAs(cartId, [{ product_id: mouse.id, quantity: 2 }])).status, 200);
+
+    const placed = await shopper.checkout();
+    assert.equal(placed.status, 201, JSON.stringify(placed.body));
+    assert.deepEqual(
+      placed.body.result.items.map((i: { product_id: number; quantity: number }) => [i.product_id, i.quantity]),
+      [[laptop.id, 1]],
+    );
+    assert.equal((await productNow(shop.product.url, laptop.id)).stock, laptopBefore - 1);
+    assert.equal((await productNow(shop.product.url, mouse.id)).stock, mouseBefore, 'the stale reservation was released');
+  });
+});
+
 describe('bad input', () => {
   test('every bad request is a 4xx with a message and changes nothing', async () => {
     const { account, shopper } = await newShopper('badinput');
