@@ -36,7 +36,9 @@ interface ClaimedCart {
  *     checkout of the same cart gets a 409 instead of a second order;
  *  3. reserve the stock at product-service (all or nothing) and take the prices from its answer;
  *  4. mark the order `placed` with its snapshot prices and total.
- * Any failure before 4 puts the cart back to `open`; a failure to save 4 releases the stock.
+ * A refusal or outage in 3 puts the cart back to `open`; a failure to save 4 releases the
+ * stock. Reservations are keyed by order (`order-<id>`), so a retried checkout reuses or
+ * replaces what an earlier attempt left at product-service instead of taking stock twice.
  */
 export class Checkout {
   private readonly sequelize: Sequelize;
@@ -53,10 +55,13 @@ export class Checkout {
 
   async place(apiKey: string): Promise<OrderView> {
     return inSpan('checkout', {}, async (span) => {
+      const known: { user_id?: number; order_id?: number } = {}; // for the failure log line
       try {
         const caller = await this.users.identify(apiKey, { fresh: true });
+        known.user_id = caller.id;
         span.setAttribute('user.id', caller.id);
         const { cart, request } = await this.claim(caller.id);
+        known.order_id = cart.id;
         span.setAttributes({
           'order.id': cart.id,
           'order.item_count': request.reduce((sum, line) => sum + line.quantity, 0),
@@ -73,7 +78,7 @@ export class Checkout {
         );
         return order;
       } catch (err) {
-        this.recordFailure(span, err);
+        this.recordFailure(span, err, known);
         throw err;
       }
     });
@@ -173,11 +178,11 @@ export class Checkout {
     }
   }
 
-  private recordFailure(span: Span, err: unknown): void {
+  private recordFailure(span: Span, err: unknown, known: { user_id?: number; order_id?: number }): void {
     const reason = failureReason(err);
     span.setAttributes({ 'checkout.status': 'failed', 'checkout.failure_reason': reason });
     businessMetrics.checkoutFailures.add(1, { reason });
-    this.logger.warn({ reason }, 'checkout failed');
+    this.logger.warn({ reason, ...known }, 'checkout failed');
   }
 }
 
