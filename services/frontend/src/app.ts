@@ -45,6 +45,10 @@ export function buildApp(deps: AppDeps): ServiceApp {
 
   app.set('views', VIEWS_DIR);
   app.set('view engine', 'ejs');
+  // Express caches compiled templates only when NODE_ENV=production; the shop also runs
+  // natively (tests, `npm run dev`, benchmarks), where recompiling on every render would
+  // cost CPU and memory. Templates change only with a restart, so always cache.
+  app.set('view cache', true);
 
   app.use(
     helmet({
