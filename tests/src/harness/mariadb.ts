@@ -31,22 +31,27 @@ export class MariaDb {
   static async start(): Promise<MariaDb> {
     const dir = await mkdtemp(path.join(tmpdir(), 'shopscope-mariadb-'));
     const db = new MariaDb(dir, await freePort());
-    await mkdir(db.tmpDir);
-    await run('mariadb-install-db', [
-      '--no-defaults',
-      `--datadir=${db.dataDir}`,
-      `--tmpdir=${db.tmpDir}`,
-      '--auth-root-authentication-method=socket',
-      '--skip-test-db',
-      '--user=root',
-    ]);
-    await db.startServer();
-    const admin = await db.admin();
     try {
-      await admin.query(`CREATE USER '${DB_USER}'@'%' IDENTIFIED BY '${DB_PASSWORD}'`);
-      await admin.query(`CREATE USER '${DB_USER}'@'localhost' IDENTIFIED BY '${DB_PASSWORD}'`);
-    } finally {
-      await admin.end();
+      await mkdir(db.tmpDir);
+      await run('mariadb-install-db', [
+        '--no-defaults',
+        `--datadir=${db.dataDir}`,
+        `--tmpdir=${db.tmpDir}`,
+        '--auth-root-authentication-method=socket',
+        '--skip-test-db',
+        '--user=root',
+      ]);
+      await db.startServer();
+      const admin = await db.admin();
+      try {
+        await admin.query(`CREATE USER '${DB_USER}'@'%' IDENTIFIED BY '${DB_PASSWORD}'`);
+        await admin.query(`CREATE USER '${DB_USER}'@'localhost' IDENTIFIED BY '${DB_PASSWORD}'`);
+      } finally {
+        await admin.end();
+      }
+    } catch (err) {
+      await db.destroy(); // no server or data directory left behind by a failed start
+      throw err;
     }
     return db;
   }
