@@ -118,8 +118,18 @@ function errorHandler(logger: Logger, renderError: ServiceAppOptions['renderErro
       return;
     }
     if (renderError?.(error, req, res)) return;
-    res.status(error.status).json(error.details ? { message: error.message, details: error.details } : { message: error.message });
+    res.status(error.status).json(errorBody(error));
   };
+}
+
+/**
+ * `{message, details?}`. A 409 always says which conflict it is in `details.reason`
+ * (empty_cart, out_of_stock, already_in_progress, …): clients branch on that code,
+ * never on the wording of the message.
+ */
+function errorBody(error: HttpError): { message: string; details?: Record<string, unknown> } {
+  const details = error.status === 409 && error.reason ? { ...error.details, reason: error.reason } : error.details;
+  return details ? { message: error.message, details } : { message: error.message };
 }
 
 /** Maps anything thrown to an HttpError: ours, body-parser's 4xx, database outages, or a 500. */

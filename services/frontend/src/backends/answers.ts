@@ -30,8 +30,3 @@ export function errorDetails(body: unknown): Record<string, unknown> {
   const details = (body as { details?: unknown } | undefined)?.details;
   return details && typeof details === 'object' ? (details as Record<string, unknown>) : {};
 }
-
-export function errorMessage(body: unknown): string {
-  const message = (body as { message?: unknown } | undefined)?.message;
-  return typeof message === 'string' ? message : '';
-}

@@ -1,5 +1,5 @@
 import type { ServiceClient } from '@shopscope/common';
-import { errorDetails, errorMessage, sessionExpired, unexpectedAnswer } from './answers';
+import { errorDetails, sessionExpired, unexpectedAnswer } from './answers';
 
 export interface LineItem {
   product_id: number;
@@ -108,16 +108,22 @@ export class OrderApi {
 }
 
 /**
- * order-service answers 409 for short stock (details naming the product, as product-service
- * reported it), a checkout of this cart already under way (details give its order id) or an
- * empty cart (no details: recognised by its message).
+ * order-service's 409s name the conflict in `details.reason`: short stock (details also name
+ * the product, as product-service reported it), a checkout of this cart already under way,
+ * or an empty cart.
  */
 function checkoutRejection(body: unknown): CheckoutRejection {
   const details = errorDetails(body);
-  if (typeof details.name === 'string' && typeof details.available === 'number') {
-    return { reason: 'out_of_stock', name: details.name, available: details.available };
+  switch (details.reason) {
+    case 'out_of_stock':
+      return typeof details.name === 'string' && typeof details.available === 'number'
+        ? { reason: 'out_of_stock', name: details.name, available: details.available }
+        : { reason: 'other' };
+    case 'already_in_progress':
+      return { reason: 'in_progress' };
+    case 'empty_cart':
+      return { reason: 'empty_cart' };
+    default:
+      return { reason: 'other' };
   }
-  if (typeof details.order_id === 'number') return { reason: 'in_progress' };
-  if (/empty/i.test(errorMessage(body))) return { reason: 'empty_cart' };
-  return { reason: 'other' };
 }
