@@ -1,0 +1,282 @@
+#!/usr/bin/env bash
+# Builds, from the Go module proxy, the real binaries the native stack test runs instead of
+# Docker images, at exactly the versions docker-compose.yml pins (read from .env.example):
+#
+#   otelcol-shopscope   the OpenTelemetry Collector, built by the collector builder (ocb)
+#                       from otel-collector/builder-config.yaml
+#   prometheus, promtool
+#   alertmanager, amtool
+#   k6                  (v2, module go.k6.io/k6/v2)
+#   jaeger              (v2) — optional: the tests can stand Jaeger in with test code.
+#                       It builds from module v1.76.0 (= Jaeger v2.13.0) through a wrapper
+#                       module, because Jaeger's go.mod has a replace directive.
+#   stack-check         tests/stack/stack-check: Compose file loading and validation with
+#                       compose-go (the library inside `docker compose`), YAML to JSON
+#
+# Each tool goes to $SHOPSCOPE_CACHE/tools/<name>-<version>/bin/, outside the repository.
+# A directory that already holds a working binary is skipped, so a second run does nothing;
+# a build is written to a temporary directory and renamed only when it succeeded.
+# Builds run at the lowest CPU priority, one package at a time (GOFLAGS=-p=1), so that a
+# 2-core machine stays usable for the other test suites while this runs (~30-60 min cold).
+#
+# Usage:
+#   scripts/ci/build-tools.sh                 build everything missing
+#   scripts/ci/build-tools.sh otelcol k6      build only the named tools (otelcol, prometheus,
+#                                             alertmanager, k6, jaeger, stack_check)
+#   scripts/ci/build-tools.sh --print-env     print SHOPSCOPE_<TOOL>=<path> lines (no build)
+#
+# Environment: SHOPSCOPE_CACHE (default /opt/shopscope-cache), GOPROXY (default: the public
+# proxy, never a VCS host), SHOPSCOPE_GO_JOBS (parallel package builds, default 1).
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+SHOPSCOPE_CACHE="${SHOPSCOPE_CACHE:-/opt/shopscope-cache}"
+tools_dir="$SHOPSCOPE_CACHE/tools"
+env_file="$repo_root/.env.example"
+manifest="$repo_root/otel-collector/builder-config.yaml"
+
+log() { printf '[build-tools] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# One source of versions: the KEY=value lines of .env.example.
+version_of() {
+  local value
+  value="$(sed -n "s/^$1=//p" "$env_file" | tail -n 1)"
+  [ -n "$value" ] || die "$1 is not set in $env_file"
+  printf '%s' "$value"
+}
+
+OTELCOL_VERSION="$(version_of OTELCOL_VERSION)"
+PROMETHEUS_VERSION="$(version_of PROMETHEUS_VERSION)"
+ALERTMANAGER_VERSION="$(version_of ALERTMANAGER_VERSION)"
+K6_VERSION="$(version_of K6_VERSION)"
+JAEGER_VERSION="$(version_of JAEGER_VERSION)"
+JAEGER_GO_MODULE_VERSION="$(version_of JAEGER_GO_MODULE_VERSION)"
+
+# Prometheus 3.x.y is published as Go module version v0.3xx.y (3.15.0 → v0.315.0).
+prometheus_module_version() {
+  local major minor patch
+  IFS=. read -r major minor patch <<<"$1"
+  printf 'v0.%d%02d.%d' "$major" "$minor" "$patch"
+}
+
+# The collector build is keyed by version and by the manifest's module list: adding a
+# component to builder-config.yaml must produce a new binary (editing a comment need not).
+manifest_key() { grep -E '^[[:space:]]*(- gomod|version):' "$manifest" | sha256sum | cut -c1-12; }
+
+otelcol_dir() { printf '%s/otelcol-%s-%s' "$tools_dir" "$OTELCOL_VERSION" "$(manifest_key)"; }
+prometheus_dir() { printf '%s/prometheus-%s' "$tools_dir" "$PROMETHEUS_VERSION"; }
+alertmanager_dir() { printf '%s/alertmanager-%s' "$tools_dir" "$ALERTMANAGER_VERSION"; }
+k6_dir() { printf '%s/k6-%s' "$tools_dir" "$K6_VERSION"; }
+jaeger_dir() { printf '%s/jaeger-%s' "$tools_dir" "$JAEGER_VERSION"; }
+# Our own small program: keyed by the hash of its sources and module files.
+stack_check_src="$repo_root/tests/stack/stack-check"
+stack_check_dir() {
+  printf '%s/stack-check-%s' "$tools_dir" \
+    "$(cat "$stack_check_src"/go.mod "$stack_check_src"/go.sum "$stack_check_src"/*.go | sha256sum | cut -c1-12)"
+}
+
+print_env() {
+  printf 'SHOPSCOPE_OTELCOL=%s/bin/otelcol-shopscope\n' "$(otelcol_dir)"
+  printf 'SHOPSCOPE_PROMETHEUS=%s/bin/prometheus\n' "$(prometheus_dir)"
+  printf 'SHOPSCOPE_PROMTOOL=%s/bin/promtool\n' "$(prometheus_dir)"
+  printf 'SHOPSCOPE_ALERTMANAGER=%s/bin/alertmanager\n' "$(alertmanager_dir)"
+  printf 'SHOPSCOPE_AMTOOL=%s/bin/amtool\n' "$(alertmanager_dir)"
+  printf 'SHOPSCOPE_K6=%s/bin/k6\n' "$(k6_dir)"
+  printf 'SHOPSCOPE_JAEGER=%s/bin/jaeger\n' "$(jaeger_dir)"
+  printf 'SHOPSCOPE_STACK_CHECK=%s/bin/stack-check\n' "$(stack_check_dir)"
+}
+
+# --- Go environment ------------------------------------------------------------------
+setup_go() {
+  command -v go >/dev/null 2>&1 || die "Go is not installed (Go >= 1.26 is needed)"
+  # Modules come from the proxy only: no VCS host is contacted.
+  export GOPROXY="${GOPROXY:-https://proxy.golang.org}"
+  # Use the installed Go; never download another toolchain behind the user's back.
+  export GOTOOLCHAIN=local
+  # Static binaries: nothing here needs cgo, and static ones run on any Linux.
+  export CGO_ENABLED=0
+  export GOFLAGS="${GOFLAGS:-} -p=${SHOPSCOPE_GO_JOBS:-1} -trimpath"
+  mkdir -p "$tools_dir"
+}
+
+# Every compiler process inherits the lowest priority from here.
+go_nice() { nice -n 19 go "$@"; }
+
+# A throwaway module that requires <module>@<version> and copies its replace directives,
+# so main packages of modules whose go.mod has replace directives (which `go install`
+# refuses) can be built exactly as their own go.mod says.
+make_wrapper_module() {
+  local dir="$1" module="$2" version="$3" gomod
+  mkdir -p "$dir"
+  gomod="$(go_nice mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')"
+  [ -f "$gomod" ] || die "could not download $module@$version"
+  {
+    printf 'module shopscope.local/tools/wrapper\n\ngo 1.26\n\nrequire %s %s\n\n' "$module" "$version"
+    # Single-line `replace a => b v` and `replace ( … )` blocks.
+    awk '/^replace[[:space:]]*\(/ { block = 1; print; next }
+         block { print; if ($0 ~ /^\)/) block = 0; next }
+         /^replace[[:space:]]/ { print }' "$gomod"
+  } >"$dir/go.mod"
+}
+
+# Builds main packages of a module through a wrapper module.
+# Usage: build_main_packages <out dir> <module> <version> <ldflags> <package>...
+build_main_packages() {
+  local out="$1" module="$2" version="$3" ldflags="$4" work="$1.work" pkg
+  shift 4
+  make_wrapper_module "$work" "$module" "$version"
+  cd "$work"
+  for pkg in "$@"; do
+    go_nice get "$pkg@$version"
+  done
+  for pkg in "$@"; do
+    log "  go build $pkg"
+    go_nice build -ldflags "$ldflags" -o "$out/bin/" "$pkg"
+  done
+  cd - >/dev/null
+}
+
+# ldflags for binaries that report their version through prometheus/common/version.
+prometheus_version_ldflags() {
+  local v="github.com/prometheus/common/version"
+  printf -- '-s -w -X %s.Version=%s -X %s.Revision=%s -X %s.Branch=release -X %s.BuildUser=shopscope-build-tools -X %s.BuildDate=%s' \
+    "$v" "$1" "$v" "$2" "$v" "$v" "$v" "$(date -u +%Y%m%d-%H:%M:%S)"
+}
+
+# --- the tools -------------------------------------------------------------------------
+build_otelcol() {
+  local out="$1" ocb_dir="$tools_dir/ocb-$OTELCOL_VERSION" work="$1.work"
+  local manifest_version
+  manifest_version="$(sed -n 's/^  version: //p' "$manifest" | head -n 1)"
+  [ "$manifest_version" = "$OTELCOL_VERSION" ] ||
+    die "otel-collector/builder-config.yaml is at $manifest_version but .env.example pins $OTELCOL_VERSION"
+  if [ ! -x "$ocb_dir/builder" ]; then
+    log "  go install go.opentelemetry.io/collector/cmd/builder@v$OTELCOL_VERSION"
+    mkdir -p "$ocb_dir"
+    GOBIN="$ocb_dir" go_nice install "go.opentelemetry.io/collector/cmd/builder@v$OTELCOL_VERSION"
+  fi
+  mkdir -p "$work"
+  # Same manifest, with the generated sources and the binary going to a scratch directory.
+  sed "s|^  output_path: .*|  output_path: $work/src|" "$manifest" >"$work/manifest.yaml"
+  log "  builder --config builder-config.yaml (this is the long one)"
+  nice -n 19 "$ocb_dir/builder" --config "$work/manifest.yaml" --ldflags '-s -w'
+  mv "$work/src/otelcol-shopscope" "$out/bin/otelcol-shopscope"
+  cp "$manifest" "$out/builder-config.yaml"
+}
+
+build_prometheus() {
+  local version
+  version="$(prometheus_module_version "$PROMETHEUS_VERSION")"
+  build_main_packages "$1" github.com/prometheus/prometheus "$version" \
+    "$(prometheus_version_ldflags "$PROMETHEUS_VERSION" "$version")" \
+    github.com/prometheus/prometheus/cmd/prometheus github.com/prometheus/prometheus/cmd/promtool
+}
+
+# Alertmanager's ui/web.go embeds the compiled web UI (ui/app/dist), a build product that
+# the module zip does not contain, so the module cannot be compiled as published. It is
+# built from a copy of the module with a one-page placeholder there instead; everything
+# else (API, routing, inhibition, notifications, amtool) is the release's code.
+build_alertmanager() {
+  local out="$1" work="$1.work" module=github.com/prometheus/alertmanager dir
+  dir="$(go_nice mod download -json "$module@v$ALERTMANAGER_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [ -d "$dir" ] || die "could not download $module@v$ALERTMANAGER_VERSION"
+  mkdir -p "$work"
+  cp -R "$dir" "$work/src"
+  chmod -R u+w "$work/src"
+  mkdir -p "$work/src/ui/app/dist"
+  printf '<!doctype html><title>Alertmanager</title><p>This build has no web UI; the API is at <a href="api/v2/status">api/v2</a>.\n' \
+    >"$work/src/ui/app/dist/index.html"
+  cd "$work/src"
+  log "  go build ./cmd/alertmanager ./cmd/amtool"
+  go_nice build -ldflags "$(prometheus_version_ldflags "$ALERTMANAGER_VERSION" "v$ALERTMANAGER_VERSION")" \
+    -o "$out/bin/" ./cmd/alertmanager ./cmd/amtool
+  cd - >/dev/null
+}
+
+build_k6() {
+  # k6 has no replace directives: a plain `go install` of the release works.
+  GOBIN="$1/bin" go_nice install -ldflags '-s -w' "go.k6.io/k6/v2@v$K6_VERSION"
+}
+
+build_jaeger() {
+  local v="github.com/jaegertracing/jaeger/internal/version"
+  build_main_packages "$1" github.com/jaegertracing/jaeger "$JAEGER_GO_MODULE_VERSION" \
+    "-s -w -X $v.latestVersion=v$JAEGER_VERSION -X $v.commitSHA=$JAEGER_GO_MODULE_VERSION" \
+    github.com/jaegertracing/jaeger/cmd/jaeger
+}
+
+build_stack_check() {
+  (cd "$stack_check_src" && go_nice build -ldflags '-s -w' -o "$1/bin/stack-check" .)
+}
+
+# How each tool reports its version (proves the binary runs).
+version_command() {
+  case "$1" in
+    otelcol) echo "otelcol-shopscope --version" ;;
+    prometheus) echo "prometheus --version" ;;
+    alertmanager) echo "alertmanager --version" ;;
+    k6) echo "k6 version" ;;
+    jaeger) echo "jaeger version" ;;
+    stack_check) echo "stack-check version" ;;
+  esac
+}
+
+# Runs in a subshell with errexit on (see main): any failing step ends the build of this
+# tool, and the EXIT trap removes its half-built directories.
+ensure() {
+  local name="$1" dir cmd partial
+  dir="$("${name}_dir")"
+  cmd="$(version_command "$name")"
+  if [ -x "$dir/bin/${cmd%% *}" ] && "$dir/bin/${cmd%% *}" "${cmd#* }" >/dev/null 2>&1; then
+    log "$name: already built in $dir"
+    return 0
+  fi
+  log "$name: building into $dir"
+  partial="$dir.partial"
+  # shellcheck disable=SC2064 # expanded now: the locals are gone when the subshell exits
+  trap "rm -rf '$partial' '$partial.work'" EXIT
+  rm -rf "$partial" "$partial.work"
+  mkdir -p "$partial/bin"
+  local started=$SECONDS
+  "build_$name" "$partial"
+  rm -rf "$dir"
+  mv "$partial" "$dir"
+  log "$name: built in $((SECONDS - started)) s"
+  "$dir/bin/${cmd%% *}" "${cmd#* }" 2>&1 | head -n 3 | sed "s/^/[build-tools]   /" >&2
+}
+
+main() {
+  local all=(prometheus alertmanager otelcol k6 jaeger stack_check) selected=() failed=() name status
+  if [ "${1:-}" = "--print-env" ]; then
+    print_env
+    return 0
+  fi
+  if [ "$#" -gt 0 ]; then selected=("$@"); else selected=("${all[@]}"); fi
+  for name in "${selected[@]}"; do
+    case " ${all[*]} " in *" $name "*) ;; *) die "unknown tool '$name' (known: ${all[*]})" ;; esac
+  done
+  setup_go
+  for name in "${selected[@]}"; do
+    # A subshell outside any `if`/`||`, so that errexit really applies inside it.
+    set +e
+    (
+      set -e
+      ensure "$name"
+    )
+    status=$?
+    set -e
+    if [ "$status" -ne 0 ]; then
+      log "$name: BUILD FAILED"
+      failed+=("$name")
+    fi
+  done
+  print_env | sed 's/^/[build-tools] /' >&2
+  # Jaeger is optional (the native test stands it in); anything else failing is an error.
+  for name in "${failed[@]}"; do
+    [ "$name" = jaeger ] || die "failed: ${failed[*]}"
+  done
+  [ "${#failed[@]}" -eq 0 ] || log "warning: jaeger did not build; the tests stand it in"
+}
+
+main "$@"
