@@ -15,7 +15,7 @@ describe('jaeger/config.yaml', () => {
     assert.match(String(memory.max_traces), /^\$\{env:JAEGER_MAX_TRACES:-\d+\}$/);
     const metrics = Object.values<any>(storage.metric_backends)[0].prometheus;
     assert.equal(metrics.metric_namespace, 'traces_span_metrics', 'the spanmetrics connector default namespace');
-    assert.equal(metrics.latency_unit, 's', 'otel-collector/config.yaml records span durations in seconds');
+    assert.equal(metrics.latency_unit, 'ms', 'the unit Jaeger\'s UI displays, as otel-collector/config.yaml records it');
     assert.equal(metrics.normalize_calls, true);
     assert.equal(metrics.normalize_duration, true);
     assert.ok(config.extensions.jaeger_query.storage.metrics, 'jaeger_query uses the metrics backend');

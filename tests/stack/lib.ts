@@ -39,7 +39,7 @@ export function toolPath(name: ToolName): string {
     const out = execFileSync('bash', [repoPath('scripts/ci/build-tools.sh'), '--print-env'], { encoding: 'utf8' });
     toolPaths = new Map();
     for (const line of out.split('\n')) {
-      const match = /^SHOPSCOPE_([A-Z_]+)=(.+)$/.exec(line);
+      const match = /^SHOPSCOPE_([A-Z0-9_]+)=(.+)$/.exec(line);
       if (match?.[1] && match[2]) toolPaths.set(match[1], match[2]);
     }
   }
