@@ -8,10 +8,16 @@
 #   alertmanager, amtool
 #   k6                  (v2, module go.k6.io/k6/v2)
 #   jaeger              (v2) — optional: the tests can stand Jaeger in with test code.
-#                       It builds from module v1.76.0 (= Jaeger v2.13.0) through a wrapper
-#                       module, because Jaeger's go.mod has a replace directive.
+#                       Module v1.76.0 is the source of Jaeger v2.13.0.
 #   stack-check         tests/stack/stack-check: Compose file loading and validation with
 #                       compose-go (the library inside `docker compose`), YAML to JSON
+#
+# Each release is built the way its own repository builds it: `go build` of its main
+# packages with the module as the main module (a copy of the module zip from the proxy),
+# so its go.mod replace directives and its go.sum apply. (`go install module@version`
+# refuses modules with replace directives — Prometheus, Jaeger — and looks up deprecation
+# notices in the proxy's version list, which may be missing — k6.) The collector is the
+# exception: the builder generates its main module from builder-config.yaml.
 #
 # Each tool goes to $SHOPSCOPE_CACHE/tools/<name>-<version>/bin/, outside the repository.
 # A directory that already holds a working binary is skipped, so a second run does nothing;
@@ -103,38 +109,25 @@ setup_go() {
 # Every compiler process inherits the lowest priority from here.
 go_nice() { nice -n 19 go "$@"; }
 
-# A throwaway module that requires <module>@<version> and copies its replace directives,
-# so main packages of modules whose go.mod has replace directives (which `go install`
-# refuses) can be built exactly as their own go.mod says.
-make_wrapper_module() {
-  local dir="$1" module="$2" version="$3" gomod
-  mkdir -p "$dir"
-  gomod="$(go_nice mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')"
-  [ -f "$gomod" ] || die "could not download $module@$version"
-  {
-    printf 'module shopscope.local/tools/wrapper\n\ngo 1.26\n\nrequire %s %s\n\n' "$module" "$version"
-    # Single-line `replace a => b v` and `replace ( … )` blocks.
-    awk '/^replace[[:space:]]*\(/ { block = 1; print; next }
-         block { print; if ($0 ~ /^\)/) block = 0; next }
-         /^replace[[:space:]]/ { print }' "$gomod"
-  } >"$dir/go.mod"
+# Copies the source of <module>@<version> (downloaded through the proxy) to "$1.work/src",
+# writable, and prints that directory.
+module_source() {
+  local out="$1" module="$2" version="$3" dir
+  dir="$(go_nice mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [ -d "$dir" ] || die "could not download $module@$version"
+  mkdir -p "$out.work"
+  cp -R "$dir" "$out.work/src"
+  chmod -R u+w "$out.work/src"
+  printf '%s' "$out.work/src"
 }
 
-# Builds main packages of a module through a wrapper module.
-# Usage: build_main_packages <out dir> <module> <version> <ldflags> <package>...
+# Builds main packages of a module as the main module, into "$1/bin".
+# Usage: build_main_packages <out dir> <source dir> <ldflags> <package>...
 build_main_packages() {
-  local out="$1" module="$2" version="$3" ldflags="$4" work="$1.work" pkg
-  shift 4
-  make_wrapper_module "$work" "$module" "$version"
-  cd "$work"
-  for pkg in "$@"; do
-    go_nice get "$pkg@$version"
-  done
-  for pkg in "$@"; do
-    log "  go build $pkg"
-    go_nice build -ldflags "$ldflags" -o "$out/bin/" "$pkg"
-  done
-  cd - >/dev/null
+  local out="$1" src="$2" ldflags="$3"
+  shift 3
+  log "  go build $*"
+  (cd "$src" && go_nice build -ldflags "$ldflags" -o "$out/bin/" "$@")
 }
 
 # ldflags for binaries that report their version through prometheus/common/version.
@@ -166,44 +159,41 @@ build_otelcol() {
 }
 
 build_prometheus() {
-  local version
+  local version src
   version="$(prometheus_module_version "$PROMETHEUS_VERSION")"
-  build_main_packages "$1" github.com/prometheus/prometheus "$version" \
-    "$(prometheus_version_ldflags "$PROMETHEUS_VERSION" "$version")" \
-    github.com/prometheus/prometheus/cmd/prometheus github.com/prometheus/prometheus/cmd/promtool
+  src="$(module_source "$1" github.com/prometheus/prometheus "$version")"
+  build_main_packages "$1" "$src" "$(prometheus_version_ldflags "$PROMETHEUS_VERSION" "$version")" \
+    ./cmd/prometheus ./cmd/promtool
 }
 
 # Alertmanager's ui/web.go embeds the compiled web UI (ui/app/dist), a build product that
-# the module zip does not contain, so the module cannot be compiled as published. It is
-# built from a copy of the module with a one-page placeholder there instead; everything
-# else (API, routing, inhibition, notifications, amtool) is the release's code.
+# the module zip does not contain: a one-page placeholder stands in for it. Everything else
+# (API, routing, inhibition, notifications, amtool) is the release's code.
 build_alertmanager() {
-  local out="$1" work="$1.work" module=github.com/prometheus/alertmanager dir
-  dir="$(go_nice mod download -json "$module@v$ALERTMANAGER_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-  [ -d "$dir" ] || die "could not download $module@v$ALERTMANAGER_VERSION"
-  mkdir -p "$work"
-  cp -R "$dir" "$work/src"
-  chmod -R u+w "$work/src"
-  mkdir -p "$work/src/ui/app/dist"
+  local src
+  src="$(module_source "$1" github.com/prometheus/alertmanager "v$ALERTMANAGER_VERSION")"
+  mkdir -p "$src/ui/app/dist"
   printf '<!doctype html><title>Alertmanager</title><p>This build has no web UI; the API is at <a href="api/v2/status">api/v2</a>.\n' \
-    >"$work/src/ui/app/dist/index.html"
-  cd "$work/src"
-  log "  go build ./cmd/alertmanager ./cmd/amtool"
-  go_nice build -ldflags "$(prometheus_version_ldflags "$ALERTMANAGER_VERSION" "v$ALERTMANAGER_VERSION")" \
-    -o "$out/bin/" ./cmd/alertmanager ./cmd/amtool
-  cd - >/dev/null
+    >"$src/ui/app/dist/index.html"
+  build_main_packages "$1" "$src" "$(prometheus_version_ldflags "$ALERTMANAGER_VERSION" "v$ALERTMANAGER_VERSION")" \
+    ./cmd/alertmanager ./cmd/amtool
 }
 
 build_k6() {
-  # k6 has no replace directives: a plain `go install` of the release works.
-  GOBIN="$1/bin" go_nice install -ldflags '-s -w' "go.k6.io/k6/v2@v$K6_VERSION"
+  local src
+  src="$(module_source "$1" go.k6.io/k6/v2 "v$K6_VERSION")"
+  build_main_packages "$1" "$src" '-s -w' .
 }
 
+# Jaeger's UI (cmd/query/app/ui/actual) is a build product missing from the module zip
+# too; with the directory empty Jaeger serves its own placeholder page, the API is whole.
 build_jaeger() {
-  local v="github.com/jaegertracing/jaeger/internal/version"
-  build_main_packages "$1" github.com/jaegertracing/jaeger "$JAEGER_GO_MODULE_VERSION" \
-    "-s -w -X $v.latestVersion=v$JAEGER_VERSION -X $v.commitSHA=$JAEGER_GO_MODULE_VERSION" \
-    github.com/jaegertracing/jaeger/cmd/jaeger
+  local v="github.com/jaegertracing/jaeger/internal/version" src
+  src="$(module_source "$1" github.com/jaegertracing/jaeger "$JAEGER_GO_MODULE_VERSION")"
+  mkdir -p "$src/cmd/query/app/ui/actual"
+  printf 'UI assets are not part of this build.\n' >"$src/cmd/query/app/ui/actual/README.txt"
+  build_main_packages "$1" "$src" \
+    "-s -w -X $v.latestVersion=v$JAEGER_VERSION -X $v.commitSHA=$JAEGER_GO_MODULE_VERSION" ./cmd/jaeger
 }
 
 build_stack_check() {
