@@ -9,6 +9,8 @@
 #   k6                  (v2, module go.k6.io/k6/v2)
 #   jaeger              (v2) — optional: the tests can stand Jaeger in with test code.
 #                       Module v1.76.0 is the source of Jaeger v2.13.0.
+#   loki                (3) — optional too: validates loki/config.yaml (-verify-config) and
+#                       can run natively; the tests can stand Loki in with test code.
 #   stack-check         tests/stack/stack-check: Compose file loading and validation with
 #                       compose-go (the library inside `docker compose`), YAML to JSON
 #
@@ -28,7 +30,7 @@
 # Usage:
 #   scripts/ci/build-tools.sh                 build everything missing
 #   scripts/ci/build-tools.sh otelcol k6      build only the named tools (otelcol, prometheus,
-#                                             alertmanager, k6, jaeger, stack_check)
+#                                             alertmanager, k6, jaeger, loki, stack_check)
 #   scripts/ci/build-tools.sh --print-env     print SHOPSCOPE_<TOOL>=<path> lines (no build)
 #
 # Environment: SHOPSCOPE_CACHE (default /opt/shopscope-cache), GOPROXY (default: the public
@@ -58,6 +60,7 @@ ALERTMANAGER_VERSION="$(version_of ALERTMANAGER_VERSION)"
 K6_VERSION="$(version_of K6_VERSION)"
 JAEGER_VERSION="$(version_of JAEGER_VERSION)"
 JAEGER_GO_MODULE_VERSION="$(version_of JAEGER_GO_MODULE_VERSION)"
+LOKI_VERSION="$(version_of LOKI_VERSION)"
 
 # Prometheus 3.x.y is published as Go module version v0.3xx.y (3.15.0 → v0.315.0).
 prometheus_module_version() {
@@ -75,6 +78,7 @@ prometheus_dir() { printf '%s/prometheus-%s' "$tools_dir" "$PROMETHEUS_VERSION";
 alertmanager_dir() { printf '%s/alertmanager-%s' "$tools_dir" "$ALERTMANAGER_VERSION"; }
 k6_dir() { printf '%s/k6-%s' "$tools_dir" "$K6_VERSION"; }
 jaeger_dir() { printf '%s/jaeger-%s' "$tools_dir" "$JAEGER_VERSION"; }
+loki_dir() { printf '%s/loki-%s' "$tools_dir" "$LOKI_VERSION"; }
 # Our own small program: keyed by the hash of its sources and module files.
 stack_check_src="$repo_root/tests/stack/stack-check"
 stack_check_dir() {
@@ -90,6 +94,7 @@ print_env() {
   printf 'SHOPSCOPE_AMTOOL=%s/bin/amtool\n' "$(alertmanager_dir)"
   printf 'SHOPSCOPE_K6=%s/bin/k6\n' "$(k6_dir)"
   printf 'SHOPSCOPE_JAEGER=%s/bin/jaeger\n' "$(jaeger_dir)"
+  printf 'SHOPSCOPE_LOKI=%s/bin/loki\n' "$(loki_dir)"
   printf 'SHOPSCOPE_STACK_CHECK=%s/bin/stack-check\n' "$(stack_check_dir)"
 }
 
@@ -196,6 +201,13 @@ build_jaeger() {
     "-s -w -X $v.latestVersion=v$JAEGER_VERSION -X $v.commitSHA=$JAEGER_GO_MODULE_VERSION" ./cmd/jaeger
 }
 
+build_loki() {
+  local v="github.com/grafana/loki/v3/pkg/util/build" src
+  src="$(module_source "$1" github.com/grafana/loki/v3 "v$LOKI_VERSION")"
+  build_main_packages "$1" "$src" \
+    "-s -w -X $v.Version=$LOKI_VERSION -X $v.Revision=v$LOKI_VERSION -X $v.Branch=release" ./cmd/loki
+}
+
 build_stack_check() {
   (cd "$stack_check_src" && go_nice build -ldflags '-s -w' -o "$1/bin/stack-check" .)
 }
@@ -208,6 +220,7 @@ version_command() {
     alertmanager) echo "alertmanager --version" ;;
     k6) echo "k6 version" ;;
     jaeger) echo "jaeger version" ;;
+    loki) echo "loki -version" ;;
     stack_check) echo "stack-check version" ;;
   esac
 }
@@ -237,7 +250,7 @@ ensure() {
 }
 
 main() {
-  local all=(prometheus alertmanager otelcol k6 jaeger stack_check) selected=() failed=() name status
+  local all=(prometheus alertmanager otelcol k6 jaeger loki stack_check) selected=() failed=() name status
   if [ "${1:-}" = "--print-env" ]; then
     print_env
     return 0
@@ -262,11 +275,12 @@ main() {
     fi
   done
   print_env | sed 's/^/[build-tools] /' >&2
-  # Jaeger is optional (the native test stands it in); anything else failing is an error.
+  # Jaeger and Loki are optional (the native test can stand them in); anything else failing
+  # is an error.
   for name in "${failed[@]}"; do
-    [ "$name" = jaeger ] || die "failed: ${failed[*]}"
+    case "$name" in jaeger | loki) ;; *) die "failed: ${failed[*]}" ;; esac
   done
-  [ "${#failed[@]}" -eq 0 ] || log "warning: jaeger did not build; the tests stand it in"
+  [ "${#failed[@]}" -eq 0 ] || log "warning: not built: ${failed[*]} (optional; the tests stand them in)"
 }
 
 main "$@"

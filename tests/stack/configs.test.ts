@@ -50,6 +50,14 @@ describe('loki/config.yaml', () => {
   test('docker-compose.yml has Loki expand environment variables in it', () => {
     assert.match(readRepoFile('docker-compose.yml'), /-config\.expand-env=true/);
   });
+
+  test('the Loki binary verifies it (when it could be built)', (t) => {
+    if (!toolBuilt('LOKI')) {
+      t.skip('loki is not built (optional in scripts/ci/build-tools.sh)');
+      return;
+    }
+    runOk(requireTool('LOKI'), [`-config.file=${repoPath('loki/config.yaml')}`, '-config.expand-env=true', '-verify-config']);
+  });
 });
 
 describe('versions and scripts', () => {

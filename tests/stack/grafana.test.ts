@@ -201,6 +201,16 @@ describe('Grafana dashboards', () => {
     }
   });
 
+  test('collector panels select the collector, not Jaeger (which has otelcol_* metrics too)', () => {
+    for (const [file, dashboard] of dashboards) {
+      for (const { panel, expr } of promTargets(dashboard)) {
+        for (const match of expr.matchAll(/otelcol_\w+(\{[^}]*\})?/g)) {
+          assert.match(match[1] ?? '', /job="otel-collector"/, `${file}: "${panel}": ${match[0]}`);
+        }
+      }
+    }
+  });
+
   test('every business metric of @shopscope/telemetry is on the business dashboard', () => {
     const source = readRepoFile('services/telemetry/src/business.ts');
     const business = JSON.stringify(dashboards.get('business.json'));

@@ -29,6 +29,7 @@ export type ToolName =
   | 'AMTOOL'
   | 'K6'
   | 'JAEGER'
+  | 'LOKI'
   | 'STACK_CHECK';
 
 let toolPaths: Map<string, string> | undefined;
