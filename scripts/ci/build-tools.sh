@@ -201,9 +201,18 @@ build_jaeger() {
     "-s -w -X $v.latestVersion=v$JAEGER_VERSION -X $v.commitSHA=$JAEGER_GO_MODULE_VERSION" ./cmd/jaeger
 }
 
+# Loki's go.mod replaces github.com/grafana/loki/pkg/push with its ./pkg/push directory, a
+# nested module that the module zip leaves out: it is put back from the proxy, at the
+# version Loki's go.mod requires.
 build_loki() {
-  local v="github.com/grafana/loki/v3/pkg/util/build" src
+  local v="github.com/grafana/loki/v3/pkg/util/build" src push push_version push_dir
   src="$(module_source "$1" github.com/grafana/loki/v3 "v$LOKI_VERSION")"
+  push=github.com/grafana/loki/pkg/push
+  push_version="$(awk -v m="$push" '$1 == m { print $2; exit }' "$src/go.mod")"
+  push_dir="$(go_nice mod download -json "$push@$push_version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [ -d "$push_dir" ] || die "could not download $push@$push_version"
+  cp -R "$push_dir" "$src/pkg/push"
+  chmod -R u+w "$src/pkg/push"
   build_main_packages "$1" "$src" \
     "-s -w -X $v.Version=$LOKI_VERSION -X $v.Revision=v$LOKI_VERSION -X $v.Branch=release" ./cmd/loki
 }
