@@ -391,7 +391,7 @@ describe('stock reservations', () => {
       { product_id: b.id, quantity: 3 },
     ]);
     assert.equal(res.status, 409);
-    assert.deepEqual(res.body.details, { product_id: b.id, name: b.name, requested: 3, available: 2 });
+    assert.deepEqual(res.body.details, { product_id: b.id, name: b.name, requested: 3, available: 2, reason: 'out_of_stock' });
     assert.match(res.body.message, new RegExp(b.name));
     assert.equal(await stockOf(a.id), 5);
     assert.equal(await stockOf(b.id), 2);
