@@ -71,7 +71,9 @@ const CONNECTION_ERROR_CODES = new Set([
   'ER_BAD_DB_ERROR',
 ]);
 
-const CONNECTION_ERROR_NAMES = /^Sequelize(Connection\w*|HostNotFound|HostNotReachable|AccessDenied|ConnectionAcquireTimeout|ConnectionTimedOut|InvalidConnection)Error$/;
+// Sequelize's ConnectionError family: Connection, ConnectionRefused, ConnectionAcquireTimeout,
+// ConnectionTimedOut, HostNotFound, HostNotReachable, AccessDenied, InvalidConnection.
+const CONNECTION_ERROR_NAMES = /^Sequelize(Connection\w*|HostNotFound|HostNotReachable|AccessDenied|InvalidConnection)Error$/;
 
 /** True when an error means "the database is unreachable" (so the answer is a 503, not a 500). */
 export function isDatabaseUnavailable(err: unknown): boolean {
@@ -80,7 +82,6 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     const e = current as { name?: string; code?: string; parent?: unknown; original?: unknown; cause?: unknown };
     if (e.name && CONNECTION_ERROR_NAMES.test(e.name)) return true;
     if (e.code && CONNECTION_ERROR_CODES.has(e.code)) return true;
-    if (e.name === 'SequelizeConnectionError' || e.name === 'ConnectionAcquireTimeoutError') return true;
     current = e.parent ?? e.original ?? e.cause;
   }
   return false;
