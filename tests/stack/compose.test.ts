@@ -268,7 +268,12 @@ describe('docker-compose.yml', () => {
 
   test('Prometheus accepts OTLP, remote write and exemplars', () => {
     const command = project.services.prometheus?.command ?? [];
-    for (const flag of ['--web.enable-otlp-receiver', '--web.enable-remote-write-receiver', '--enable-feature=exemplar-storage']) {
+    for (const flag of [
+      '--web.enable-otlp-receiver',
+      '--web.enable-remote-write-receiver',
+      '--enable-feature=exemplar-storage',
+      '--enable-feature=created-timestamp-zero-ingestion',
+    ]) {
       assert.ok(command.includes(flag), `prometheus ${flag}`);
     }
   });
