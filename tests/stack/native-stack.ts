@@ -1,0 +1,811 @@
+/**
+ * The whole ShopScope stack as native processes on loopback, for the full-stack test
+ * (fullstack.test.ts): a throwaway MariaDB, the four services on Node 24, and the real
+ * OpenTelemetry Collector, Prometheus, Alertmanager, Jaeger v2 and Loki built by
+ * scripts/ci/build-tools.sh at the versions docker-compose.yml pins. Every listener is on
+ * 127.0.0.1 and a free port; every data directory lives under one temporary directory,
+ * removed by `stop()`.
+ *
+ * Each component runs the repository's own config file. Where the compose file relies on
+ * container hostnames and fixed ports, the change is the smallest one that works and is
+ * listed here, so the difference from `docker compose up` is explicit:
+ *
+ * - Collector: `--config=otel-collector/config.yaml` unchanged, plus a second `--config`
+ *   (merged over it by the collector) that moves only its listeners (OTLP gRPC/HTTP,
+ *   health_check, zpages, own-metrics endpoint) from 0.0.0.0:<fixed port> to 127.0.0.1:<free
+ *   port>. Backends and probe targets come from the environment variables the config
+ *   already reads (JAEGER_OTLP_ENDPOINT, PROMETHEUS_OTLP_ENDPOINT, LOKI_OTLP_ENDPOINT,
+ *   FRONTEND_URL, USER_SERVICE_URL, PRODUCT_SERVICE_URL, ORDER_SERVICE_URL).
+ * - Jaeger: `--config=jaeger/config.yaml` unchanged, plus a second `--config` moving its
+ *   listeners; PROMETHEUS_URL from the environment it already reads. Its own traces go to
+ *   its own OTLP receiver, as they do in the container (where localhost:4317 is Jaeger).
+ * - Loki: `-config.file=loki/config.yaml -config.expand-env=true` unchanged, plus
+ *   command-line flags (which Loki applies over the file) for the listen addresses and the
+ *   data directories (/loki/... in the container).
+ * - Prometheus: a copy of prometheus.yml with the static targets (container:port) and the
+ *   Alertmanager address rewritten to loopback ports, and `global.evaluation_interval`
+ *   shortened from 15 s to 5 s so that alerts turn pending sooner. The rule files are the
+ *   repository's own, unchanged (a symlink next to the copy, so `rules/*.yml` still
+ *   resolves); every `for:` duration is the real one. Flags as in docker-compose.yml, with
+ *   the listen address, external URL and data directory on loopback and in the temp dir.
+ *   Grafana does not run, so its scrape target points at a closed port (up == 0).
+ * - Alertmanager: a copy of alertmanager.yml with `global.smtp_smarthost` (mailpit:1025)
+ *   rewritten to an in-test SMTP server (`SmtpCatcher`) standing in for Mailpit, which is
+ *   not built natively. Receivers, routes and inhibition are unchanged, so the e-mails are
+ *   the ones a learner would read in Mailpit.
+ * - Services: as in docker-compose.yml (OTLP/gRPC to the collector, OTEL_SERVICE_NAME,
+ *   DEPLOYMENT_ENVIRONMENT), except the metric export interval, 2 s instead of 10 s, so the
+ *   test waits less for data.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { MariaDb } from '../src/harness/mariadb.ts';
+import { freePort } from '../src/harness/ports.ts';
+import { ServiceProcess } from '../src/harness/services.ts';
+import { readYaml, repoPath, type ToolName, toolPath } from './lib.ts';
+
+export { ADMIN_TOKEN } from '../src/harness/services.ts';
+
+/** The four services, by their telemetry name (service.name, the service_name label). */
+export const SERVICE_NAMES = ['frontend', 'user-service', 'product-service', 'order-service'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+const SERVICE_DIRS: Record<ServiceName, 'frontend' | 'user' | 'product' | 'order'> = {
+  frontend: 'frontend',
+  'user-service': 'user',
+  'product-service': 'product',
+  'order-service': 'order',
+};
+
+/** Metric export interval of the services in this test (docker-compose.yml: the 10 s default). */
+export const METRIC_EXPORT_INTERVAL_MS = 2_000;
+/** Rule evaluation interval of this test's Prometheus (prometheus.yml: 15 s). */
+export const EVALUATION_INTERVAL = '5s';
+
+// ---------------------------------------------------------------------------------------
+// Preconditions: the tools and the built services.
+// ---------------------------------------------------------------------------------------
+
+const TOOLS: Record<string, ToolName> = {
+  'otelcol (the collector built from otel-collector/builder-config.yaml)': 'OTELCOL',
+  prometheus: 'PROMETHEUS',
+  alertmanager: 'ALERTMANAGER',
+  jaeger: 'JAEGER',
+  loki: 'LOKI',
+  k6: 'K6',
+  'stack-check': 'STACK_CHECK',
+};
+
+function onPath(command: string): boolean {
+  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && existsSync(path.join(dir, command)));
+}
+
+/** Throws one message naming everything missing and how to get it. */
+export function checkPrerequisites(): void {
+  const missing: string[] = [];
+  for (const [label, tool] of Object.entries(TOOLS)) {
+    const file = toolPath(tool);
+    if (!existsSync(file)) missing.push(`${label}: ${file} is not built — run scripts/ci/build-tools.sh`);
+  }
+  for (const command of ['mariadbd', 'mariadb-install-db']) {
+    if (!onPath(command)) missing.push(`${command} is not on PATH — install MariaDB (scripts/ci/install.sh does)`);
+  }
+  for (const dir of Object.values(SERVICE_DIRS)) {
+    const main = repoPath('services', dir, 'dist/main.js');
+    if (!existsSync(main)) missing.push(`${main} does not exist — run npm run build`);
+  }
+  if (missing.length > 0) throw new Error(`the full-stack test cannot run:\n  ${missing.join('\n  ')}`);
+}
+
+// ---------------------------------------------------------------------------------------
+// Processes.
+// ---------------------------------------------------------------------------------------
+
+/** Every component process started by this module, for the exit guard below. */
+const live = new Set<ChildProcess>();
+/** Pids of processes started through the harness (services, MariaDB), for the same guard. */
+const guarded = new Set<() => number | undefined>();
+let exitGuardInstalled = false;
+
+/** If the test process dies without running its after-hooks, no process it started outlives it. */
+function installExitGuard(): void {
+  if (exitGuardInstalled) return;
+  exitGuardInstalled = true;
+  process.once('exit', () => {
+    for (const child of live) child.kill('SIGKILL');
+    for (const pidOf of guarded) {
+      const pid = pidOf();
+      if (pid === undefined) continue;
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
+
+/** A stack component (collector, Prometheus…) running as a child process, its output in a log file. */
+export class Component {
+  readonly name: string;
+  readonly logFile: string;
+  private child: ChildProcess | undefined;
+  exitCode: number | null = null;
+
+  constructor(name: string, logFile: string) {
+    this.name = name;
+    this.logFile = logFile;
+  }
+
+  start(command: string, args: string[], options: { cwd: string; env?: Record<string, string> }): this {
+    const fd = openSync(this.logFile, 'a');
+    try {
+      const child = spawn(command, args, {
+        cwd: options.cwd,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env },
+        stdio: ['ignore', fd, fd],
+      });
+      this.child = child;
+      live.add(child);
+      child.once('exit', (code, signal) => {
+        live.delete(child);
+        this.exitCode = code ?? (signal ? 128 : -1);
+      });
+      child.once('error', (err) => {
+        live.delete(child);
+        this.exitCode = -1;
+        writeFileSync(this.logFile, `spawn failed: ${err.message}\n`, { flag: 'a' });
+      });
+    } finally {
+      closeSync(fd);
+    }
+    return this;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.exitCode === null;
+  }
+
+  /** The last lines it printed (for failure messages). */
+  tail(lines = 25): string {
+    try {
+      return readFileSync(this.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    } catch {
+      return '(no output)';
+    }
+  }
+
+  /** Waits for the process to exit by itself; kills it after `timeoutMs`. Returns its exit code. */
+  async wait(timeoutMs: number): Promise<number> {
+    const child = this.child;
+    if (child && this.exitCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      await exited;
+      clearTimeout(timer);
+    }
+    return this.exitCode ?? -1;
+  }
+
+  /** SIGTERM, then SIGKILL if it has not exited after `graceMs`. */
+  async stop(graceMs = 10_000): Promise<void> {
+    const child = this.child;
+    if (!child || this.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Polls `probe` until it returns something other than undefined/false, at most `timeoutMs`.
+ * `fatal` is checked first on every round: when it returns a message, polling stops at once.
+ */
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  { timeoutMs, intervalMs = 500, fatal }: { timeoutMs: number; intervalMs?: number; fatal?: () => string | undefined },
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    const dead = fatal?.();
+    if (dead) throw new Error(`${what}: ${dead}`);
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() >= deadline) break;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  const why = lastError instanceof Error ? lastError.message : lastError === undefined ? '' : String(lastError);
+  throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${why ? ` (last error: ${why})` : ''}`);
+}
+
+async function httpOk(url: string): Promise<boolean> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+  await res.arrayBuffer();
+  return res.ok;
+}
+
+async function waitHealthy(component: Component, url: string, timeoutMs = 60_000): Promise<void> {
+  await until(`${component.name} to answer ${url}`, () => httpOk(url), {
+    timeoutMs,
+    intervalMs: 250,
+    fatal: () => (component.exitCode !== null ? `exited with ${component.exitCode}:\n${component.tail()}` : undefined),
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// A stand-in for Mailpit: a minimal SMTP server that keeps every message.
+// ---------------------------------------------------------------------------------------
+
+export interface Mail {
+  from: string;
+  to: string[];
+  /** Decoded Subject header. */
+  subject: string;
+  /** The raw message (headers and body). */
+  data: string;
+}
+
+/** Decodes RFC 2047 encoded words (=?UTF-8?Q?…?= / =?UTF-8?B?…?=), as mail readers do. */
+function decodeHeader(value: string): string {
+  return value
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(/=\?([^?]+)\?([QqBb])\?([^?]*)\?=/g, (_, _charset: string, encoding: string, text: string) => {
+      if (encoding.toUpperCase() === 'B') return Buffer.from(text, 'base64').toString('utf8');
+      const bytes = text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) => `%${hex}`);
+      try {
+        return decodeURIComponent(bytes);
+      } catch {
+        return bytes;
+      }
+    });
+}
+
+function headerOf(message: string, name: string): string {
+  const head = message.split(/\r?\n\r?\n/)[0] ?? '';
+  const unfolded = head.replace(/\r?\n[ \t]+/g, ' ');
+  const line = unfolded.split(/\r?\n/).find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
+  return line ? decodeHeader(line.slice(name.length + 1).trim()) : '';
+}
+
+/**
+ * Accepts mail like Mailpit does (plain SMTP, no authentication) and keeps it for the test.
+ * Alertmanager talks to it exactly as it would to Mailpit.
+ */
+export class SmtpCatcher {
+  readonly mails: Mail[] = [];
+  private readonly server = net.createServer((socket) => this.session(socket));
+  private readonly sockets = new Set<net.Socket>();
+  port = 0;
+
+  async start(port: number): Promise<this> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => resolve());
+    });
+    this.port = port;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private session(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    socket.setEncoding('utf8');
+    const reply = (line: string) => socket.write(`${line}\r\n`);
+    let buffer = '';
+    let inData = false;
+    let from = '';
+    let to: string[] = [];
+    reply('220 shopscope-test ESMTP (the full-stack test stands in for Mailpit)');
+    socket.on('data', (chunk: string) => {
+      buffer += chunk;
+      for (;;) {
+        if (inData) {
+          const terminator = buffer.startsWith('.\r\n') ? 0 : buffer.indexOf('\r\n.\r\n');
+          if (terminator < 0) return;
+          const data = buffer.slice(0, terminator).replace(/^\.\./gm, '.');
+          buffer = buffer.slice(terminator === 0 ? 3 : terminator + 5);
+          inData = false;
+          this.mails.push({ from, to, subject: headerOf(data, 'Subject'), data });
+          from = '';
+          to = [];
+          reply('250 OK: message accepted');
+          continue;
+        }
+        const end = buffer.indexOf('\r\n');
+        if (end < 0) return;
+        const line = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const verb = line.split(' ')[0]?.toUpperCase() ?? '';
+        const address = /<([^>]*)>/.exec(line)?.[1] ?? '';
+        switch (verb) {
+          case 'EHLO':
+            socket.write('250-shopscope-test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n');
+            break;
+          case 'HELO':
+          case 'NOOP':
+            reply('250 OK');
+            break;
+          case 'MAIL':
+            from = address;
+            reply('250 OK');
+            break;
+          case 'RCPT':
+            to.push(address);
+            reply('250 OK');
+            break;
+          case 'DATA':
+            inData = true;
+            reply('354 End data with <CR><LF>.<CR><LF>');
+            break;
+          case 'RSET':
+            from = '';
+            to = [];
+            reply('250 OK');
+            break;
+          case 'QUIT':
+            reply('221 Bye');
+            socket.end();
+            return;
+          default:
+            reply('502 Command not implemented');
+        }
+      }
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Config rewrites (see the header comment for the why of each).
+// ---------------------------------------------------------------------------------------
+
+/** `host:port` of an `endpoint` setting, checked to be what the repository's config says. */
+function expectEndpoint(actual: unknown, expected: string, where: string): void {
+  if (actual !== expected) {
+    throw new Error(`${where} is ${JSON.stringify(actual)}, expected ${expected}: update tests/stack/native-stack.ts`);
+  }
+}
+
+interface PullReader {
+  pull: { exporter: { prometheus: { host: string; port: number } } };
+}
+
+/** The same telemetry readers, with the one Prometheus pull endpoint moved to loopback. */
+function loopbackReaders(readers: PullReader[], port: number, where: string): PullReader[] {
+  const pulls = readers.filter((r) => r.pull?.exporter?.prometheus);
+  if (pulls.length !== 1) throw new Error(`${where}: expected one prometheus pull reader`);
+  return readers.map((reader) =>
+    reader.pull?.exporter?.prometheus
+      ? { pull: { ...reader.pull, exporter: { prometheus: { ...reader.pull.exporter.prometheus, host: '127.0.0.1', port } } } }
+      : reader,
+  );
+}
+
+export interface CollectorPorts {
+  otlpGrpc: number;
+  otlpHttp: number;
+  health: number;
+  zpages: number;
+  metrics: number;
+}
+
+/** The second --config for the collector: its listeners on loopback, nothing else. */
+export function collectorOverlay(ports: CollectorPorts): object {
+  const config = readYaml('otel-collector/config.yaml');
+  const where = 'otel-collector/config.yaml';
+  expectEndpoint(config.receivers.otlp.protocols.grpc.endpoint, '0.0.0.0:4317', `${where} otlp grpc`);
+  expectEndpoint(config.receivers.otlp.protocols.http.endpoint, '0.0.0.0:4318', `${where} otlp http`);
+  expectEndpoint(config.extensions.health_check.endpoint, '0.0.0.0:13133', `${where} health_check`);
+  expectEndpoint(config.extensions.zpages.endpoint, '0.0.0.0:55679', `${where} zpages`);
+  return {
+    receivers: {
+      otlp: {
+        protocols: { grpc: { endpoint: `127.0.0.1:${ports.otlpGrpc}` }, http: { endpoint: `127.0.0.1:${ports.otlpHttp}` } },
+      },
+    },
+    extensions: {
+      health_check: { endpoint: `127.0.0.1:${ports.health}` },
+      zpages: { endpoint: `127.0.0.1:${ports.zpages}` },
+    },
+    service: {
+      telemetry: { metrics: { readers: loopbackReaders(config.service.telemetry.metrics.readers, ports.metrics, where) } },
+    },
+  };
+}
+
+export interface JaegerPorts {
+  otlpGrpc: number;
+  queryHttp: number;
+  queryGrpc: number;
+  health: number;
+  metrics: number;
+}
+
+/** The second --config for Jaeger: its listeners on loopback, nothing else. */
+export function jaegerOverlay(ports: JaegerPorts): object {
+  const config = readYaml('jaeger/config.yaml');
+  const where = 'jaeger/config.yaml';
+  expectEndpoint(config.receivers.otlp.protocols.grpc.endpoint, '0.0.0.0:4317', `${where} otlp grpc`);
+  expectEndpoint(config.extensions.jaeger_query.http.endpoint, '0.0.0.0:16686', `${where} jaeger_query http`);
+  expectEndpoint(config.extensions.jaeger_query.grpc.endpoint, '0.0.0.0:16685', `${where} jaeger_query grpc`);
+  expectEndpoint(config.extensions.healthcheckv2.http.endpoint, '0.0.0.0:13133', `${where} healthcheckv2`);
+  return {
+    receivers: { otlp: { protocols: { grpc: { endpoint: `127.0.0.1:${ports.otlpGrpc}` } } } },
+    extensions: {
+      jaeger_query: {
+        http: { endpoint: `127.0.0.1:${ports.queryHttp}` },
+        grpc: { endpoint: `127.0.0.1:${ports.queryGrpc}` },
+      },
+      healthcheckv2: { http: { endpoint: `127.0.0.1:${ports.health}` } },
+    },
+    service: {
+      telemetry: { metrics: { readers: loopbackReaders(config.service.telemetry.metrics.readers, ports.metrics, where) } },
+    },
+  };
+}
+
+/**
+ * prometheus.yml with loopback targets and a 5 s rule evaluation interval. `targets` maps
+ * every `host:port` the file names to its loopback replacement; an unknown one is an error,
+ * so a new scrape job cannot silently go unscraped here.
+ */
+export function prometheusConfig(targets: Record<string, string>): any {
+  const config = readYaml('prometheus/prometheus.yml');
+  const mapTarget = (target: string) => {
+    const mapped = targets[target];
+    if (!mapped) throw new Error(`prometheus/prometheus.yml names ${target}: map it in tests/stack/native-stack.ts`);
+    return mapped;
+  };
+  config.global.evaluation_interval = EVALUATION_INTERVAL;
+  for (const am of config.alerting.alertmanagers) {
+    for (const sc of am.static_configs) sc.targets = sc.targets.map(mapTarget);
+  }
+  for (const job of config.scrape_configs) {
+    for (const sc of job.static_configs ?? []) sc.targets = sc.targets.map(mapTarget);
+  }
+  return config;
+}
+
+/** alertmanager.yml with the mail server (Mailpit in compose) moved to the in-test SMTP catcher. */
+export function alertmanagerConfig(smtpPort: number): any {
+  const config = readYaml('prometheus/alertmanager.yml');
+  expectEndpoint(config.global.smtp_smarthost, 'mailpit:1025', 'prometheus/alertmanager.yml smtp_smarthost');
+  config.global.smtp_smarthost = `127.0.0.1:${smtpPort}`;
+  return config;
+}
+
+// ---------------------------------------------------------------------------------------
+// The stack.
+// ---------------------------------------------------------------------------------------
+
+/** Distinct free loopback ports. */
+async function freePorts<K extends string>(names: readonly K[]): Promise<Record<K, number>> {
+  const taken = new Set<number>();
+  const out = {} as Record<K, number>;
+  for (const name of names) {
+    let port = await freePort();
+    for (let i = 0; i < 20 && taken.has(port); i++) port = await freePort();
+    taken.add(port);
+    out[name] = port;
+  }
+  return out;
+}
+
+const PORT_NAMES = [
+  'prometheus',
+  'alertmanager',
+  'smtp',
+  'grafanaClosed',
+  'lokiHttp',
+  'lokiGrpc',
+  'jaegerOtlp',
+  'jaegerQuery',
+  'jaegerQueryGrpc',
+  'jaegerHealth',
+  'jaegerMetrics',
+  'collectorGrpc',
+  'collectorHttp',
+  'collectorHealth',
+  'collectorZpages',
+  'collectorMetrics',
+  'frontend',
+  'user',
+  'product',
+  'order',
+] as const;
+export type StackPorts = Record<(typeof PORT_NAMES)[number], number>;
+
+export class NativeStack {
+  readonly dir: string;
+  readonly startedAt = Date.now();
+  readonly components: Component[] = [];
+  readonly services = new Map<ServiceName, ServiceProcess>();
+  readonly smtp = new SmtpCatcher();
+  db: MariaDb | undefined;
+  private dbStarting: Promise<MariaDb> | undefined;
+  ports!: StackPorts;
+
+  private constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  get prometheusUrl(): string {
+    return `http://127.0.0.1:${this.ports.prometheus}`;
+  }
+  get alertmanagerUrl(): string {
+    return `http://127.0.0.1:${this.ports.alertmanager}`;
+  }
+  get jaegerUrl(): string {
+    return `http://127.0.0.1:${this.ports.jaegerQuery}`;
+  }
+  get lokiUrl(): string {
+    return `http://127.0.0.1:${this.ports.lokiHttp}`;
+  }
+
+  service(name: ServiceName): ServiceProcess {
+    const service = this.services.get(name);
+    if (!service) throw new Error(`${name} is not running`);
+    return service;
+  }
+
+  /** Starts everything, or stops what it started and throws. */
+  static async start(log: (message: string) => void = () => {}): Promise<NativeStack> {
+    checkPrerequisites();
+    installExitGuard();
+    const stack = new NativeStack(mkdtempSync(path.join(tmpdir(), 'shopscope-fullstack-')));
+    try {
+      await stack.boot(log);
+    } catch (err) {
+      await stack.stop();
+      throw err;
+    }
+    return stack;
+  }
+
+  /** A component that should run but has exited, if any (to stop waiting at once). */
+  problem(): string | undefined {
+    const dead = this.components.find((c) => c.exitCode !== null && !c.name.startsWith('k6'));
+    return dead ? `${dead.name} exited with ${dead.exitCode}:\n${dead.tail()}` : undefined;
+  }
+
+  /** Starts one more process (e.g. k6) under this stack: logged in its directory, stopped by `stop()`. */
+  run(name: string, command: string, args: string[], env: Record<string, string> = {}): Component {
+    return this.component(name).start(command, args, { cwd: this.dir, env });
+  }
+
+  private component(name: string): Component {
+    const component = new Component(name, path.join(this.dir, `${name}.log`));
+    this.components.push(component);
+    return component;
+  }
+
+  private async boot(log: (message: string) => void): Promise<void> {
+    const ports = await freePorts(PORT_NAMES);
+    this.ports = ports;
+    const loopback = (port: number) => `127.0.0.1:${port}`;
+    const serviceUrl = (name: 'frontend' | 'user' | 'product' | 'order') => `http://127.0.0.1:${ports[name]}`;
+
+    // The backends first (the compose order: prometheus, loki, jaeger → alertmanager,
+    // collector → services), MariaDB alongside.
+    const dbStarting = MariaDb.start();
+    this.dbStarting = dbStarting;
+    await this.smtp.start(ports.smtp);
+
+    const promDir = path.join(this.dir, 'prometheus');
+    mkdirSync(promDir);
+    symlinkSync(repoPath('prometheus/rules'), path.join(promDir, 'rules'));
+    const promConfig = prometheusConfig({
+      'localhost:9090': loopback(ports.prometheus),
+      'otel-collector:8888': loopback(ports.collectorMetrics),
+      'alertmanager:9093': loopback(ports.alertmanager),
+      'jaeger:8888': loopback(ports.jaegerMetrics),
+      'loki:3100': loopback(ports.lokiHttp),
+      'grafana:3000': loopback(ports.grafanaClosed),
+    });
+    writeFileSync(path.join(promDir, 'prometheus.yml'), JSON.stringify(promConfig, null, 2));
+    const prometheus = this.component('prometheus').start(
+      toolPath('PROMETHEUS'),
+      [
+        `--config.file=${path.join(promDir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${path.join(promDir, 'data')}`,
+        '--storage.tsdb.retention.time=30d',
+        '--storage.tsdb.retention.size=2GB',
+        '--web.enable-otlp-receiver',
+        '--web.enable-remote-write-receiver',
+        '--enable-feature=exemplar-storage',
+        '--enable-feature=created-timestamp-zero-ingestion',
+        '--web.enable-lifecycle',
+        `--web.listen-address=${loopback(ports.prometheus)}`,
+        `--web.external-url=http://${loopback(ports.prometheus)}`,
+      ],
+      { cwd: promDir },
+    );
+
+    const amDir = path.join(this.dir, 'alertmanager');
+    mkdirSync(amDir);
+    writeFileSync(path.join(amDir, 'alertmanager.yml'), JSON.stringify(alertmanagerConfig(ports.smtp), null, 2));
+    const alertmanager = this.component('alertmanager').start(
+      toolPath('ALERTMANAGER'),
+      [
+        `--config.file=${path.join(amDir, 'alertmanager.yml')}`,
+        `--storage.path=${path.join(amDir, 'data')}`,
+        `--web.listen-address=${loopback(ports.alertmanager)}`,
+        `--web.external-url=http://${loopback(ports.alertmanager)}`,
+        '--cluster.listen-address=',
+      ],
+      { cwd: amDir },
+    );
+
+    const lokiDir = path.join(this.dir, 'loki');
+    mkdirSync(lokiDir);
+    const loki = this.component('loki').start(
+      toolPath('LOKI'),
+      [
+        `-config.file=${repoPath('loki/config.yaml')}`,
+        '-config.expand-env=true',
+        '-server.http-listen-address=127.0.0.1',
+        `-server.http-listen-port=${ports.lokiHttp}`,
+        '-server.grpc-listen-address=127.0.0.1',
+        `-server.grpc-listen-port=${ports.lokiGrpc}`,
+        `-common.path-prefix=${lokiDir}`,
+        `-common.storage.filesystem.chunk-directory=${path.join(lokiDir, 'chunks')}`,
+        `-common.storage.filesystem.rules-directory=${path.join(lokiDir, 'rules')}`,
+        `-compactor.working-directory=${path.join(lokiDir, 'compactor')}`,
+      ],
+      { cwd: lokiDir },
+    );
+
+    const jaegerDir = path.join(this.dir, 'jaeger');
+    mkdirSync(jaegerDir);
+    const jaegerPorts = {
+      otlpGrpc: ports.jaegerOtlp,
+      queryHttp: ports.jaegerQuery,
+      queryGrpc: ports.jaegerQueryGrpc,
+      health: ports.jaegerHealth,
+      metrics: ports.jaegerMetrics,
+    };
+    writeFileSync(path.join(jaegerDir, 'loopback.yaml'), JSON.stringify(jaegerOverlay(jaegerPorts), null, 2));
+    const jaeger = this.component('jaeger').start(
+      toolPath('JAEGER'),
+      [`--config=${repoPath('jaeger/config.yaml')}`, `--config=${path.join(jaegerDir, 'loopback.yaml')}`],
+      {
+        cwd: jaegerDir,
+        env: {
+          PROMETHEUS_URL: this.prometheusUrl,
+          OTEL_EXPORTER_OTLP_ENDPOINT: `http://${loopback(ports.jaegerOtlp)}`,
+        },
+      },
+    );
+
+    await Promise.all([
+      waitHealthy(prometheus, `${this.prometheusUrl}/-/ready`),
+      waitHealthy(alertmanager, `${this.alertmanagerUrl}/-/ready`),
+      waitHealthy(jaeger, `http://${loopback(ports.jaegerHealth)}/status`),
+      // Loki is ready ~15 s after start (its ingester waits to join the ring).
+      waitHealthy(loki, `${this.lokiUrl}/ready`, 90_000),
+    ]);
+    log('prometheus, alertmanager, jaeger and loki are ready');
+
+    const collectorDir = path.join(this.dir, 'otel-collector');
+    mkdirSync(collectorDir);
+    const collectorPorts = {
+      otlpGrpc: ports.collectorGrpc,
+      otlpHttp: ports.collectorHttp,
+      health: ports.collectorHealth,
+      zpages: ports.collectorZpages,
+      metrics: ports.collectorMetrics,
+    };
+    writeFileSync(path.join(collectorDir, 'loopback.yaml'), JSON.stringify(collectorOverlay(collectorPorts), null, 2));
+    const collector = this.component('otel-collector').start(
+      toolPath('OTELCOL'),
+      [`--config=${repoPath('otel-collector/config.yaml')}`, `--config=${path.join(collectorDir, 'loopback.yaml')}`],
+      {
+        cwd: collectorDir,
+        env: {
+          OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=test',
+          JAEGER_OTLP_ENDPOINT: loopback(ports.jaegerOtlp),
+          PROMETHEUS_OTLP_ENDPOINT: `${this.prometheusUrl}/api/v1/otlp`,
+          LOKI_OTLP_ENDPOINT: `${this.lokiUrl}/otlp`,
+          FRONTEND_URL: serviceUrl('frontend'),
+          USER_SERVICE_URL: serviceUrl('user'),
+          PRODUCT_SERVICE_URL: serviceUrl('product'),
+          ORDER_SERVICE_URL: serviceUrl('order'),
+        },
+      },
+    );
+    await waitHealthy(collector, `http://${loopback(ports.collectorHealth)}/`);
+    log('the collector is ready');
+
+    this.db = await dbStarting;
+    const dbDir = this.db.dir;
+    guarded.add(() => {
+      try {
+        return Number(readFileSync(path.join(dbDir, 'mysqld.pid'), 'utf8').trim()) || undefined;
+      } catch {
+        return undefined;
+      }
+    });
+    const [userDb, productDb, orderDb] = await Promise.all([
+      this.db.createDatabase('user_db'),
+      this.db.createDatabase('product_db'),
+      this.db.createDatabase('order_db'),
+    ]);
+    const telemetry = {
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://${loopback(ports.collectorGrpc)}`,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+      OTEL_METRIC_EXPORT_INTERVAL: String(METRIC_EXPORT_INTERVAL_MS),
+      DEPLOYMENT_ENVIRONMENT: 'test',
+      LOG_LEVEL: 'info',
+    };
+    // /readyz needs only each service's own database, so all four can start at once. Each
+    // process is registered before it starts, so `stop()` finds it even if it never gets ready.
+    const specs: Array<[ServiceName, number, Record<string, string>]> = [
+      ['user-service', ports.user, { DATABASE_URL: userDb }],
+      ['product-service', ports.product, { DATABASE_URL: productDb, USER_SERVICE_URL: serviceUrl('user') }],
+      [
+        'order-service',
+        ports.order,
+        { DATABASE_URL: orderDb, USER_SERVICE_URL: serviceUrl('user'), PRODUCT_SERVICE_URL: serviceUrl('product') },
+      ],
+      [
+        'frontend',
+        ports.frontend,
+        {
+          USER_SERVICE_URL: serviceUrl('user'),
+          PRODUCT_SERVICE_URL: serviceUrl('product'),
+          ORDER_SERVICE_URL: serviceUrl('order'),
+          SESSION_SECRET: 'fullstack-session-secret-0123456789abcdef',
+          LANG: 'en',
+        },
+      ],
+    ];
+    for (const [name, port, env] of specs) {
+      const service = new ServiceProcess(SERVICE_DIRS[name], port, { ...telemetry, OTEL_SERVICE_NAME: name, ...env });
+      this.services.set(name, service);
+      guarded.add(() => (service.exitCode === null ? service.pid : undefined));
+    }
+    const started = await Promise.allSettled([...this.services.values()].map((s) => s.start()));
+    const failures = started.flatMap((result, i) =>
+      result.status === 'rejected' ? [`${specs[i]?.[0]}: ${result.reason instanceof Error ? result.reason.message : String(result.reason)}`] : [],
+    );
+    if (failures.length > 0) throw new Error(`services did not start:\n${failures.join('\n')}`);
+    log('the four services are ready');
+  }
+
+  /** Stops everything it started (services first, so they flush telemetry), removes the data. */
+  async stop(): Promise<void> {
+    await Promise.allSettled([...this.services.values()].map((s) => s.stop()));
+    const byName = (name: string) => this.components.filter((c) => c.name === name);
+    await Promise.allSettled(byName('otel-collector').map((c) => c.stop()));
+    await Promise.allSettled(this.components.map((c) => c.stop()));
+    await this.smtp.stop().catch(() => {});
+    // A MariaDB still starting when something else failed is waited for, then removed.
+    const db = this.db ?? (await this.dbStarting?.catch(() => undefined));
+    await db?.destroy().catch(() => {});
+    if (process.env.SHOPSCOPE_FULLSTACK_KEEP === '1') {
+      process.stderr.write(`full-stack test: logs and data kept in ${this.dir}\n`);
+    } else {
+      rmSync(this.dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Last lines of every component's log (for a failing assertion's message). */
+  logTails(lines = 10): string {
+    return this.components.map((c) => `--- ${c.name} (exit ${c.exitCode ?? 'running'})\n${c.tail(lines)}`).join('\n');
+  }
+}
