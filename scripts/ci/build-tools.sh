@@ -7,10 +7,8 @@
 #   prometheus, promtool
 #   alertmanager, amtool
 #   k6                  (v2, module go.k6.io/k6/v2)
-#   jaeger              (v2) — optional: the tests can stand Jaeger in with test code.
-#                       Module v1.76.0 is the source of Jaeger v2.13.0.
-#   loki                (3) — optional too: validates loki/config.yaml (-verify-config) and
-#                       can run natively; the tests can stand Loki in with test code.
+#   jaeger              (v2; module v1.76.0 is the source of Jaeger v2.13.0)
+#   loki                (3; also validates loki/config.yaml with -verify-config)
 #   stack-check         tests/stack/stack-check: Compose file loading and validation with
 #                       compose-go (the library inside `docker compose`), YAML to JSON
 #
@@ -284,12 +282,8 @@ main() {
     fi
   done
   print_env | sed 's/^/[build-tools] /' >&2
-  # Jaeger and Loki are optional (the native test can stand them in); anything else failing
-  # is an error.
-  for name in "${failed[@]}"; do
-    case "$name" in jaeger | loki) ;; *) die "failed: ${failed[*]}" ;; esac
-  done
-  [ "${#failed[@]}" -eq 0 ] || log "warning: not built: ${failed[*]} (optional; the tests stand them in)"
+  # Every tool is required: the native full-stack test runs all of them for real.
+  [ "${#failed[@]}" -eq 0 ] || die "failed: ${failed[*]}"
 }
 
 main "$@"
