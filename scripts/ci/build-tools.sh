@@ -105,6 +105,9 @@ setup_go() {
   export GOTOOLCHAIN=local
   # Static binaries: nothing here needs cgo, and static ones run on any Linux.
   export CGO_ENABLED=0
+  # A release's module zip may carry a go.work naming modules the zip does not contain
+  # (Prometheus's names ./compliance): build each release from its own go.mod alone.
+  export GOWORK=off
   export GOFLAGS="${GOFLAGS:-} -p=${SHOPSCOPE_GO_JOBS:-1} -trimpath"
   mkdir -p "$tools_dir"
 }
