@@ -594,6 +594,27 @@ export class NativeStack {
     return component;
   }
 
+  /**
+   * Starts a collector-based binary (the collector itself, Jaeger v2) on the repository's
+   * config plus a second `--config` that only moves its listeners to loopback ports.
+   */
+  private startWithLoopbackOverlay(
+    name: string,
+    binary: string,
+    repoConfig: string,
+    overlay: unknown,
+    env: Record<string, string>,
+  ): Component {
+    const dir = path.join(this.dir, name);
+    mkdirSync(dir);
+    const overlayFile = path.join(dir, 'loopback.yaml');
+    writeFileSync(overlayFile, JSON.stringify(overlay, null, 2));
+    return this.component(name).start(binary, [`--config=${repoPath(repoConfig)}`, `--config=${overlayFile}`], {
+      cwd: dir,
+      env,
+    });
+  }
+
   private async boot(log: (message: string) => void): Promise<void> {
     const ports = await freePorts(PORT_NAMES);
     this.ports = ports;
@@ -670,25 +691,20 @@ export class NativeStack {
       { cwd: lokiDir },
     );
 
-    const jaegerDir = path.join(this.dir, 'jaeger');
-    mkdirSync(jaegerDir);
-    const jaegerPorts = {
-      otlpGrpc: ports.jaegerOtlp,
-      queryHttp: ports.jaegerQuery,
-      queryGrpc: ports.jaegerQueryGrpc,
-      health: ports.jaegerHealth,
-      metrics: ports.jaegerMetrics,
-    };
-    writeFileSync(path.join(jaegerDir, 'loopback.yaml'), JSON.stringify(jaegerOverlay(jaegerPorts), null, 2));
-    const jaeger = this.component('jaeger').start(
+    const jaeger = this.startWithLoopbackOverlay(
+      'jaeger',
       toolPath('JAEGER'),
-      [`--config=${repoPath('jaeger/config.yaml')}`, `--config=${path.join(jaegerDir, 'loopback.yaml')}`],
+      'jaeger/config.yaml',
+      jaegerOverlay({
+        otlpGrpc: ports.jaegerOtlp,
+        queryHttp: ports.jaegerQuery,
+        queryGrpc: ports.jaegerQueryGrpc,
+        health: ports.jaegerHealth,
+        metrics: ports.jaegerMetrics,
+      }),
       {
-        cwd: jaegerDir,
-        env: {
-          PROMETHEUS_URL: this.prometheusUrl,
-          OTEL_EXPORTER_OTLP_ENDPOINT: `http://${loopback(ports.jaegerOtlp)}`,
-        },
+        PROMETHEUS_URL: this.prometheusUrl,
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://${loopback(ports.jaegerOtlp)}`,
       },
     );
 
@@ -701,31 +717,26 @@ export class NativeStack {
     ]);
     log('prometheus, alertmanager, jaeger and loki are ready');
 
-    const collectorDir = path.join(this.dir, 'otel-collector');
-    mkdirSync(collectorDir);
-    const collectorPorts = {
-      otlpGrpc: ports.collectorGrpc,
-      otlpHttp: ports.collectorHttp,
-      health: ports.collectorHealth,
-      zpages: ports.collectorZpages,
-      metrics: ports.collectorMetrics,
-    };
-    writeFileSync(path.join(collectorDir, 'loopback.yaml'), JSON.stringify(collectorOverlay(collectorPorts), null, 2));
-    const collector = this.component('otel-collector').start(
+    const collector = this.startWithLoopbackOverlay(
+      'otel-collector',
       toolPath('OTELCOL'),
-      [`--config=${repoPath('otel-collector/config.yaml')}`, `--config=${path.join(collectorDir, 'loopback.yaml')}`],
+      'otel-collector/config.yaml',
+      collectorOverlay({
+        otlpGrpc: ports.collectorGrpc,
+        otlpHttp: ports.collectorHttp,
+        health: ports.collectorHealth,
+        zpages: ports.collectorZpages,
+        metrics: ports.collectorMetrics,
+      }),
       {
-        cwd: collectorDir,
-        env: {
-          OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=test',
-          JAEGER_OTLP_ENDPOINT: loopback(ports.jaegerOtlp),
-          PROMETHEUS_OTLP_ENDPOINT: `${this.prometheusUrl}/api/v1/otlp`,
-          LOKI_OTLP_ENDPOINT: `${this.lokiUrl}/otlp`,
-          FRONTEND_URL: serviceUrl('frontend'),
-          USER_SERVICE_URL: serviceUrl('user'),
-          PRODUCT_SERVICE_URL: serviceUrl('product'),
-          ORDER_SERVICE_URL: serviceUrl('order'),
-        },
+        OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=test',
+        JAEGER_OTLP_ENDPOINT: loopback(ports.jaegerOtlp),
+        PROMETHEUS_OTLP_ENDPOINT: `${this.prometheusUrl}/api/v1/otlp`,
+        LOKI_OTLP_ENDPOINT: `${this.lokiUrl}/otlp`,
+        FRONTEND_URL: serviceUrl('frontend'),
+        USER_SERVICE_URL: serviceUrl('user'),
+        PRODUCT_SERVICE_URL: serviceUrl('product'),
+        ORDER_SERVICE_URL: serviceUrl('order'),
       },
     );
     await waitHealthy(collector, `http://${loopback(ports.collectorHealth)}/`);
