@@ -132,7 +132,10 @@ export class Component {
   readonly name: string;
   readonly logFile: string;
   private child: ChildProcess | undefined;
+  private lastStart: { command: string; args: string[]; options: { cwd: string; env?: Record<string, string> } } | undefined;
   exitCode: number | null = null;
+  /** Set while a test has stopped it on purpose (a failure scenario), so that `problem()` ignores it. */
+  stoppedOnPurpose = false;
 
   constructor(name: string, logFile: string) {
     this.name = name;
@@ -140,6 +143,9 @@ export class Component {
   }
 
   start(command: string, args: string[], options: { cwd: string; env?: Record<string, string> }): this {
+    this.lastStart = { command, args, options };
+    this.exitCode = null;
+    this.stoppedOnPurpose = false;
     const fd = openSync(this.logFile, 'a');
     try {
       const child = spawn(command, args, {
@@ -162,6 +168,14 @@ export class Component {
       closeSync(fd);
     }
     return this;
+  }
+
+  /** Starts it again with the same command, arguments and environment (after `stop()`). */
+  restart(): this {
+    if (!this.lastStart) throw new Error(`${this.name} was never started`);
+    if (this.running) throw new Error(`${this.name} is still running`);
+    const { command, args, options } = this.lastStart;
+    return this.start(command, args, options);
   }
 
   get running(): boolean {
@@ -530,6 +544,13 @@ const PORT_NAMES = [
 ] as const;
 export type StackPorts = Record<(typeof PORT_NAMES)[number], number>;
 
+export interface StackOptions {
+  /** Log lines of the start-up (e.g. `t.diagnostic`). */
+  log?: (message: string) => void;
+  /** Extra environment for all four services (e.g. `{ OTEL_SDK_DISABLED: 'true' }`), over the defaults. */
+  serviceEnv?: Record<string, string>;
+}
+
 export class NativeStack {
   readonly dir: string;
   readonly startedAt = Date.now();
@@ -564,12 +585,13 @@ export class NativeStack {
   }
 
   /** Starts everything, or stops what it started and throws. */
-  static async start(log: (message: string) => void = () => {}): Promise<NativeStack> {
+  static async start(options: StackOptions | ((message: string) => void) = {}): Promise<NativeStack> {
+    const { log = () => {}, serviceEnv = {} } = typeof options === 'function' ? { log: options } : options;
     checkPrerequisites();
     installExitGuard();
     const stack = new NativeStack(mkdtempSync(path.join(tmpdir(), 'shopscope-fullstack-')));
     try {
-      await stack.boot(log);
+      await stack.boot(log, serviceEnv);
     } catch (err) {
       await stack.stop();
       throw err;
@@ -579,7 +601,7 @@ export class NativeStack {
 
   /** A component that should run but has exited, if any (to stop waiting at once). */
   problem(): string | undefined {
-    const dead = this.components.find((c) => c.exitCode !== null && !c.name.startsWith('k6'));
+    const dead = this.components.find((c) => c.exitCode !== null && !c.stoppedOnPurpose && !c.name.startsWith('k6'));
     return dead ? `${dead.name} exited with ${dead.exitCode}:\n${dead.tail()}` : undefined;
   }
 
@@ -615,7 +637,7 @@ export class NativeStack {
     });
   }
 
-  private async boot(log: (message: string) => void): Promise<void> {
+  private async boot(log: (message: string) => void, serviceEnv: Record<string, string>): Promise<void> {
     const ports = await freePorts(PORT_NAMES);
     this.ports = ports;
     const loopback = (port: number) => `127.0.0.1:${port}`;
@@ -786,7 +808,12 @@ export class NativeStack {
       ],
     ];
     for (const [name, port, env] of specs) {
-      const service = new ServiceProcess(SERVICE_DIRS[name], port, { ...telemetry, OTEL_SERVICE_NAME: name, ...env });
+      const service = new ServiceProcess(SERVICE_DIRS[name], port, {
+        ...telemetry,
+        OTEL_SERVICE_NAME: name,
+        ...env,
+        ...serviceEnv,
+      });
       this.services.set(name, service);
       guarded.add(() => (service.exitCode === null ? service.pid : undefined));
     }
@@ -796,6 +823,59 @@ export class NativeStack {
     );
     if (failures.length > 0) throw new Error(`services did not start:\n${failures.join('\n')}`);
     log('the four services are ready');
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Failure scenarios: what `docker compose kill/stop/start <container>` does in compose.
+  // -------------------------------------------------------------------------------------
+
+  get collectorHealthUrl(): string {
+    return `http://127.0.0.1:${this.ports.collectorHealth}/`;
+  }
+
+  /** Stops a service with a signal (SIGKILL = a crash) and waits until it has exited. */
+  async stopService(name: ServiceName, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    await this.service(name).stop(signal);
+  }
+
+  /** Starts a stopped service again on the same port and environment; waits for /readyz 200. */
+  async startService(name: ServiceName): Promise<void> {
+    const service = this.service(name);
+    if (service.exitCode === null && service.pid !== undefined) return;
+    await service.start();
+  }
+
+  private get collector(): Component {
+    const collector = this.components.find((c) => c.name === 'otel-collector');
+    if (!collector) throw new Error('the collector was never started');
+    return collector;
+  }
+
+  /** Stops the collector (SIGTERM, as `docker compose stop`). */
+  async stopCollector(): Promise<void> {
+    const collector = this.collector;
+    collector.stoppedOnPurpose = true;
+    await collector.stop();
+  }
+
+  /** Starts the collector again with the same config and ports; waits for its health check. */
+  async startCollector(): Promise<void> {
+    const collector = this.collector;
+    if (!collector.running) collector.restart();
+    await waitHealthy(collector, this.collectorHealthUrl);
+  }
+
+  /**
+   * Stops the MariaDB server. Natively one server holds the three databases (compose has one
+   * container per service), so all three backends lose their database at once.
+   */
+  async stopDatabase(): Promise<void> {
+    await this.db?.stopServer();
+  }
+
+  /** Starts the MariaDB server again on the same port and data directory. */
+  async startDatabase(): Promise<void> {
+    await this.db?.startServer();
   }
 
   /** Stops everything it started (services first, so they flush telemetry), removes the data. */
