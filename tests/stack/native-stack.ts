@@ -845,6 +845,22 @@ export class NativeStack {
     await service.start();
   }
 
+  /**
+   * Restarts the four services (SIGTERM, so they flush telemetry) with `serviceEnv` over
+   * their start-up environment, on the same ports — e.g. `{ OTEL_SDK_DISABLED: 'true' }`
+   * for a telemetry-off run of a benchmark. Waits until all four are ready.
+   */
+  async restartServices(serviceEnv: Record<string, string>): Promise<void> {
+    const old = [...this.services.entries()];
+    await Promise.all(old.map(([, s]) => s.stop('SIGTERM')));
+    for (const [name, service] of old) {
+      const next = new ServiceProcess(service.name, service.port, { ...service.env, ...serviceEnv });
+      this.services.set(name, next);
+      guarded.add(() => (next.exitCode === null ? next.pid : undefined));
+    }
+    await Promise.all([...this.services.values()].map((s) => s.start()));
+  }
+
   private get collector(): Component {
     const collector = this.components.find((c) => c.name === 'otel-collector');
     if (!collector) throw new Error('the collector was never started');
