@@ -1,19 +1,16 @@
 /**
  * Builds and starts the OpenTelemetry Node SDK for a ShopScope service: OTLP/gRPC exporters
- * for traces, metrics and logs; the auto-instrumentations (http, undici, express, mysql2,
- * pino, runtime) plus Sequelize; W3C trace context + baggage; resource detection; secret
+ * for traces, metrics and logs; the instrumentations of instrumentations.ts (http, undici,
+ * express, mysql2, pino, runtime, Sequelize); W3C trace context + baggage; resource detection; secret
  * redaction; and SDK self-metrics so that dropped or failed telemetry is counted.
  * Installs no signal handler: the service's own shutdown calls `shutdownTelemetry()`.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { metrics } from '@opentelemetry/api';
-import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentations-node';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
-import { ExpressLayerType } from '@opentelemetry/instrumentation-express';
-import { SequelizeInstrumentation } from '@opentelemetry/instrumentation-sequelize';
 import { containerDetector } from '@opentelemetry/resource-detector-container';
 import {
   detectResources,
@@ -43,6 +40,7 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { createInstrumentations } from './instrumentations';
 import { RedactingLogRecordProcessor, RedactingSpanProcessor } from './redaction';
 import { applyEnvDefaults, exporterFor, positiveIntFromEnv } from './settings';
 import { setRunningTelemetry } from './state';
@@ -148,24 +146,7 @@ export function startTelemetry(): void {
     spanProcessors,
     logRecordProcessors,
     metricReaders: [], // the MeterProvider above is already global
-    instrumentations: [
-      getNodeAutoInstrumentations({
-        '@opentelemetry/instrumentation-http': {
-          // Probes and static files would drown the interesting traces.
-          ignoreIncomingRequestHook: (req) => /^\/(healthz|readyz|static\/|favicon)/.test(req.url ?? ''),
-        },
-        '@opentelemetry/instrumentation-express': {
-          // One span per route handler is what a learner needs; a span per body parser is noise.
-          ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER],
-        },
-        '@opentelemetry/instrumentation-pino': {
-          logKeys: { traceId: 'trace_id', spanId: 'span_id', traceFlags: 'trace_flags' },
-        },
-      }),
-      // One span per Sequelize query; the mysql2 span underneath is suppressed so a query is
-      // never reported twice. Raw mysql2 queries still get their own mysql2 span.
-      new SequelizeInstrumentation({ suppressInternalInstrumentation: true }),
-    ],
+    instrumentations: createInstrumentations(),
   });
   sdk.start();
   setRunningTelemetry({

@@ -1,0 +1,79 @@
+/**
+ * The instrumentations a ShopScope service uses, each loaded only when enabled.
+ *
+ * Why not `getNodeAutoInstrumentations()`: the auto-instrumentations bundle requires every
+ * one of its ~40 instrumentation packages at load time, enabled or not, which cost each
+ * service about 20 MB of resident memory for code it never runs. This module lists the few
+ * we use and requires each one only if it is enabled, honouring the same standard variables
+ * as the bundle: OTEL_NODE_ENABLED_INSTRUMENTATIONS and OTEL_NODE_DISABLED_INSTRUMENTATIONS
+ * (comma-separated short names, e.g. `http,express`; settings.ts sets the default list).
+ */
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+
+type Factory = () => Instrumentation;
+
+/** Short name (as in OTEL_NODE_ENABLED_INSTRUMENTATIONS) → how to build it, configured for the shop. */
+const FACTORIES: Record<string, Factory> = {
+  http: () => {
+    const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+    return new HttpInstrumentation({
+      // Probes and static files would drown the interesting traces.
+      ignoreIncomingRequestHook: (req) => /^\/(healthz|readyz|static\/|favicon)/.test(req.url ?? ''),
+    });
+  },
+  undici: () => {
+    const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
+    return new UndiciInstrumentation();
+  },
+  express: () => {
+    const { ExpressInstrumentation, ExpressLayerType } = require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express');
+    // One span per route handler is what a learner needs; a span per body parser is noise.
+    return new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER] });
+  },
+  mysql2: () => {
+    const { MySQL2Instrumentation } = require('@opentelemetry/instrumentation-mysql2') as typeof import('@opentelemetry/instrumentation-mysql2');
+    return new MySQL2Instrumentation();
+  },
+  pino: () => {
+    const { PinoInstrumentation } = require('@opentelemetry/instrumentation-pino') as typeof import('@opentelemetry/instrumentation-pino');
+    return new PinoInstrumentation({ logKeys: { traceId: 'trace_id', spanId: 'span_id', traceFlags: 'trace_flags' } });
+  },
+  'runtime-node': () => {
+    const { RuntimeNodeInstrumentation } = require('@opentelemetry/instrumentation-runtime-node') as typeof import('@opentelemetry/instrumentation-runtime-node');
+    return new RuntimeNodeInstrumentation();
+  },
+  // One span per Sequelize query; the mysql2 span underneath is suppressed so a query is
+  // never reported twice. Raw mysql2 queries still get their own mysql2 span.
+  sequelize: () => {
+    const { SequelizeInstrumentation } = require('@opentelemetry/instrumentation-sequelize') as typeof import('@opentelemetry/instrumentation-sequelize');
+    return new SequelizeInstrumentation({ suppressInternalInstrumentation: true });
+  },
+};
+
+/** Instrumentations that are always on: Sequelize is not part of the bundle's names. */
+const ALWAYS = ['sequelize'];
+
+function namesFrom(value: string | undefined): string[] | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  return value
+    .split(',')
+    .map((name) => name.trim().replace(/^@opentelemetry\/instrumentation-/, ''))
+    .filter(Boolean);
+}
+
+/** The short names to load, from the environment (enabled list, minus the disabled list). */
+export function enabledInstrumentationNames(env: NodeJS.ProcessEnv = process.env): string[] {
+  const known = Object.keys(FACTORIES).filter((name) => !ALWAYS.includes(name));
+  const enabled = namesFrom(env.OTEL_NODE_ENABLED_INSTRUMENTATIONS) ?? known;
+  const disabled = new Set(namesFrom(env.OTEL_NODE_DISABLED_INSTRUMENTATIONS) ?? []);
+  const unknown = enabled.filter((name) => !(name in FACTORIES));
+  if (unknown.length > 0) {
+    process.stderr.write(`telemetry: ignoring unknown instrumentations: ${unknown.join(', ')} (known: ${known.join(', ')})\n`);
+  }
+  return [...enabled.filter((name) => name in FACTORIES && !disabled.has(name)), ...ALWAYS];
+}
+
+/** Builds the enabled instrumentations (requiring only their packages). */
+export function createInstrumentations(env: NodeJS.ProcessEnv = process.env): Instrumentation[] {
+  return enabledInstrumentationNames(env).map((name) => (FACTORIES[name] as Factory)());
+}
