@@ -8,6 +8,7 @@
 //
 // Telemetry goes to OTEL_EXPORTER_OTLP_ENDPOINT when that is set, and is off otherwise.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -81,10 +82,19 @@ const services = [
   ],
 ];
 
+// services/runtime.env: the heap and allocator settings the containers run with too.
+const runtimeEnv = Object.fromEntries(
+  readFileSync(path.join(repoRoot, 'services/runtime.env'), 'utf8')
+    .split('\n')
+    .map((line) => /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line.trim()))
+    .filter((match) => match !== null)
+    .map((match) => [match[1], match[2]]),
+);
+
 const children = services.map(([name, env]) => {
   const child = spawn(process.execPath, ['--require', '@shopscope/telemetry/register', 'dist/main.js'], {
     cwd: path.join(repoRoot, 'services', name),
-    env: { ...common, ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])) },
+    env: { ...runtimeEnv, ...common, ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const prefix = `${name.padEnd(8)} | `;

@@ -1,12 +1,34 @@
 import { createHash, randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 
-const scrypt = promisify(scryptCallback) as (
+const scryptUnbounded = promisify(scryptCallback) as (
   password: string,
   salt: Buffer,
   keylen: number,
   options: { N: number; r: number; p: number; maxmem: number },
 ) => Promise<Buffer>;
+
+/**
+ * At most this many password hashes are computed at once. Each one holds 128·N·r bytes
+ * (16 MB) on a libuv thread-pool thread: four concurrent logins took 64 MB and all four
+ * pool threads, which also serve DNS lookups. Two keep the memory bounded and leave two
+ * threads free; further logins wait their turn (a hash takes a few tens of milliseconds).
+ */
+const MAX_CONCURRENT_HASHES = 2;
+let hashing = 0;
+const waiting: Array<() => void> = [];
+
+async function scrypt(...args: Parameters<typeof scryptUnbounded>): Promise<Buffer> {
+  if (hashing < MAX_CONCURRENT_HASHES) hashing++;
+  else await new Promise<void>((resolve) => waiting.push(resolve)); // a finishing hash hands over its slot
+  try {
+    return await scryptUnbounded(...args);
+  } finally {
+    const next = waiting.shift();
+    if (next) next();
+    else hashing--;
+  }
+}
 
 /** Compares two strings in constant time (for tokens and keys). */
 export function timingSafeEqualStrings(a: string, b: string): boolean {

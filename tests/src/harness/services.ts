@@ -4,6 +4,7 @@
  * The services must be built first (`npm run build` at the repo root).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, waitFor } from './ports.ts';
@@ -11,6 +12,19 @@ import { freePort, waitFor } from './ports.ts';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export type ServiceName = 'user' | 'product' | 'order' | 'frontend';
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+/**
+ * services/runtime.env: the heap and allocator settings every service process runs with
+ * (docker-compose.yml passes the same file to the containers).
+ */
+export function serviceRuntimeEnv(file = path.join(REPO_ROOT, 'services/runtime.env')): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line.trim());
+    if (match?.[1]) env[match[1]] = match[2] ?? '';
+  }
+  return env;
+}
 
 export class ServiceProcess {
   private child: ChildProcess | undefined;
@@ -57,6 +71,7 @@ export class ServiceProcess {
         env: {
           PATH: process.env.PATH ?? '',
           HOME: process.env.HOME ?? '/tmp',
+          ...serviceRuntimeEnv(),
           HOST: '127.0.0.1',
           PORT: String(this.port),
           LOG_LEVEL: 'info',
