@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import type { Messages } from './i18n';
 import type { Pages } from './pages';
 import { loginPath } from './paths';
-import { signOut } from './session';
+import { rememberCartCount, signOut } from './session';
 
 /** Seconds a browser or script is told to wait before retrying a 503 page. */
 const RETRY_AFTER_SECONDS = 10;
@@ -34,6 +34,9 @@ async function renderErrorPage(pages: Pages, error: HttpError, req: Request, res
     return;
   }
   if (error.status === 503) res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+  // A backend is failing: the next pages ask order-service again rather than show a count
+  // that may be stale (and leave it out while order-service is down).
+  if (error.status >= 500) rememberCartCount(req, undefined);
   const { t } = pages.context(req);
   const { title, message, hint } = explain(error, t);
   await pages.render(

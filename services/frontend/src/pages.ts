@@ -7,7 +7,7 @@ import type { Backends } from './backends';
 import { CSRF_FIELD, type CsrfProtection } from './csrf';
 import { dictionaries, type Formatters, formattersFor, LANGUAGES, type Language, type Messages } from './i18n';
 import { resolveLanguage } from './language';
-import { type SessionUser, sessionUser } from './session';
+import { rememberCartCount, rememberedCartCount, type SessionUser, sessionUser } from './session';
 
 /** The templates under views/pages; each is rendered inside views/layout.ejs. */
 export type PageView =
@@ -65,7 +65,8 @@ export class Pages {
   async render(req: Request, res: Response, view: PageView, locals: PageLocals, status = 200): Promise<void> {
     const context = this.context(req);
     const { returnPath, ...pageLocals } = locals;
-    const cartCount = locals.cartCount === undefined ? await this.cartCount(context.user) : locals.cartCount;
+    const cartCount = locals.cartCount === undefined ? await this.cartCount(req, context.user) : locals.cartCount;
+    if (typeof locals.cartCount === 'number') rememberCartCount(req, locals.cartCount);
     const shared = {
       ...context,
       ...pageLocals,
@@ -85,10 +86,14 @@ export class Pages {
     businessMetrics.pageViews.add(1, { page: routeTemplate(req), status });
   }
 
-  private async cartCount(user: SessionUser | undefined): Promise<number | null> {
+  /** The header's cart count: remembered by the session (session.ts) or asked of order-service. */
+  private async cartCount(req: Request, user: SessionUser | undefined): Promise<number | null> {
     if (!user) return null;
+    const remembered = rememberedCartCount(req);
+    if (remembered !== undefined) return remembered;
     try {
       const cart = await this.deps.backends.orders.cart(user.apiKey, { timeoutMs: CART_COUNT_TIMEOUT_MS });
+      rememberCartCount(req, cart.item_count);
       return cart.item_count;
     } catch (err) {
       this.deps.logger.debug({ err: err instanceof Error ? err.message : String(err) }, 'cart count unavailable');

@@ -6,7 +6,8 @@ import { loginPath } from './paths';
 /**
  * The session is a signed cookie (cookie-session), not server state, so any number of
  * frontends can serve the same shopper behind a load balancer. It holds exactly the
- * signed-in user's id, username and API key: never a password, and nothing else.
+ * signed-in user's id, username and API key — never a password — plus the header's cart
+ * count, remembered for a minute (`rememberCartCount`).
  * The cookie is signed (tamper-proof) but not encrypted; it is httpOnly so page scripts
  * cannot read the key, and SameSite=Lax so other sites cannot ride on it for POSTs.
  */
@@ -20,6 +21,9 @@ interface StoredSession {
   user_id?: unknown;
   username?: unknown;
   api_key?: unknown;
+  /** The header's cart count and when it was read (epoch ms). */
+  cart_count?: unknown;
+  cart_count_at?: unknown;
 }
 
 export const SESSION_COOKIE = 'shopscope_session';
@@ -50,6 +54,40 @@ export function sessionUser(req: Request): SessionUser | undefined {
   const { user_id, username, api_key } = stored;
   if (typeof user_id !== 'number' || typeof username !== 'string' || typeof api_key !== 'string') return undefined;
   return { id: user_id, username, apiKey: api_key };
+}
+
+/**
+ * How long the header's cart count is reused without asking order-service. Asking on every
+ * page cost a cart lookup at order-service (and a price lookup at product-service) per page
+ * view: a third of the backend calls of a shopping journey. The shop's own pages update
+ * the count whenever they change the cart, so only a change made elsewhere (the API,
+ * another browser) shows late, by at most this long.
+ */
+const CART_COUNT_TTL_MS = 60_000;
+
+/** The cart count this session remembers, if it is recent enough. */
+export function rememberedCartCount(req: Request, now = Date.now()): number | undefined {
+  const stored = req.session as StoredSession | null | undefined;
+  const count = stored?.cart_count;
+  const at = stored?.cart_count_at;
+  if (typeof count !== 'number' || typeof at !== 'number' || now - at > CART_COUNT_TTL_MS || at > now) return undefined;
+  return count;
+}
+
+/** Remembers the cart count just read or changed; `undefined` forgets it (e.g. order-service failed). */
+export function rememberCartCount(req: Request, count: number | undefined, now = Date.now()): void {
+  const stored = req.session as StoredSession | null | undefined;
+  if (!stored || !sessionUser(req)) return;
+  if (count === undefined) {
+    if (stored.cart_count === undefined) return;
+    delete stored.cart_count;
+    delete stored.cart_count_at;
+    return;
+  }
+  // Rewriting an unchanged count would re-send the cookie on every page: only when it changed or aged.
+  if (stored.cart_count === count && typeof stored.cart_count_at === 'number' && now - stored.cart_count_at < CART_COUNT_TTL_MS / 2) return;
+  stored.cart_count = count;
+  stored.cart_count_at = now;
 }
 
 export function signIn(req: Request, user: { id: number; username: string }, apiKey: string): void {

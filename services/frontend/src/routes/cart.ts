@@ -4,7 +4,7 @@ import { Router, type Request, type Response } from 'express';
 import type { CheckoutRejection } from '../backends';
 import type { Messages } from '../i18n';
 import { withPictures } from '../line-items';
-import { type SessionUser, requireUser } from '../session';
+import { rememberCartCount, requireUser, type SessionUser } from '../session';
 import type { RouteDeps } from './deps';
 
 const CART_PAGE = '/checkout';
@@ -45,6 +45,7 @@ export function cartRoutes({ backends, pages }: RouteDeps): Router {
     requireUser(async (req, res, user) => {
       const outcome = await backends.orders.checkout(user.apiKey);
       if (outcome.ok) {
+        rememberCartCount(req, 0);
         annotateActiveSpan({ 'order.id': outcome.order.id });
         res.redirect(303, `/order/thank-you?id=${outcome.order.id}`);
         return;

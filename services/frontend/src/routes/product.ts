@@ -4,7 +4,7 @@ import { renderNotFound } from '../error-pages';
 import { type FormErrors, formText } from '../forms';
 import type { Messages } from '../i18n';
 import { withQuery } from '../paths';
-import { requireUser } from '../session';
+import { rememberCartCount, requireUser } from '../session';
 import type { RouteDeps } from './deps';
 
 /** Most units of one product a single add-to-cart may ask for. */
@@ -63,6 +63,7 @@ export function productRoutes({ backends, pages }: RouteDeps): Router {
       }
       const outcome = await backends.orders.addItem(user.apiKey, product.id, quantity);
       if (outcome.ok) {
+        rememberCartCount(req, outcome.cart.item_count);
         // Post/redirect/get: reloading the confirmation does not add the product again.
         res.redirect(303, withQuery(`/product/${encodeURIComponent(product.slug)}`, { added: quantity }));
         return;
