@@ -1,0 +1,80 @@
+/**
+ * Freshness: how long after a request its telemetry can be read where a learner reads it.
+ *
+ * - Traces: a request to product-service carries a W3C traceparent with a trace id made
+ *   here (sampled); Jaeger — the endpoint the collector's trace exporter writes to — is
+ *   polled every 100 ms for that trace id. Time from the response to the first answer
+ *   that holds the trace.
+ * - Metrics: the request counter of one route (http.server.request.duration's count for
+ *   product-service GET /api/products) is read from Prometheus; one request is made; the
+ *   query is repeated every 100 ms until the count has grown by it. Nothing else calls
+ *   that route meanwhile. Bounded below by nothing and above by the SDK's export interval
+ *   (OTEL_METRIC_EXPORT_INTERVAL) plus the collector's batch timeout and Prometheus' write.
+ *
+ * Both sleep a random 0–1 s between samples, so samples fall at different points of the
+ * SDK's and the collector's batching cycles.
+ */
+import { randomBytes } from 'node:crypto';
+import { type NativeStack, until } from '../tests/stack/native-stack.ts';
+import { JaegerApi, PrometheusApi } from '../tests/stack/stack-api.ts';
+
+const POLL_MS = 100;
+export const FRESHNESS_ROUTE = '/api/products';
+const COUNT_QUERY = `sum(http_server_request_duration_seconds_count{service_name="product-service", http_route="${FRESHNESS_ROUTE}"})`;
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** One request to product-service; resolves when its answer has been read. */
+async function productsRequest(stack: NativeStack, headers: Record<string, string> = {}): Promise<void> {
+  const res = await fetch(`${stack.service('product-service').url}${FRESHNESS_ROUTE}`, { headers });
+  await res.arrayBuffer();
+  if (res.status !== 200) throw new Error(`GET ${FRESHNESS_ROUTE} answered ${res.status}`);
+}
+
+/** Seconds from each request's answer to its trace in Jaeger. */
+export async function traceFreshness(stack: NativeStack, samples: number): Promise<number[]> {
+  const jaeger = new JaegerApi(stack.jaegerUrl);
+  const seconds: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const traceId = randomBytes(16).toString('hex');
+    const parentId = randomBytes(8).toString('hex');
+    await productsRequest(stack, { traceparent: `00-${traceId}-${parentId}-01` });
+    const answered = performance.now();
+    await until(`trace ${traceId} in Jaeger`, async () => (await jaeger.trace(traceId)) !== undefined, {
+      timeoutMs: 120_000,
+      intervalMs: POLL_MS,
+      fatal: () => stack.problem(),
+    });
+    seconds.push((performance.now() - answered) / 1000);
+    await pause(Math.random() * 1000);
+  }
+  return seconds;
+}
+
+async function requestCount(prom: PrometheusApi): Promise<number> {
+  const [sample] = await prom.samples(COUNT_QUERY);
+  return sample?.value ? Number(sample.value[1]) : 0;
+}
+
+/**
+ * Seconds from each request's answer to its count in Prometheus. The caller must have left
+ * the route alone for longer than the metric export interval first, so that the count read
+ * before the first request is already complete.
+ */
+export async function metricFreshness(stack: NativeStack, samples: number): Promise<number[]> {
+  const prom = new PrometheusApi(stack.prometheusUrl);
+  const seconds: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const before = await requestCount(prom);
+    await productsRequest(stack);
+    const answered = performance.now();
+    await until(`the request counter of ${FRESHNESS_ROUTE} to pass ${before}`, async () => (await requestCount(prom)) > before, {
+      timeoutMs: 120_000,
+      intervalMs: POLL_MS,
+      fatal: () => stack.problem(),
+    });
+    seconds.push((performance.now() - answered) / 1000);
+    await pause(Math.random() * 1000);
+  }
+  return seconds;
+}

@@ -1,0 +1,208 @@
+/**
+ * Loss: telemetry dropped anywhere between the services and the backends, counted from the
+ * counters each stage keeps, as the difference between a snapshot before and one after a
+ * load run. Nothing is inferred from missing data.
+ *
+ * - The services' SDKs: otel.sdk.processor.{span,log}.processed with error.type set
+ *   (queue_full: the batch queue overflowed; otherwise the export failed), pushed like
+ *   every other metric and read from Prometheus. Lost metric points would be counted by
+ *   otel.sdk.exporter.metric_data_point.exported with error.type, which the OTLP metric
+ *   exporter records only when given a meter provider (services/telemetry/src/sdk.ts, at
+ *   the time of writing, gives it none): when no service reports that counter, the row
+ *   says "not counted" rather than 0.
+ * - The collector (its own metrics endpoint, read directly): receiver refused/failed
+ *   (refused includes memory_limiter's refusals), exporter enqueue_failed (queue full)
+ *   and send_failed (retries exhausted). The collector creates a counter's series at its
+ *   first increment, so an absent series is a count of 0.
+ * - The backends: Jaeger's OTLP receiver and storage exporter (its collector metrics),
+ *   Loki's discarded samples, Prometheus' rejected samples (out of order/bounds, too old).
+ */
+import { type NativeStack, SERVICE_NAMES, until } from '../tests/stack/native-stack.ts';
+import { PrometheusApi } from '../tests/stack/stack-api.ts';
+
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** Samples of a Prometheus text exposition (comments and histograms' details included as-is). */
+export function parseExposition(text: string): Sample[] {
+  const samples: Sample[] = [];
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
+    if (!match?.[1] || match[3] === undefined) continue;
+    const labels: Record<string, string> = {};
+    for (const label of (match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
+      labels[label[1] ?? ''] = label[2] ?? '';
+    }
+    samples.push({ name: match[1], labels, value: Number(match[3]) });
+  }
+  return samples;
+}
+
+async function scrape(url: string): Promise<Sample[]> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(15_000) });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
+  return parseExposition(text);
+}
+
+/** Sum of every series of `name` whose labels pass `where` (0 when there is none). */
+function total(samples: Sample[], name: string, where: (labels: Record<string, string>) => boolean = () => true): number {
+  return samples.filter((s) => s.name === name && where(s.labels)).reduce((sum, s) => sum + s.value, 0);
+}
+
+export interface LossSnapshot {
+  collector: Sample[];
+  jaeger: Sample[];
+  loki: Sample[];
+  prometheus: Sample[];
+  /** The SDK counters below, summed over the four services; absent when no service reports it. */
+  sdk: Map<string, { ok: number; dropped: number }>;
+}
+
+/** The SDK's self-metrics that count what it handled, with error.type set on what it lost. */
+const SDK_COUNTERS = [
+  { stage: 'SDK batch span processors (4 services)', signal: 'spans', metric: 'otel_sdk_processor_span_processed_total' },
+  { stage: 'SDK batch log processors (4 services)', signal: 'log records', metric: 'otel_sdk_processor_log_processed_total' },
+  {
+    stage: 'SDK metric exporters (4 services)',
+    signal: 'metric points',
+    metric: 'otel_sdk_exporter_metric_data_point_exported_total',
+  },
+] as const;
+
+export const SDK_SPANS_STAGE = SDK_COUNTERS[0].stage;
+export const SDK_LOGS_STAGE = SDK_COUNTERS[1].stage;
+
+const SERVICES = SERVICE_NAMES.join('|');
+
+/**
+ * Reads every stage's counters. `freshWithinS`: only service instances that pushed their
+ * SDK counters this recently count — the processes running now. Instances replaced by a
+ * restart keep answering queries for 5 minutes (pushed series get no staleness marker),
+ * and one leaving that window between two snapshots would look like a negative count.
+ */
+export async function lossSnapshot(stack: NativeStack, freshWithinS: number): Promise<LossSnapshot> {
+  const prom = new PrometheusApi(stack.prometheusUrl);
+  const sdk = new Map<string, { ok: number; dropped: number }>();
+  for (const { metric } of SDK_COUNTERS) {
+    const series = `${metric}{service_name=~"${SERVICES}"}`;
+    const running = `${series} and on (instance) (time() - timestamp(${series}) < ${freshWithinS})`;
+    const samples = await prom.samples(`sum by (error_type) (${running})`);
+    if (samples.length === 0) continue;
+    const counts = { ok: 0, dropped: 0 };
+    for (const sample of samples) counts[sample.metric.error_type ? 'dropped' : 'ok'] += Number(sample.value?.[1] ?? 0);
+    sdk.set(metric, counts);
+  }
+  const [collector, jaeger, loki, prometheus] = await Promise.all([
+    scrape(`http://127.0.0.1:${stack.ports.collectorMetrics}/metrics`),
+    scrape(`http://127.0.0.1:${stack.ports.jaegerMetrics}/metrics`),
+    scrape(`${stack.lokiUrl}/metrics`),
+    scrape(`${stack.prometheusUrl}/metrics`),
+  ]);
+  return { collector, jaeger, loki, prometheus, sdk };
+}
+
+export interface LossRow {
+  stage: string;
+  signal: string;
+  /** Where the count comes from. */
+  counters: string;
+  /** Items dropped during the window; undefined when this stage does not count them. */
+  dropped: number | undefined;
+  /** Items the stage handled in the window (the denominator), when it counts them. */
+  handled: number | undefined;
+}
+
+const COLLECTOR_SIGNALS = { spans: 'spans', 'metric points': 'metric_points', 'log records': 'log_records' } as const;
+
+/** The drop counts of every stage between two snapshots. */
+export function lossRows(before: LossSnapshot, after: LossSnapshot): LossRow[] {
+  const delta = (pick: (s: LossSnapshot) => number) => pick(after) - pick(before);
+  const rows: LossRow[] = [];
+  for (const { stage, signal, metric } of SDK_COUNTERS) {
+    const counted = before.sdk.has(metric) || after.sdk.has(metric);
+    const count = (s: LossSnapshot) => s.sdk.get(metric) ?? { ok: 0, dropped: 0 };
+    rows.push({
+      stage,
+      signal,
+      counters: counted ? `${metric}{error_type!=""}` : `not counted: no service reports ${metric}`,
+      dropped: counted ? delta((s) => count(s).dropped) : undefined,
+      handled: counted ? delta((s) => count(s).dropped + count(s).ok) : undefined,
+    });
+  }
+  for (const [signal, suffix] of Object.entries(COLLECTOR_SIGNALS)) {
+    const otlp = (labels: Record<string, string>) => labels.receiver === 'otlp';
+    rows.push({
+      stage: 'Collector OTLP receiver',
+      signal,
+      counters: `otelcol_receiver_{refused,failed}_${suffix}_total`,
+      dropped: delta(
+        (s) =>
+          total(s.collector, `otelcol_receiver_refused_${suffix}_total`, otlp) +
+          total(s.collector, `otelcol_receiver_failed_${suffix}_total`, otlp),
+      ),
+      handled: delta((s) => total(s.collector, `otelcol_receiver_accepted_${suffix}_total`, otlp)),
+    });
+    rows.push({
+      stage: 'Collector exporters',
+      signal,
+      counters: `otelcol_exporter_{enqueue_failed,send_failed}_${suffix}_total`,
+      dropped: delta(
+        (s) =>
+          total(s.collector, `otelcol_exporter_enqueue_failed_${suffix}_total`) +
+          total(s.collector, `otelcol_exporter_send_failed_${suffix}_total`),
+      ),
+      handled: delta((s) => total(s.collector, `otelcol_exporter_sent_${suffix}_total`)),
+    });
+  }
+  rows.push({
+    stage: 'Jaeger (OTLP receiver, storage)',
+    signal: 'spans',
+    counters: 'otelcol_receiver_{refused,failed}_spans_total, otelcol_exporter_send_failed_spans_total',
+    dropped: delta(
+      (s) =>
+        total(s.jaeger, 'otelcol_receiver_refused_spans_total') +
+        total(s.jaeger, 'otelcol_receiver_failed_spans_total') +
+        total(s.jaeger, 'otelcol_exporter_send_failed_spans_total'),
+    ),
+    handled: delta((s) => total(s.jaeger, 'otelcol_receiver_accepted_spans_total')),
+  });
+  rows.push({
+    stage: 'Loki',
+    signal: 'log records',
+    counters: 'loki_discarded_samples_total',
+    dropped: delta((s) => total(s.loki, 'loki_discarded_samples_total')),
+    handled: delta((s) => total(s.loki, 'loki_distributor_lines_received_total')),
+  });
+  rows.push({
+    stage: 'Prometheus TSDB',
+    signal: 'metric points',
+    counters: 'prometheus_tsdb_{out_of_order,out_of_bound,too_old}_samples_total',
+    dropped: delta(
+      (s) =>
+        total(s.prometheus, 'prometheus_tsdb_out_of_order_samples_total') +
+        total(s.prometheus, 'prometheus_tsdb_out_of_bound_samples_total') +
+        total(s.prometheus, 'prometheus_tsdb_too_old_samples_total'),
+    ),
+    handled: delta((s) => total(s.prometheus, 'prometheus_tsdb_head_samples_appended_total')),
+  });
+  return rows;
+}
+
+/**
+ * Waits until what the services sent has gone through: the collector's exporter queues
+ * are empty and one more SDK metric export (which carries the SDK's own counters) has had
+ * time to arrive.
+ */
+export async function settle(stack: NativeStack, metricExportIntervalMs: number): Promise<void> {
+  await until(
+    'the collector exporter queues to drain',
+    async () => total(await scrape(`http://127.0.0.1:${stack.ports.collectorMetrics}/metrics`), 'otelcol_exporter_queue_size') === 0,
+    { timeoutMs: 180_000, intervalMs: 500, fatal: () => stack.problem() },
+  );
+  // The export interval, the collector's 1 s batch timeout, and margin for a loaded machine.
+  await new Promise((resolve) => setTimeout(resolve, metricExportIntervalMs + 5_000));
+}

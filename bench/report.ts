@@ -1,0 +1,310 @@
+/**
+ * The benchmark's report: the budgets judged (reported, never asserted) and every table,
+ * as Markdown — printed to stdout and written to docs/performance.md (or --out).
+ */
+import { WORKLOADS, type Workload } from './k6.ts';
+import { SDK_LOGS_STAGE, SDK_SPANS_STAGE } from './loss.ts';
+import { COLLECTOR } from './proc.ts';
+import { headlineLatency, median, overheadMeans, type Results, type Telemetry } from './results.ts';
+
+export interface Budget {
+  name: string;
+  measured: string;
+  limit: string;
+  pass: boolean;
+}
+
+const SERVICES = ['frontend', 'user-service', 'product-service', 'order-service'];
+const MIB = 2 ** 20;
+
+const fixed = (n: number, digits: number) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+const ms = (n: number) => fixed(n, n < 10 ? 2 : 1);
+const perS = (n: number) => fixed(n, n < 10 ? 2 : 1);
+const mib = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : fixed(bytes / MIB, 0));
+const seconds = (n: number) => fixed(n, 2);
+const signed = (n: number, digits = 2) => (Number.isFinite(n) ? `${n >= 0 ? '+' : ''}${n.toFixed(digits)}` : 'n/a');
+
+const UNIT: Record<Workload, string> = { api: 'req/s', catalogue: 'req/s', journey: 'journeys/s' };
+const LABEL: Record<Workload, string> = {
+  api: '`GET /api/products` (product-service)',
+  catalogue: '`GET /` catalogue page (frontend)',
+  journey: 'checkout journey (6 requests)',
+};
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+export function budgets(results: Results): Budget[] {
+  const out: Budget[] = [];
+  for (const workload of ['api', 'catalogue'] as const) {
+    const overhead = results.overhead.find((w) => w.workload === workload);
+    if (!overhead) continue;
+    const on = overheadMeans(overhead, 'on');
+    const off = overheadMeans(overhead, 'off');
+    const ratio = on.peakPerS / off.peakPerS;
+    out.push({
+      name: `${LABEL[workload]}: peak throughput on ≥ 0.85 × off`,
+      measured: `${fixed(ratio, 3)} (${perS(on.peakPerS)} / ${perS(off.peakPerS)} ${UNIT[workload]})`,
+      limit: '≥ 0.85',
+      pass: ratio >= 0.85,
+    });
+    const added = on.p99 - off.p99;
+    out.push({
+      name: `${LABEL[workload]}: p99 added at ${results.plan.overhead.rates[workload]} ${UNIT[workload]}`,
+      measured: `${signed(added)} ms (${ms(on.p99)} vs ${ms(off.p99)} ms)`,
+      limit: '≤ 2 ms',
+      pass: added <= 2,
+    });
+  }
+  out.push({
+    name: 'journey capacity with telemetry on (p95 < 300 ms, no error)',
+    measured: `${results.capacity.journeysPerS} journeys/s`,
+    limit: '≥ 100 journeys/s',
+    pass: results.capacity.journeysPerS >= 100,
+  });
+  const traceMax = Math.max(...results.freshness.traceS);
+  out.push({
+    name: 'trace in Jaeger after the request (max of samples)',
+    measured: `${seconds(traceMax)} s`,
+    limit: '≤ 5 s',
+    pass: traceMax <= 5,
+  });
+  const metricMax = Math.max(...results.freshness.metricS);
+  out.push({
+    name: 'metric queryable in Prometheus after the request (max of samples)',
+    measured: `${seconds(metricMax)} s`,
+    limit: '≤ 15 s',
+    pass: metricMax <= 15,
+  });
+  const heaviest = SERVICES.map((s) => [s, results.footprint.capacityPeak[s] ?? Number.NaN] as const).sort((a, b) => b[1] - a[1])[0];
+  out.push({
+    name: 'RSS of each service under load (peak at capacity)',
+    measured: heaviest ? `${mib(heaviest[1])} MiB (${heaviest[0]}, the largest)` : 'n/a',
+    limit: '≤ 150 MiB each',
+    pass: SERVICES.every((s) => (results.footprint.capacityPeak[s] ?? Number.POSITIVE_INFINITY) <= 150 * MIB),
+  });
+  const counted = results.loss.rows.filter((r) => r.dropped !== undefined);
+  const dropped = counted.reduce((n, r) => n + (r.dropped ?? 0), 0);
+  const uncounted = results.loss.rows.length - counted.length;
+  out.push({
+    name: `telemetry dropped at capacity load (${results.capacity.holdRate} journeys/s)`,
+    measured: `${dropped}${uncounted ? ` (${uncounted} stage${uncounted > 1 ? 's' : ''} not counted)` : ''}`,
+    limit: '0',
+    pass: dropped === 0,
+  });
+  return out;
+}
+
+function machineSection(results: Results): string {
+  const m = results.machine;
+  return table(
+    ['', ''],
+    [
+      ['date', results.startedAt],
+      ['CPU', `${m.cpu} × ${m.cores} cores`],
+      ['memory', `${fixed(m.memoryGiB, 1)} GiB`],
+      ['OS', `${m.os} (kernel ${m.kernel})`],
+      ['Node.js', m.node],
+      ['k6 / collector', `${m.k6} / ${m.collector}`],
+      ['commit', `${m.commit}${m.uncommittedServiceFiles ? ` + ${m.uncommittedServiceFiles} uncommitted file(s) under services/` : ''}`],
+      ['load average (1/5/15 min) at start → end', `${m.loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')} → ${m.loadAverageAtEnd.map((l) => l.toFixed(2)).join(' ')}`],
+      ['run time', `${fixed(results.durationS / 60, 1)} min`],
+    ],
+  );
+}
+
+function overheadSection(results: Results): string {
+  const plan = results.plan.overhead;
+  const latencyRows: string[][] = [];
+  const throughputRows: string[][] = [];
+  const roundRows: string[][] = [];
+  for (const workload of WORKLOADS) {
+    const overhead = results.overhead.find((w) => w.workload === workload);
+    if (!overhead) continue;
+    const on = overheadMeans(overhead, 'on');
+    const off = overheadMeans(overhead, 'off');
+    latencyRows.push([
+      LABEL[workload],
+      `${plan.rates[workload]} ${UNIT[workload]}`,
+      `${perS(on.achievedPerS)} / ${perS(off.achievedPerS)}`,
+      `${ms(on.p50)} / ${ms(off.p50)}`,
+      `${ms(on.p95)} / ${ms(off.p95)}`,
+      `${ms(on.p99)} / ${ms(off.p99)}`,
+      signed(on.p99 - off.p99),
+      `${on.failures} / ${off.failures}`,
+    ]);
+    throughputRows.push([
+      LABEL[workload],
+      `${perS(on.peakPerS)} / ${perS(off.peakPerS)} ${UNIT[workload]}`,
+      fixed(on.peakPerS / off.peakPerS, 3),
+      `${ms(on.cpuServices)} / ${ms(off.cpuServices)}`,
+      fixed(on.cpuServices / off.cpuServices, 2),
+      `${ms(on.cpuCollector)} / ${ms(off.cpuCollector)}`,
+    ]);
+    for (const round of overhead.rounds) {
+      const latency = headlineLatency(round.fixed);
+      roundRows.push([
+        workload,
+        `${round.round} (${round.telemetry})`,
+        ms(latency.p50),
+        ms(latency.p95),
+        ms(latency.p99),
+        ms(round.fixed.latencyMs.p99),
+        perS(round.peak.iterationsPerS),
+        ms(round.cpuMsPerIteration.services),
+      ]);
+    }
+  }
+  return [
+    `Each round restarts the four services with telemetry on (the product's configuration: traces, metrics and logs exported over OTLP/gRPC to the collector) or off (\`OTEL_SDK_DISABLED=true\`: the SDK is not even loaded), on the same ports, the rest of the stack unchanged. Rounds alternate ${results.plan.rounds.join('/')} so that a drift of the machine during the run weighs on both settings alike; each value below is the mean of the rounds of that setting. In each round and for each workload, k6 first offers a fixed rate (open model, constant-arrival-rate: the same load whatever the services do) for ${plan.warmupS} s of warm-up and ${plan.measureS} s measured, then ${plan.peakVus} VUs loop without pause (closed model) for ${plan.peakWarmupS} s + ${plan.peakMeasureS} s measured: the peak throughput. For the journey, latencies are of the whole journey (six requests); for the other two, of the request.`,
+    '',
+    '**Latency at a fixed load** (on / off, ms)',
+    '',
+    table(['workload', 'offered', 'achieved', 'p50', 'p95', 'p99', 'p99 added', 'failures'], latencyRows),
+    '',
+    '**Peak throughput and CPU** (on / off). CPU is the user + system time of the four services (and of the collector) during the fixed-load run, divided by the iterations it served (a request, or a journey), in ms.',
+    '',
+    table(['workload', 'peak throughput', 'ratio on/off', 'services CPU per iteration', 'CPU ratio', 'collector CPU per iteration'], throughputRows),
+    '',
+    '<details><summary>Every round (fixed load: latency in ms; peak in iterations/s)</summary>',
+    '',
+    table(['workload', 'round', 'p50', 'p95', 'p99', 'request p99', 'peak', 'services CPU ms/iteration'], roundRows),
+    '',
+    '</details>',
+  ].join('\n');
+}
+
+function capacitySection(results: Results): string {
+  const c = results.capacity;
+  const plan = results.plan.capacity;
+  const rows = c.steps.map((step) => [
+    String(step.rate),
+    perS(step.result.iterationsPerS),
+    ms(step.result.latencyMs.p95),
+    ms(step.result.latencyMs.p99),
+    step.result.journeyMs ? ms(step.result.journeyMs.p95) : 'n/a',
+    String(step.result.failedRequests + step.result.failedChecks),
+    String(step.result.droppedIterations),
+    step.pass ? 'pass' : `fail: ${step.why}`,
+  ]);
+  const found =
+    c.journeysPerS > 0
+      ? `**Capacity: ${c.journeysPerS} journeys/s** (${c.journeysPerS * 6} requests/s at the frontend) with telemetry on.`
+      : `**Capacity: below ${c.steps[0]?.rate ?? '?'} journeys/s** — no step passed.`;
+  return [
+    `The journey of a signed-in shopper, through the web shop's pages with the VU's session cookie: catalogue → product page → add to cart (form POST with the page's CSRF token, 303) → cart page → checkout (form POST, 303) → thank-you page. ${results.plan.shoppers} shoppers are registered and signed in before any measurement (one per VU, so no two journeys share a cart), and every product is restocked to 1 000 000 units first (product_db.products.stock; the API has no restock call and the seed's 10 000 could run out), so stock never limits the result. k6 offers a fixed rate of journeys (constant-arrival-rate) for ${plan.warmupS} s of warm-up and ${plan.measureS} s measured. A step **passes** when the p95 of every request of the measured phase is below ${plan.p95LimitMs} ms, no request or check failed and k6 dropped no iteration (so the rate was really offered). The ladder doubles from ${plan.startRate} journeys/s until a step fails, then bisects between the last pass and the first failure to within 10 %.`,
+    '',
+    table(['journeys/s offered', 'achieved', 'request p95 (ms)', 'request p99 (ms)', 'journey p95 (ms)', 'errors', 'dropped', 'result'], rows),
+    '',
+    found,
+  ].join('\n');
+}
+
+function freshnessSection(results: Results): string {
+  const { traceS, metricS } = results.freshness;
+  const row = (what: string, samples: number[]) => [
+    what,
+    String(samples.length),
+    seconds(median(samples)),
+    seconds(Math.max(...samples)),
+    samples.map(seconds).join(', '),
+  ];
+  return [
+    `Traces: a request to product-service carries a W3C \`traceparent\` with a trace id made by the benchmark; Jaeger (where the collector's trace exporter sends spans) is polled every 100 ms for that id, from the moment the answer was read. Metrics: the count of \`http_server_request_duration_seconds\` for product-service \`GET /api/products\` is read from Prometheus, one request is made, and the query repeats every 100 ms until the count includes it. The services export metrics every ${results.plan.metricExportIntervalMs / 1000} s (\`OTEL_METRIC_EXPORT_INTERVAL\`), spans in batches every 1 s; the collector batches for up to 1 s.`,
+    '',
+    table(['signal', 'samples', 'median (s)', 'max (s)', 'each sample (s)'], [row('trace in Jaeger', traceS), row('metric in Prometheus', metricS)]),
+  ].join('\n');
+}
+
+function footprintSection(results: Results): string {
+  const f = results.footprint;
+  const peak = (telemetry: Telemetry, name: string) => mib(f.overheadPeak[telemetry][name]);
+  const rows = [...SERVICES, COLLECTOR].map((name) => [
+    name,
+    mib(f.idle[name]),
+    `${peak('on', name)} / ${peak('off', name)}`,
+    mib(f.capacityPeak[name]),
+  ]);
+  return [
+    `Resident memory (VmRSS from /proc, MiB). Idle: telemetry on, after ${results.plan.idleWarmup.seconds} s of journeys at ${results.plan.idleWarmup.rate}/s and a quiet period. Peaks are the highest of samples taken every 500 ms: during the overhead rounds (on / off), and during the ${results.plan.capacity.holdS} s run at the capacity found (${results.capacity.holdRate} journeys/s, telemetry on).`,
+    '',
+    table(['process', 'idle', 'peak in overhead rounds (on / off)', 'peak at capacity'], rows),
+  ].join('\n');
+}
+
+/** How much telemetry one journey makes, from the same window (for whoever tunes its volume). */
+function perJourney(results: Results): string {
+  const journeys = results.capacity.hold.totalIterations;
+  const handled = (stage: string) => results.loss.rows.find((r) => r.stage === stage)?.handled ?? Number.NaN;
+  const each = (n: number) => fixed(n / journeys, 1);
+  return `The window held ${journeys} journeys: ${each(handled(SDK_SPANS_STAGE))} spans and ${each(handled(SDK_LOGS_STAGE))} log records per journey left the services' SDKs.`;
+}
+
+function lossSection(results: Results): string {
+  const rows = results.loss.rows.map((r) => [
+    r.stage,
+    r.signal,
+    r.dropped === undefined ? 'not counted' : String(r.dropped),
+    r.handled === undefined ? '' : String(r.handled),
+    `\`${r.counters}\``,
+  ]);
+  return [
+    `Counted over the ${results.plan.capacity.holdS} s run at ${results.capacity.holdRate} journeys/s, telemetry on: each stage's own counters are read before the run and again once the collector's exporter queues are empty and one more metric export interval has passed, and subtracted. "Handled" is what the same stage processed in that window, for scale. The collector creates a drop counter's series at its first increment, so a series that does not exist counts 0.`,
+    '',
+    table(['stage', 'signal', 'dropped', 'handled', 'counters'], rows),
+    '',
+    perJourney(results),
+  ].join('\n');
+}
+
+export function renderReport(results: Results): string {
+  const budgetRows = budgets(results).map((b) => [b.name, b.measured, b.limit, b.pass ? 'pass' : '**FAIL**']);
+  const quick =
+    results.plan.name === 'quick'
+      ? [
+          '> **Quick mode** (`--quick`, the smoke run of the test suite): phases of a few seconds, low rates, a 2 s metric export interval. These numbers check that the instrument works; they are not a measurement.',
+          '',
+        ]
+      : [];
+  return [
+    '# ShopScope performance',
+    '',
+    '<!-- Generated by `npm run bench` (bench/run.ts): edit bench/report.ts, not this file. -->',
+    '',
+    ...quick,
+    `The stack ran natively on this machine, as \`npm run bench\` starts it (tests/stack/native-stack.ts): MariaDB, the four services on Node.js (\`services/*/dist\`), the OpenTelemetry Collector on \`otel-collector/config.yaml\`, Jaeger, Prometheus, Loki and Alertmanager, all on loopback, with the services' product settings (\`OTEL_METRIC_EXPORT_INTERVAL=${results.plan.metricExportIntervalMs}\`, \`LOG_LEVEL=info\`). Load comes from k6 (real binary) on the same machine: it competes for the same CPU cores as everything it measures, equally in every phase. See bench/README.md for how to run it.`,
+    '',
+    '## Machine',
+    '',
+    machineSection(results),
+    '',
+    '## Budgets',
+    '',
+    'Reported, not enforced: the benchmark never fails on a budget.',
+    '',
+    table(['budget', 'measured', 'limit', 'result'], budgetRows),
+    '',
+    '## 1. Instrumentation overhead',
+    '',
+    overheadSection(results),
+    '',
+    '## 2. Capacity',
+    '',
+    capacitySection(results),
+    '',
+    '## 3. Freshness',
+    '',
+    freshnessSection(results),
+    '',
+    '## 4. Footprint',
+    '',
+    footprintSection(results),
+    '',
+    '## 5. Loss',
+    '',
+    lossSection(results),
+    '',
+  ].join('\n');
+}

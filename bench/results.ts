@@ -1,0 +1,145 @@
+/**
+ * The benchmark's results as data (also written as JSON with --json), the plan that
+ * produced them, and the few derived numbers both the report and the budgets use.
+ */
+import type { LoadResult, Workload } from './k6.ts';
+import type { LossRow } from './loss.ts';
+
+export type Telemetry = 'on' | 'off';
+
+export interface Plan {
+  name: 'full' | 'quick';
+  /** Signed-in shoppers created before the measurements (the journey's VUs use one each). */
+  shoppers: number;
+  /** Telemetry of each overhead round, in order: A/B/A/B so drift of the machine cancels. */
+  rounds: Telemetry[];
+  overhead: {
+    warmupS: number;
+    measureS: number;
+    /** Offered load of the latency phase: requests/s (api, catalogue) or journeys/s (journey). */
+    rates: Record<Workload, number>;
+    /** Closed-loop peak-throughput phase: VUs looping without pause. */
+    peakVus: number;
+    peakWarmupS: number;
+    peakMeasureS: number;
+  };
+  capacity: {
+    /** First rate of the ladder (journeys/s); doubled until a step fails, then bisected. */
+    startRate: number;
+    maxRate: number;
+    warmupS: number;
+    measureS: number;
+    /** A step passes with p95 of every request below this, no error and no dropped iteration. */
+    p95LimitMs: number;
+    /** The run at the capacity found, for footprint and loss. */
+    holdS: number;
+  };
+  /** Journeys/s of the warm-up before the idle footprint is read, and how long. */
+  idleWarmup: { rate: number; seconds: number };
+  freshnessSamples: number;
+  /** OTEL_METRIC_EXPORT_INTERVAL of the services (docker-compose.yml: the SDK's 10 s default). */
+  metricExportIntervalMs: number;
+}
+
+export interface Machine {
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  os: string;
+  kernel: string;
+  node: string;
+  k6: string;
+  collector: string;
+  commit: string;
+  /** Files under services/ with changes not committed when the run started. */
+  uncommittedServiceFiles: number;
+  loadAverageAtStart: number[];
+  loadAverageAtEnd: number[];
+}
+
+export interface OverheadRound {
+  round: number;
+  telemetry: Telemetry;
+  /** Fixed offered rate: latency. */
+  fixed: LoadResult;
+  /** Closed loop: the most the services did. */
+  peak: LoadResult;
+  /** CPU of the four services / of the collector per iteration of the fixed-rate run, ms. */
+  cpuMsPerIteration: { services: number; collector: number };
+}
+
+export interface WorkloadOverhead {
+  workload: Workload;
+  rounds: OverheadRound[];
+}
+
+export interface CapacityStep {
+  rate: number;
+  result: LoadResult;
+  pass: boolean;
+  /** Why it failed, or "" when it passed. */
+  why: string;
+}
+
+export interface Results {
+  plan: Plan;
+  machine: Machine;
+  startedAt: string;
+  durationS: number;
+  overhead: WorkloadOverhead[];
+  freshness: { traceS: number[]; metricS: number[] };
+  capacity: {
+    steps: CapacityStep[];
+    /** Highest passing rate, journeys/s (0 when none passed). */
+    journeysPerS: number;
+    /** The rate of the hold run (the capacity, or the lowest rate tried when none passed). */
+    holdRate: number;
+    hold: LoadResult;
+  };
+  footprint: {
+    /** RSS in bytes by process. */
+    idle: Record<string, number>;
+    overheadPeak: Record<Telemetry, Record<string, number>>;
+    capacityPeak: Record<string, number>;
+  };
+  loss: { rows: LossRow[] };
+}
+
+export const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2;
+}
+
+/** The latency a workload is judged by: per request, or per whole journey. */
+export function headlineLatency(result: LoadResult) {
+  return result.journeyMs ?? result.latencyMs;
+}
+
+/** Mean over the rounds of one telemetry setting (A/B/A/B: each setting's rounds). */
+export function overheadMeans(workload: WorkloadOverhead, telemetry: Telemetry) {
+  const rounds = workload.rounds.filter((r) => r.telemetry === telemetry);
+  const of = (pick: (r: OverheadRound) => number) => mean(rounds.map(pick));
+  return {
+    achievedPerS: of((r) => r.fixed.iterationsPerS),
+    p50: of((r) => headlineLatency(r.fixed).p50),
+    p95: of((r) => headlineLatency(r.fixed).p95),
+    p99: of((r) => headlineLatency(r.fixed).p99),
+    requestP99: of((r) => r.fixed.latencyMs.p99),
+    peakPerS: of((r) => r.peak.iterationsPerS),
+    cpuServices: of((r) => r.cpuMsPerIteration.services),
+    cpuCollector: of((r) => r.cpuMsPerIteration.collector),
+    failures: rounds.reduce(
+      (n, r) =>
+        n +
+        r.fixed.failedRequests +
+        r.fixed.failedChecks +
+        r.fixed.droppedIterations +
+        r.peak.failedRequests +
+        r.peak.failedChecks,
+      0,
+    ),
+  };
+}

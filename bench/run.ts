@@ -1,0 +1,313 @@
+/**
+ * The ShopScope benchmark (issue 5): one command, one run, one report.
+ *
+ *   npm run bench                          # full run, ~25 min; writes docs/performance.md
+ *   npm run bench -- --quick --out /tmp/p.md --json /tmp/p.json   # smoke run, ~3 min
+ *
+ * It boots the native stack (tests/stack/native-stack.ts: MariaDB, the four services on
+ * Node 24, the real collector, Jaeger, Prometheus, Loki, Alertmanager on loopback), loads
+ * it with the real k6 binary and measures, in order:
+ *
+ *   1. instrumentation overhead: three workloads at a fixed rate and at peak, in rounds
+ *      alternating telemetry on / off (OTEL_SDK_DISABLED) — latency, throughput, CPU;
+ *   2. idle footprint and freshness (telemetry on, quiet stack);
+ *   3. capacity: the highest rate of full purchase journeys with p95 < 300 ms, no error;
+ *   4. at that rate: footprint under load and telemetry loss at every stage.
+ *
+ * The report (bench/report.ts) goes to stdout and to the --out file. Budgets are reported,
+ * never asserted: the exit code is 0 whenever the benchmark itself ran. Needs the same
+ * things as the full-stack test: scripts/ci/build-tools.sh, npm run build, MariaDB.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { repoPath } from '../tests/stack/lib.ts';
+import { NativeStack } from '../tests/stack/native-stack.ts';
+import { metricFreshness, traceFreshness } from './freshness.ts';
+import { clean, type LoadContext, type LoadResult, runLoad, WORKLOADS } from './k6.ts';
+import { lossRows, lossSnapshot, settle } from './loss.ts';
+import { machineInfo } from './machine.ts';
+import { COLLECTOR, cpuSnapshot, cpuUsed, RssSampler } from './proc.ts';
+import { renderReport } from './report.ts';
+import type { CapacityStep, OverheadRound, Plan, Results, Telemetry, WorkloadOverhead } from './results.ts';
+import { createShoppers, productSlugs, restock } from './shop-setup.ts';
+
+const FULL: Plan = {
+  name: 'full',
+  shoppers: 300,
+  rounds: ['on', 'off', 'on', 'off'],
+  overhead: {
+    warmupS: 8,
+    measureS: 25,
+    // Well below saturation on a 2-core machine (peaks seen there: ~1000 req/s for the API,
+    // ~250 for the catalogue page, ~10 journeys/s), so latency is not queueing. Constants,
+    // so that runs before and after a change of the services compare.
+    rates: { api: 200, catalogue: 50, journey: 3 },
+    peakVus: 10,
+    peakWarmupS: 3,
+    peakMeasureS: 15,
+  },
+  capacity: { startRate: 5, maxRate: 400, warmupS: 5, measureS: 30, p95LimitMs: 300, holdS: 60 },
+  idleWarmup: { rate: 2, seconds: 10 },
+  freshnessSamples: 10,
+  metricExportIntervalMs: 10_000,
+};
+
+/** The smoke run of the test suite: every phase, a few seconds each, at low rates. */
+const QUICK: Plan = {
+  name: 'quick',
+  shoppers: 12,
+  rounds: ['on', 'off'],
+  overhead: {
+    warmupS: 2,
+    measureS: 4,
+    rates: { api: 20, catalogue: 10, journey: 1 },
+    peakVus: 2,
+    peakWarmupS: 1,
+    peakMeasureS: 2,
+  },
+  capacity: { startRate: 1, maxRate: 2, warmupS: 1, measureS: 4, p95LimitMs: 300, holdS: 5 },
+  idleWarmup: { rate: 1, seconds: 2 },
+  freshnessSamples: 3,
+  // Short, so that the waits for metrics (freshness, loss) take seconds, not minutes.
+  metricExportIntervalMs: 2_000,
+};
+
+const started = Date.now();
+function log(message: string): void {
+  process.stderr.write(`# [bench +${((Date.now() - started) / 1000).toFixed(0)} s] ${message}\n`);
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function summary(result: LoadResult): string {
+  const p = (latency: { p50: number; p95: number; p99: number }) =>
+    `p50 ${latency.p50.toFixed(1)} p95 ${latency.p95.toFixed(1)} p99 ${latency.p99.toFixed(1)} ms`;
+  const errors = result.failedRequests + result.failedChecks + result.failedJourneys;
+  return [
+    `${result.iterationsPerS.toFixed(1)}/s`,
+    result.journeyMs ? `journey ${p(result.journeyMs)}, request ${p(result.latencyMs)}` : p(result.latencyMs),
+    `errors ${errors}, dropped ${result.droppedIterations}`,
+  ].join(', ');
+}
+
+/**
+ * The services log every request on stdout at info level, and the harness keeps every
+ * line in memory; over a long run that would grow by gigabytes in this process. Only the
+ * last lines are kept (failure messages use the tail).
+ */
+function keepServiceLogsShort(stack: NativeStack): NodeJS.Timeout {
+  return setInterval(() => {
+    for (const service of stack.services.values()) {
+      if (service.lines.length > 2_000) service.lines.splice(0, service.lines.length - 200);
+    }
+  }, 2_000);
+}
+
+async function setTelemetry(stack: NativeStack, telemetry: Telemetry): Promise<void> {
+  await stack.restartServices({ OTEL_SDK_DISABLED: telemetry === 'off' ? 'true' : 'false' });
+}
+
+async function measureOverhead(
+  stack: NativeStack,
+  plan: Plan,
+  context: LoadContext,
+  sampler: RssSampler,
+): Promise<WorkloadOverhead[]> {
+  const byWorkload = new Map(WORKLOADS.map((w) => [w, [] as OverheadRound[]]));
+  for (const [index, telemetry] of plan.rounds.entries()) {
+    const round = index + 1;
+    log(`overhead round ${round}/${plan.rounds.length}: restarting the services with telemetry ${telemetry}`);
+    await setTelemetry(stack, telemetry);
+    sampler.label = `overhead ${telemetry}`;
+    for (const workload of WORKLOADS) {
+      const o = plan.overhead;
+      const cpuBefore = cpuSnapshot(stack);
+      const fixedLoad = await runLoad(
+        stack,
+        { workload, mode: 'rate', rate: o.rates[workload], warmupS: o.warmupS, measureS: o.measureS, maxVus: plan.shoppers },
+        context,
+      );
+      const cpu = cpuUsed(cpuBefore, cpuSnapshot(stack));
+      const peak = await runLoad(
+        stack,
+        { workload, mode: 'vus', vus: o.peakVus, warmupS: o.peakWarmupS, measureS: o.peakMeasureS, maxVus: plan.shoppers },
+        context,
+      );
+      const servicesCpu = [...cpu].filter(([name]) => name !== COLLECTOR).reduce((sum, [, s]) => sum + s, 0);
+      const perIteration = (cpuSeconds: number) => (cpuSeconds * 1000) / fixedLoad.totalIterations;
+      byWorkload.get(workload)?.push({
+        round,
+        telemetry,
+        fixed: fixedLoad,
+        peak,
+        cpuMsPerIteration: { services: perIteration(servicesCpu), collector: perIteration(cpu.get(COLLECTOR) ?? Number.NaN) },
+      });
+      log(`  ${workload} fixed: ${summary(fixedLoad)}; peak ${peak.iterationsPerS.toFixed(1)}/s`);
+    }
+    sampler.label = undefined;
+  }
+  return WORKLOADS.map((workload) => ({ workload, rounds: byWorkload.get(workload) ?? [] }));
+}
+
+/** Why a capacity step fails, or "" when it passes. */
+function stepVerdict(result: LoadResult, p95LimitMs: number): string {
+  const why: string[] = [];
+  if (!(result.latencyMs.p95 < p95LimitMs)) why.push(`p95 ${result.latencyMs.p95.toFixed(0)} ms`);
+  const errors = result.failedRequests + result.failedChecks;
+  if (errors > 0) why.push(`${errors} errors`);
+  if (result.droppedIterations > 0) why.push(`${result.droppedIterations} dropped`);
+  if (result.requests === 0) why.push('no request measured');
+  return why.join(', ');
+}
+
+/**
+ * The capacity ladder: double the rate from `startRate` until a step fails (or maxRate
+ * passes), then bisect between the highest pass and the lowest failure until they are
+ * within 10 % (or 1 journey/s) of each other.
+ */
+async function findCapacity(stack: NativeStack, plan: Plan, context: LoadContext): Promise<CapacityStep[]> {
+  const c = plan.capacity;
+  const steps: CapacityStep[] = [];
+  let highestPass = 0;
+  let lowestFail = Number.POSITIVE_INFINITY;
+  let rate = c.startRate;
+  for (;;) {
+    const result = await runLoad(
+      stack,
+      { workload: 'journey', mode: 'rate', rate, warmupS: c.warmupS, measureS: c.measureS, maxVus: plan.shoppers },
+      context,
+    );
+    const why = stepVerdict(result, c.p95LimitMs);
+    steps.push({ rate, result, pass: why === '', why });
+    log(`  capacity step ${rate} journeys/s: ${why === '' ? 'pass' : `fail (${why})`} — ${summary(result)}`);
+    if (why === '') highestPass = Math.max(highestPass, rate);
+    else lowestFail = Math.min(lowestFail, rate);
+    if (lowestFail === Number.POSITIVE_INFINITY) {
+      if (rate >= c.maxRate) break;
+      rate = Math.min(rate * 2, c.maxRate);
+    } else {
+      if (lowestFail - highestPass <= Math.max(1, Math.ceil(highestPass * 0.1))) break;
+      rate = Math.round((highestPass + lowestFail) / 2);
+    }
+    // Let queues left by a failed step empty before the next one.
+    await pause(3_000);
+  }
+  return steps;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      out: { type: 'string', default: repoPath('docs/performance.md') },
+      json: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write('usage: node bench/run.ts [--quick] [--out report.md] [--json results.json]\n');
+    return;
+  }
+  const plan = values.quick ? QUICK : FULL;
+  const machine = machineInfo();
+  log(`${plan.name} run on ${machine.cpu} × ${machine.cores}, load average ${machine.loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')}`);
+
+  const stack = await NativeStack.start({
+    log,
+    serviceEnv: { OTEL_METRIC_EXPORT_INTERVAL: String(plan.metricExportIntervalMs), LOG_LEVEL: 'info' },
+  });
+  const stopOnSignal = (signal: NodeJS.Signals) => {
+    log(`${signal}: stopping the stack`);
+    void stack.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
+  const logTrimmer = keepServiceLogsShort(stack);
+  const sampler = new RssSampler(stack);
+  sampler.start();
+  let results: Results;
+  try {
+    await restock(stack);
+    const shoppersFile = path.join(stack.dir, 'shoppers.json');
+    await createShoppers(stack, plan.shoppers, shoppersFile);
+    const context: LoadContext = { slugs: await productSlugs(stack), shoppersFile };
+    log(`${plan.shoppers} shoppers signed in; stock set; ${context.slugs.length} products`);
+
+    const overhead = await measureOverhead(stack, plan, context, sampler);
+
+    log('idle footprint: telemetry on, a short warm-up, then quiet');
+    await setTelemetry(stack, 'on');
+    const { rate: idleRate, seconds: idleSeconds } = plan.idleWarmup;
+    await runLoad(stack, { workload: 'journey', mode: 'rate', rate: idleRate, warmupS: 0, measureS: idleSeconds, maxVus: plan.shoppers }, context);
+    // Quiet for longer than a metric export interval: also what metric freshness needs.
+    await pause(plan.metricExportIntervalMs + 5_000);
+    const idle = Object.fromEntries(sampler.sample());
+
+    log('freshness');
+    const metricS = await metricFreshness(stack, plan.freshnessSamples);
+    const traceS = await traceFreshness(stack, plan.freshnessSamples);
+    log(`  metrics ${metricS.map((s) => s.toFixed(2)).join(' ')} s; traces ${traceS.map((s) => s.toFixed(2)).join(' ')} s`);
+
+    log('capacity');
+    const steps = await findCapacity(stack, plan, context);
+    const passing = steps.filter((s) => s.pass).map((s) => s.rate);
+    const journeysPerS = passing.length > 0 ? Math.max(...passing) : 0;
+    const holdRate = journeysPerS > 0 ? journeysPerS : Math.min(...steps.map((s) => s.rate));
+
+    log(`footprint and loss at ${holdRate} journeys/s`);
+    // A running service pushes its SDK counters every export interval.
+    const freshWithinS = (3 * plan.metricExportIntervalMs) / 1000;
+    await settle(stack, plan.metricExportIntervalMs);
+    const before = await lossSnapshot(stack, freshWithinS);
+    sampler.label = 'capacity hold';
+    const hold = await runLoad(
+      stack,
+      { workload: 'journey', mode: 'rate', rate: holdRate, warmupS: 0, measureS: plan.capacity.holdS, maxVus: plan.shoppers },
+      context,
+    );
+    sampler.label = undefined;
+    log(`  hold: ${summary(hold)}${clean(hold) ? '' : ' (not clean)'}`);
+    await settle(stack, plan.metricExportIntervalMs);
+    const after = await lossSnapshot(stack, freshWithinS);
+
+    machine.loadAverageAtEnd = os.loadavg();
+    results = {
+      plan,
+      machine,
+      startedAt: new Date(started).toISOString(),
+      durationS: (Date.now() - started) / 1000,
+      overhead,
+      freshness: { traceS, metricS },
+      capacity: { steps, journeysPerS, holdRate, hold },
+      footprint: {
+        idle,
+        overheadPeak: {
+          on: Object.fromEntries(sampler.peaksOf('overhead on')),
+          off: Object.fromEntries(sampler.peaksOf('overhead off')),
+        },
+        capacityPeak: Object.fromEntries(sampler.peaksOf('capacity hold')),
+      },
+      loss: { rows: lossRows(before, after) },
+    };
+  } finally {
+    sampler.stop();
+    clearInterval(logTrimmer);
+    await stack.stop();
+    process.removeListener('SIGINT', stopOnSignal);
+    process.removeListener('SIGTERM', stopOnSignal);
+  }
+
+  const report = renderReport(results);
+  mkdirSync(path.dirname(values.out), { recursive: true });
+  writeFileSync(values.out, report);
+  if (values.json) writeFileSync(values.json, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(report);
+  log(`report written to ${values.out}${values.json ? ` and ${values.json}` : ''}`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});

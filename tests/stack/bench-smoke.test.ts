@@ -1,0 +1,158 @@
+/**
+ * Smoke run of the benchmark (bench/run.ts --quick), so that it cannot rot: the same code
+ * path as `npm run bench`, with phases of a few seconds at low rates, its report written to
+ * a temporary file (never docs/performance.md). It checks that every section of the report
+ * holds numbers and that nothing failed at those low rates. It asserts no budget and no
+ * timing: the benchmark reports those, and a shared test machine is not a benchmark.
+ *
+ *   node --test tests/stack/bench-smoke.test.ts      # about 3 minutes
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { LoadResult } from '../../bench/k6.ts';
+import type { Results } from '../../bench/results.ts';
+import { repoPath } from './lib.ts';
+import { SERVICE_NAMES } from './native-stack.ts';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'shopscope-bench-smoke-'));
+const reportFile = path.join(dir, 'performance.md');
+const resultsFile = path.join(dir, 'results.json');
+let report: string;
+let results: Results;
+
+/** Runs the benchmark to completion; rejects with its output when it exits non-zero. */
+function runBench(args: string[], timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [repoPath('bench/run.ts'), ...args], {
+      cwd: repoPath(),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      process.stderr.write(chunk);
+    });
+    // SIGTERM lets the benchmark stop the stack it started.
+    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else reject(new Error(`bench/run.ts exited with ${code ?? signal}:\n${stderr.slice(-4000)}`));
+    });
+  });
+}
+
+before(
+  async () => {
+    await runBench(['--quick', '--out', reportFile, '--json', resultsFile], 600_000);
+    report = readFileSync(reportFile, 'utf8');
+    results = JSON.parse(readFileSync(resultsFile, 'utf8')) as Results;
+  },
+  { timeout: 660_000 },
+);
+
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const positive = (value: number, what: string) =>
+  assert.ok(Number.isFinite(value) && value > 0, `${what} should be a positive number, got ${value}`);
+
+/** A k6 run measured something and nothing in it failed. */
+function assertCleanRun(result: LoadResult, what: string): void {
+  positive(result.requests, `${what}: measured requests`);
+  for (const [name, value] of Object.entries({ ...result.latencyMs, ...result.journeyMs })) {
+    positive(value, `${what}: latency ${name}`);
+  }
+  assert.equal(result.failedRequests, 0, `${what}: failed requests`);
+  assert.equal(result.failedChecks, 0, `${what}: failed checks`);
+  assert.equal(result.failedJourneys, 0, `${what}: failed journeys`);
+}
+
+test('the report has every section, a machine header and a budget table', () => {
+  for (const heading of [
+    '## Machine',
+    '## Budgets',
+    '## 1. Instrumentation overhead',
+    '## 2. Capacity',
+    '## 3. Freshness',
+    '## 4. Footprint',
+    '## 5. Loss',
+  ]) {
+    assert.ok(report.includes(`\n${heading}\n`), `the report has a "${heading}" section`);
+  }
+  assert.ok(report.includes('Quick mode'), 'a quick run says it is not a measurement');
+  assert.equal(results.plan.name, 'quick');
+  // Every number the report prints was measured: a missing one is printed as n/a.
+  assert.ok(!report.includes('n/a'), `no value is missing:\n${report}`);
+  const budgetRows = report.split('## Budgets')[1]?.split('## 1.')[0]?.match(/\| (pass|\*\*FAIL\*\*) \|$/gm) ?? [];
+  assert.equal(budgetRows.length, 9, 'nine budgets, each judged pass or fail');
+  positive(results.machine.cores, 'CPU cores');
+  assert.match(results.machine.commit, /^[0-9a-f]{12}$/);
+});
+
+test('overhead: every workload ran with telemetry on and off, without a failure', () => {
+  assert.deepEqual(
+    results.overhead.map((w) => w.workload),
+    ['api', 'catalogue', 'journey'],
+  );
+  for (const workload of results.overhead) {
+    assert.deepEqual(
+      workload.rounds.map((r) => r.telemetry),
+      results.plan.rounds,
+    );
+    for (const round of workload.rounds) {
+      const what = `${workload.workload} round ${round.round} (${round.telemetry})`;
+      assertCleanRun(round.fixed, `${what}, fixed rate`);
+      assert.equal(round.fixed.droppedIterations, 0, `${what}: k6 offered every iteration`);
+      assertCleanRun(round.peak, `${what}, peak`);
+      positive(round.peak.iterationsPerS, `${what}: peak throughput`);
+      positive(round.cpuMsPerIteration.services, `${what}: services CPU per iteration`);
+      assert.ok(Number.isFinite(round.cpuMsPerIteration.collector), `${what}: collector CPU measured`);
+    }
+  }
+});
+
+test('freshness: each sample found its trace in Jaeger and its metric in Prometheus', () => {
+  assert.equal(results.freshness.traceS.length, results.plan.freshnessSamples);
+  assert.equal(results.freshness.metricS.length, results.plan.freshnessSamples);
+  for (const s of [...results.freshness.traceS, ...results.freshness.metricS]) positive(s, 'freshness sample');
+});
+
+test('capacity: the ladder ran journeys without an error, and the hold run too', () => {
+  assert.ok(results.capacity.steps.length >= 1, 'at least one step');
+  for (const step of results.capacity.steps) assertCleanRun(step.result, `capacity step ${step.rate}/s`);
+  assert.ok(Number.isInteger(results.capacity.journeysPerS) && results.capacity.journeysPerS >= 0);
+  positive(results.capacity.holdRate, 'rate of the hold run');
+  assertCleanRun(results.capacity.hold, 'hold run');
+});
+
+test('footprint: the RSS of the four services and the collector, idle and under load', () => {
+  const { idle, overheadPeak, capacityPeak } = results.footprint;
+  for (const name of [...SERVICE_NAMES, 'otel-collector']) {
+    positive(idle[name] ?? Number.NaN, `${name} idle RSS`);
+    positive(overheadPeak.on[name] ?? Number.NaN, `${name} peak RSS, telemetry on`);
+    positive(overheadPeak.off[name] ?? Number.NaN, `${name} peak RSS, telemetry off`);
+    positive(capacityPeak[name] ?? Number.NaN, `${name} RSS at capacity`);
+  }
+});
+
+test('loss: every stage is counted (or says it is not), and telemetry flowed through each', () => {
+  const rows = results.loss.rows;
+  // Only the services' metric exporters may lack a drop counter (sdk.ts decides).
+  const uncounted = rows.filter((r) => r.dropped === undefined).map((r) => r.stage);
+  assert.ok(
+    uncounted.every((stage) => stage.startsWith('SDK metric exporters')),
+    `stages without a count: ${uncounted.join(', ')}`,
+  );
+  assert.equal(rows.length, 12, 'SDK (3), collector (6), Jaeger, Loki and Prometheus stages');
+  for (const row of rows.filter((r) => r.dropped !== undefined)) {
+    const what = `${row.stage} (${row.signal})`;
+    assert.ok(Number.isInteger(row.dropped) && (row.dropped ?? -1) >= 0, `${what}: dropped is a count`);
+    // Something went through every counted stage during the hold run, so a count of zero
+    // drops means "none dropped", not "nothing seen".
+    positive(row.handled ?? Number.NaN, `${what}: handled`);
+  }
+});
