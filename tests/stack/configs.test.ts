@@ -1,11 +1,33 @@
 /**
  * The remaining configuration: Jaeger (validated by the real binary when it could be
  * built), Loki (no binary here: its key settings are checked), the version pins shared by
- * .env.example and the builder manifest, and shellcheck on the build script.
+ * .env.example and the builder manifest, and shellcheck on every shell script.
  */
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, test } from 'node:test';
-import { readEnvFile, readRepoFile, readYaml, repoPath, requireTool, run, runOk } from './lib.ts';
+import { readEnvFile, readRepoFile, readYaml, repoPath, repoRoot, requireTool, run, runOk } from './lib.ts';
+
+/** Folders that hold no shell script of the repository's own. */
+const NOT_OURS = new Set(['.git', 'node_modules', 'dist', '.cache', 'coverage', 'test-results']);
+
+/**
+ * Every shell script of the repository (relative paths): `*.sh` files, and files without
+ * that extension whose first line is a sh or bash shebang (e.g. .ci/run).
+ */
+function shellScripts(dir = ''): string[] {
+  return readdirSync(path.join(repoRoot, dir), { withFileTypes: true })
+    .flatMap((entry) => {
+      const rel = path.join(dir, entry.name);
+      if (entry.isDirectory()) return NOT_OURS.has(entry.name) ? [] : shellScripts(rel);
+      if (!entry.isFile()) return [];
+      if (entry.name.endsWith('.sh')) return [rel];
+      const head = readFileSync(path.join(repoRoot, rel)).subarray(0, 64).toString('latin1');
+      return /^#!\s*\S*\/(?:env\s+)?(?:ba)?sh\b/.test(head) ? [rel] : [];
+    })
+    .sort();
+}
 
 describe('jaeger/config.yaml', () => {
   test('memory storage is bounded and the Monitor tab reads span metrics from Prometheus', () => {
@@ -68,11 +90,17 @@ describe('versions and scripts', () => {
     assert.match(runOk(requireTool('K6'), ['version']), new RegExp(`k6 v${env.get('K6_VERSION')}\\b`));
   });
 
-  test('shellcheck scripts/ci/build-tools.sh', (t) => {
+  test('shellcheck on every shell script of the repository', (t) => {
     if (run('sh', ['-c', 'command -v shellcheck']).status !== 0) {
       t.skip('shellcheck is not installed (scripts/ci/install.sh installs it)');
       return;
     }
-    runOk('shellcheck', [repoPath('scripts/ci/build-tools.sh')]);
+    const scripts = shellScripts();
+    // The search must find what is known to be there, or it could pass by checking nothing.
+    for (const known of ['.ci/run', 'scripts/ci/build-tools.sh', 'scripts/lib/common.sh', 'scripts/validate.sh', 'scripts/crash-service.sh']) {
+      assert.ok(scripts.includes(known), `${known} found among ${scripts.join(', ')}`);
+    }
+    // -x follows `source`, so sourced files are checked in the context of their callers too.
+    runOk('shellcheck', ['-x', ...scripts]);
   });
 });
