@@ -135,8 +135,13 @@ describe('catalogue', () => {
       [3, 4, 5],
     );
     assert.equal(page.body.total, all.body.total);
+    // The last, partial page and a page past the end still give the whole total.
+    const last = await call(products.url, 'GET', `/api/products?limit=4&offset=${all.body.total - 2}`);
+    assert.equal(last.body.results.length, 2);
+    assert.equal(last.body.total, all.body.total);
     const beyond = await call(products.url, 'GET', '/api/products?offset=100000');
     assert.deepEqual(beyond.body.results, []);
+    assert.equal(beyond.body.total, all.body.total);
   });
 
   test('list: ?q= searches names and descriptions, case-insensitively, wildcards literal', async () => {
