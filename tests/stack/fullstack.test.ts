@@ -81,7 +81,11 @@ async function shop(slugs: [string, number][]): Promise<number> {
   return id;
 }
 
-/** k6 (the real binary) browsing the shop, its results pushed to Prometheus by remote write. */
+/**
+ * k6 (the real binary) running the coursework's load scenario (k6/load.js: visitors who
+ * browse, buy on the web shop or through the APIs) on short stages, its results pushed to
+ * Prometheus by remote write. k6-scenarios.test.ts runs every scenario of k6/.
+ */
 async function runK6(duration: string): Promise<void> {
   const k6 = stack.run(
     'k6',
@@ -93,12 +97,15 @@ async function runK6(duration: string): Promise<void> {
       `--address=127.0.0.1:${await freePort()}`,
       '-o',
       'experimental-prometheus-rw',
-      repoPath('tests/stack/fullstack.k6.js'),
+      repoPath('k6/load.js'),
     ],
     {
       FRONTEND_URL: stack.service('frontend').url,
+      USER_SERVICE_URL: stack.service('user-service').url,
       PRODUCT_SERVICE_URL: stack.service('product-service').url,
-      DURATION: duration,
+      ORDER_SERVICE_URL: stack.service('order-service').url,
+      // Three virtual users for `duration`, reached and left in a few seconds.
+      STAGES: `3s:3,${duration}:3,2s:0`,
       // As docker-compose.yml configures the k6 service.
       K6_PROMETHEUS_RW_SERVER_URL: `${stack.prometheusUrl}/api/v1/write`,
       K6_PROMETHEUS_RW_TREND_STATS: 'p(50),p(95),p(99),avg,max',
@@ -117,7 +124,7 @@ before(
     loki = new LokiApi(stack.lokiUrl);
     alertmanager = new AlertmanagerApi(stack.alertmanagerUrl);
 
-    // Real traffic: k6 browsing while shoppers register, log in, fill carts and check out.
+    // Real traffic: k6's load scenario while shoppers register, log in, fill carts and check out.
     const k6 = runK6('20s');
     orders.push(
       ...(await Promise.all([
