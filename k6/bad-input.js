@@ -186,7 +186,21 @@ const VALID = [
 export const options = buildOptions({
   scenario: 'bad-input',
   load: constantLoad({ vus: 2, duration: '1m' }),
-  steps: [...new Set([...MALFORMED.map((m) => m.step), STEPS.createUser, STEPS.apiLogin, STEPS.getCart, STEPS.removeItem])],
+  // The steps of the malformed requests and of the valid ones (and of the account's creation).
+  steps: [
+    ...new Set([
+      ...MALFORMED.map((m) => m.step),
+      STEPS.createUser,
+      STEPS.apiLogin,
+      STEPS.listProducts,
+      STEPS.getProduct,
+      STEPS.getCart,
+      STEPS.addItem,
+      STEPS.removeItem,
+      STEPS.listOrders,
+      STEPS.userExists,
+    ]),
+  ],
   thresholds: {
     server_errors: ['count==0'],
     malformed_rejected: ['rate==1'],

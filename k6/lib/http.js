@@ -6,7 +6,7 @@ import http from 'k6/http';
 import { Counter } from 'k6/metrics';
 
 /**
- * Answers with a 5xx status, across the whole run. A server must answer a bad request with
+ * Responses with a 5xx status, across the whole run. A server must answer a bad request with
  * a 4xx, never a 5xx: bad-input.js sets the threshold `count==0` on it; smoke.js too.
  * Every response adds to it (0 or 1), so it is in the summary even when nothing failed.
  */
@@ -31,7 +31,7 @@ let unexpectedLogged = 0;
  *   counts in http_req_failed and fails the check "<step> answers <statuses>".
  * - Redirects are not followed: a form post's 303 is checked, and the page it leads to is
  *   loaded as its own step, so each hop has its own name and duration.
- * - `tags`: more tags for this request's metrics (bad-input.js marks the malformed ones).
+ * - `tags`: more tags for this request's metrics (bad-input.js names the kind of mistake).
  * - Requests share the virtual user's cookie jar (k6 empties it at each new iteration).
  */
 export function send(step, method, url, { json, form, body, headers = {}, expect = [200], tags = {}, timeout } = {}) {
