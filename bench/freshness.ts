@@ -8,17 +8,21 @@
  * - Metrics: the request counter of one route (http.server.request.duration's count for
  *   product-service GET /api/products) is read from Prometheus; one request is made; the
  *   query is repeated every 100 ms until the count has grown by it. Nothing else calls
- *   that route meanwhile. Bounded below by nothing and above by the SDK's export interval
- *   (OTEL_METRIC_EXPORT_INTERVAL) plus the collector's batch timeout and Prometheus' write.
+ *   that route meanwhile. Expect anything from the pipeline's latency up to the SDK's
+ *   export interval (OTEL_METRIC_EXPORT_INTERVAL) plus the collector's 1 s batch timeout.
  *
- * Both sleep a random 0–1 s between samples, so samples fall at different points of the
- * SDK's and the collector's batching cycles.
+ * Between samples both sleep a random time spread evenly over one batching cycle of their
+ * signal (traces: the SDK's and the collector's 1 s; metrics: the export interval), so that
+ * the requests fall at random points of the cycle. Without it every metric sample would
+ * start just after the export that ended the previous one, and wait a whole interval.
  */
 import { randomBytes } from 'node:crypto';
 import { type NativeStack, until } from '../tests/stack/native-stack.ts';
 import { JaegerApi, PrometheusApi } from '../tests/stack/stack-api.ts';
 
 const POLL_MS = 100;
+/** The span batch processor's schedule delay and the collector's batch timeout, both 1 s. */
+const TRACE_BATCH_CYCLE_MS = 1_000;
 export const FRESHNESS_ROUTE = '/api/products';
 const COUNT_QUERY = `sum(http_server_request_duration_seconds_count{service_name="product-service", http_route="${FRESHNESS_ROUTE}"})`;
 
@@ -46,7 +50,7 @@ export async function traceFreshness(stack: NativeStack, samples: number): Promi
       fatal: () => stack.problem(),
     });
     seconds.push((performance.now() - answered) / 1000);
-    await pause(Math.random() * 1000);
+    await pause(Math.random() * TRACE_BATCH_CYCLE_MS);
   }
   return seconds;
 }
@@ -61,7 +65,7 @@ async function requestCount(prom: PrometheusApi): Promise<number> {
  * the route alone for longer than the metric export interval first, so that the count read
  * before the first request is already complete.
  */
-export async function metricFreshness(stack: NativeStack, samples: number): Promise<number[]> {
+export async function metricFreshness(stack: NativeStack, samples: number, exportIntervalMs: number): Promise<number[]> {
   const prom = new PrometheusApi(stack.prometheusUrl);
   const seconds: number[] = [];
   for (let i = 0; i < samples; i++) {
@@ -74,7 +78,7 @@ export async function metricFreshness(stack: NativeStack, samples: number): Prom
       fatal: () => stack.problem(),
     });
     seconds.push((performance.now() - answered) / 1000);
-    await pause(Math.random() * 1000);
+    await pause(Math.random() * exportIntervalMs);
   }
   return seconds;
 }

@@ -12,20 +12,40 @@ export const WORKLOADS: readonly Workload[] = ['api', 'catalogue', 'journey'];
 
 export interface LoadSpec {
   workload: Workload;
-  /** rate: `rate` iterations/s offered (open model); vus: `vus` users looping (closed model). */
+  /**
+   * rate: `rate` iterations/s offered (open model); vus: `vus` users looping (closed model).
+   * In rate mode `vus` is left out and chosen by vusFor (a result's spec holds the number used).
+   */
   mode: 'rate' | 'vus';
   rate?: number;
   vus?: number;
   warmupS: number;
   measureS: number;
-  /** Most VUs k6 may use in rate mode (the journey needs one shopper per VU). */
-  maxVus: number;
 }
 
 /** What the journey needs besides the stack: the products and the signed-in shoppers. */
 export interface LoadContext {
   slugs: string[];
   shoppersFile: string;
+  /** How many shoppers the file holds: the journey never runs more VUs than that. */
+  shoppers: number;
+}
+
+/**
+ * Seconds of iterations in flight that a rate-mode run has VUs for. k6 starts all of them
+ * before the run (preAllocatedVUs = maxVUs): a VU started on demand mid-run takes long
+ * enough that k6 drops iterations meanwhile, drops of k6's making rather than the shop's.
+ * With rate × this many VUs, an iteration is dropped only when iterations take longer than
+ * this on average — for the journey 2 s, above the 6 × 300 ms a passing capacity step allows.
+ */
+const IN_FLIGHT_S: Record<Workload, number> = { api: 0.5, catalogue: 0.5, journey: 2 };
+
+/** The VUs of a run: its own in vus mode; in rate mode, enough for IN_FLIGHT_S of iterations. */
+export function vusFor(spec: LoadSpec, context: LoadContext): number {
+  const vus =
+    spec.mode === 'vus' ? (spec.vus ?? 0) : Math.max(4, Math.ceil((spec.rate ?? 0) * IN_FLIGHT_S[spec.workload]));
+  // Each journey VU is one shopper, so that no two VUs ever share a session and a cart.
+  return spec.workload === 'journey' ? Math.min(vus, context.shoppers) : vus;
 }
 
 export interface Percentiles {
@@ -54,6 +74,8 @@ export interface LoadResult {
   /** Whole run, warm-up included (for CPU per request). */
   totalRequests: number;
   totalIterations: number;
+  /** What the first failures were (status and message), as workloads.k6.js described them. */
+  failureSamples: string[];
 }
 
 let runs = 0;
@@ -67,8 +89,7 @@ export async function runLoad(stack: NativeStack, spec: LoadSpec, context: LoadC
     WORKLOAD: spec.workload,
     MODE: spec.mode,
     RATE: String(spec.rate ?? 0),
-    VUS: String(spec.vus ?? 0),
-    MAX_VUS: String(spec.maxVus),
+    VUS: String(vusFor(spec, context)),
     WARMUP_S: String(spec.warmupS),
     MEASURE_S: String(spec.measureS),
     SUMMARY_FILE: summaryFile,
@@ -81,7 +102,21 @@ export async function runLoad(stack: NativeStack, spec: LoadSpec, context: LoadC
   // The run itself, the 30 s k6 grants iterations to finish, and start-up on a busy machine.
   const code = await k6.wait((spec.warmupS + spec.measureS + 30 + 120) * 1000);
   if (code !== 0) throw new Error(`k6 (${name}) exited with ${code}:\n${k6.tail(40)}`);
-  return parseSummary(spec, JSON.parse(readFileSync(summaryFile, 'utf8')));
+  const result = parseSummary({ ...spec, vus: vusFor(spec, context) }, JSON.parse(readFileSync(summaryFile, 'utf8')));
+  result.failureSamples = failureSamples(readFileSync(k6.logFile, 'utf8'));
+  return result;
+}
+
+/** The distinct failures workloads.k6.js described (console.warn lines marked "bench-failure:"). */
+export function failureSamples(k6Output: string, max = 10): string[] {
+  const samples = new Set<string>();
+  for (const line of k6Output.split('\n')) {
+    // k6 logs `level=warning msg="…" source=console`, with quotes in the message escaped.
+    const message = /msg="((?:[^"\\]|\\.)*)"/.exec(line)?.[1]?.replace(/\\(.)/g, '$1');
+    if (message?.startsWith('bench-failure: ')) samples.add(message.slice('bench-failure: '.length));
+    if (samples.size >= max) break;
+  }
+  return [...samples];
 }
 
 interface SummaryMetric {
@@ -116,6 +151,7 @@ export function parseSummary(spec: LoadSpec, data: { metrics: Record<string, Sum
     droppedIterations: metric('dropped_iterations').count ?? 0,
     totalRequests: metric('http_reqs').count ?? 0,
     totalIterations: metric('iterations').count ?? 0,
+    failureSamples: [],
   };
 }
 

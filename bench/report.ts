@@ -2,7 +2,7 @@
  * The benchmark's report: the budgets judged (reported, never asserted) and every table,
  * as Markdown — printed to stdout and written to docs/performance.md (or --out).
  */
-import { WORKLOADS, type Workload } from './k6.ts';
+import { type LoadResult, WORKLOADS, type Workload } from './k6.ts';
 import { SDK_LOGS_STAGE, SDK_SPANS_STAGE } from './loss.ts';
 import { COLLECTOR } from './proc.ts';
 import { headlineLatency, median, overheadMeans, type Results, type Telemetry } from './results.ts';
@@ -115,6 +115,12 @@ function machineSection(results: Results): string {
   );
 }
 
+/** What failed, where: the failures k6 described, for whoever has to find out why. */
+function failureNotes(runs: [string, LoadResult][]): string {
+  const lines = runs.flatMap(([where, result]) => result.failureSamples.map((sample) => `- ${where}: ${sample}`));
+  return lines.length === 0 ? '' : ['', 'Failures seen (the first of each k6 VU, as k6 described them):', '', ...lines].join('\n');
+}
+
 function overheadSection(results: Results): string {
   const plan = results.plan.overhead;
   const latencyRows: string[][] = [];
@@ -168,6 +174,15 @@ function overheadSection(results: Results): string {
     '',
     table(['workload', 'peak throughput', 'ratio on/off', 'services CPU per iteration', 'CPU ratio', 'collector CPU per iteration'], throughputRows),
     '',
+    failureNotes(
+      results.overhead.flatMap((w) =>
+        w.rounds.flatMap((r): [string, LoadResult][] => [
+          [`${w.workload}, round ${r.round} (${r.telemetry}), fixed load`, r.fixed],
+          [`${w.workload}, round ${r.round} (${r.telemetry}), peak`, r.peak],
+        ]),
+      ),
+    ),
+    '',
     '<details><summary>Every round (fixed load: latency in ms; peak in iterations/s)</summary>',
     '',
     table(['workload', 'round', 'p50', 'p95', 'p99', 'request p99', 'peak', 'services CPU ms/iteration'], roundRows),
@@ -194,11 +209,15 @@ function capacitySection(results: Results): string {
       ? `**Capacity: ${c.journeysPerS} journeys/s** (${c.journeysPerS * 6} requests/s at the frontend) with telemetry on.`
       : `**Capacity: below ${c.steps[0]?.rate ?? '?'} journeys/s** — no step passed.`;
   return [
-    `The journey of a signed-in shopper, through the web shop's pages with the VU's session cookie: catalogue → product page → add to cart (form POST with the page's CSRF token, 303) → cart page → checkout (form POST, 303) → thank-you page. ${results.plan.shoppers} shoppers are registered and signed in before any measurement (one per VU, so no two journeys share a cart), and every product is restocked to 1 000 000 units first (product_db.products.stock; the API has no restock call and the seed's 10 000 could run out), so stock never limits the result. k6 offers a fixed rate of journeys (constant-arrival-rate) for ${plan.warmupS} s of warm-up and ${plan.measureS} s measured. A step **passes** when the p95 of every request of the measured phase is below ${plan.p95LimitMs} ms, no request or check failed and k6 dropped no iteration (so the rate was really offered). The ladder doubles from ${plan.startRate} journeys/s until a step fails, then bisects between the last pass and the first failure to within 10 %.`,
+    `The journey of a signed-in shopper, through the web shop's pages with the VU's session cookie: catalogue → product page → add to cart (form POST with the page's CSRF token, 303) → cart page → checkout (form POST, 303) → thank-you page. ${results.plan.shoppers} shoppers are registered and signed in before any measurement (one per VU, so no two journeys share a cart), and every product is restocked to 1 000 000 units first (product_db.products.stock; the API has no restock call and the seed's 10 000 could run out), so stock never limits the result. k6 offers a fixed rate of journeys (constant-arrival-rate) for ${plan.warmupS} s of warm-up and ${plan.measureS} s measured. A step **passes** when the p95 of every request of the measured phase is below ${plan.p95LimitMs} ms, no request or check failed and k6 dropped no iteration, so the rate was really offered and served: k6 starts rate × 2 s of VUs before each step (one shopper each) and drops an iteration only when all are busy, that is when journeys take over 2 s on average. The ladder doubles from ${plan.startRate} journeys/s until a step fails, then bisects between the last pass and the first failure to within 10 %.`,
     '',
     table(['journeys/s offered', 'achieved', 'request p95 (ms)', 'request p99 (ms)', 'journey p95 (ms)', 'errors', 'dropped', 'result'], rows),
     '',
     found,
+    failureNotes([
+      ...c.steps.map((step): [string, LoadResult] => [`step ${step.rate} journeys/s`, step.result]),
+      [`run at ${c.holdRate} journeys/s`, c.hold],
+    ]),
   ].join('\n');
 }
 
@@ -212,7 +231,7 @@ function freshnessSection(results: Results): string {
     samples.map(seconds).join(', '),
   ];
   return [
-    `Traces: a request to product-service carries a W3C \`traceparent\` with a trace id made by the benchmark; Jaeger (where the collector's trace exporter sends spans) is polled every 100 ms for that id, from the moment the answer was read. Metrics: the count of \`http_server_request_duration_seconds\` for product-service \`GET /api/products\` is read from Prometheus, one request is made, and the query repeats every 100 ms until the count includes it. The services export metrics every ${results.plan.metricExportIntervalMs / 1000} s (\`OTEL_METRIC_EXPORT_INTERVAL\`), spans in batches every 1 s; the collector batches for up to 1 s.`,
+    `Traces: a request to product-service carries a W3C \`traceparent\` with a trace id made by the benchmark; Jaeger (where the collector's trace exporter sends spans) is polled every 100 ms for that id, from the moment the answer was read. Metrics: the count of \`http_server_request_duration_seconds\` for product-service \`GET /api/products\` is read from Prometheus, one request is made, and the query repeats every 100 ms until the count includes it. The services export metrics every ${results.plan.metricExportIntervalMs / 1000} s (\`OTEL_METRIC_EXPORT_INTERVAL\`), spans in batches every 1 s; the collector batches for up to 1 s. Between samples the benchmark waits a random time spread over one such cycle (1 s for traces, the export interval for metrics), so the requests fall at random points of it: a metric's freshness is expected anywhere between the pipeline's latency and one export interval more.`,
     '',
     table(['signal', 'samples', 'median (s)', 'max (s)', 'each sample (s)'], [row('trace in Jaeger', traceS), row('metric in Prometheus', metricS)]),
   ].join('\n');

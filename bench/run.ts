@@ -126,13 +126,13 @@ async function measureOverhead(
       const cpuBefore = cpuSnapshot(stack);
       const fixedLoad = await runLoad(
         stack,
-        { workload, mode: 'rate', rate: o.rates[workload], warmupS: o.warmupS, measureS: o.measureS, maxVus: plan.shoppers },
+        { workload, mode: 'rate', rate: o.rates[workload], warmupS: o.warmupS, measureS: o.measureS},
         context,
       );
       const cpu = cpuUsed(cpuBefore, cpuSnapshot(stack));
       const peak = await runLoad(
         stack,
-        { workload, mode: 'vus', vus: o.peakVus, warmupS: o.peakWarmupS, measureS: o.peakMeasureS, maxVus: plan.shoppers },
+        { workload, mode: 'vus', vus: o.peakVus, warmupS: o.peakWarmupS, measureS: o.peakMeasureS},
         context,
       );
       const servicesCpu = [...cpu].filter(([name]) => name !== COLLECTOR).reduce((sum, [, s]) => sum + s, 0);
@@ -176,7 +176,7 @@ async function findCapacity(stack: NativeStack, plan: Plan, context: LoadContext
   for (;;) {
     const result = await runLoad(
       stack,
-      { workload: 'journey', mode: 'rate', rate, warmupS: c.warmupS, measureS: c.measureS, maxVus: plan.shoppers },
+      { workload: 'journey', mode: 'rate', rate, warmupS: c.warmupS, measureS: c.measureS},
       context,
     );
     const why = stepVerdict(result, c.p95LimitMs);
@@ -232,7 +232,7 @@ async function main(): Promise<void> {
     await restock(stack);
     const shoppersFile = path.join(stack.dir, 'shoppers.json');
     await createShoppers(stack, plan.shoppers, shoppersFile);
-    const context: LoadContext = { slugs: await productSlugs(stack), shoppersFile };
+    const context: LoadContext = { slugs: await productSlugs(stack), shoppersFile, shoppers: plan.shoppers };
     log(`${plan.shoppers} shoppers signed in; stock set; ${context.slugs.length} products`);
 
     const overhead = await measureOverhead(stack, plan, context, sampler);
@@ -240,13 +240,13 @@ async function main(): Promise<void> {
     log('idle footprint: telemetry on, a short warm-up, then quiet');
     await setTelemetry(stack, 'on');
     const { rate: idleRate, seconds: idleSeconds } = plan.idleWarmup;
-    await runLoad(stack, { workload: 'journey', mode: 'rate', rate: idleRate, warmupS: 0, measureS: idleSeconds, maxVus: plan.shoppers }, context);
+    await runLoad(stack, { workload: 'journey', mode: 'rate', rate: idleRate, warmupS: 0, measureS: idleSeconds}, context);
     // Quiet for longer than a metric export interval: also what metric freshness needs.
     await pause(plan.metricExportIntervalMs + 5_000);
     const idle = Object.fromEntries(sampler.sample());
 
     log('freshness');
-    const metricS = await metricFreshness(stack, plan.freshnessSamples);
+    const metricS = await metricFreshness(stack, plan.freshnessSamples, plan.metricExportIntervalMs);
     const traceS = await traceFreshness(stack, plan.freshnessSamples);
     log(`  metrics ${metricS.map((s) => s.toFixed(2)).join(' ')} s; traces ${traceS.map((s) => s.toFixed(2)).join(' ')} s`);
 
@@ -264,7 +264,7 @@ async function main(): Promise<void> {
     sampler.label = 'capacity hold';
     const hold = await runLoad(
       stack,
-      { workload: 'journey', mode: 'rate', rate: holdRate, warmupS: 0, measureS: plan.capacity.holdS, maxVus: plan.shoppers },
+      { workload: 'journey', mode: 'rate', rate: holdRate, warmupS: 0, measureS: plan.capacity.holdS},
       context,
     );
     sampler.label = undefined;

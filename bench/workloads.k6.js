@@ -7,15 +7,16 @@
 //                       catalogue → product page → add to cart (form POST + CSRF) →
 //                       cart page → checkout (form POST + CSRF) → thank-you page
 // MODE       rate       open model: RATE iterations/s (constant-arrival-rate), so "the same
-//                       load" is the same offered rate whatever the services do
+//                       load" is the same offered rate whatever the services do; at most
+//                       VUS iterations in flight (more are dropped, and counted)
 //            vus        closed model: VUS virtual users looping without pause, to find the
 //                       highest throughput the services reach (peak)
 // WARMUP_S   seconds at the start whose iterations are tagged phase=warmup and left out of
 //            the measured results; MEASURE_S the seconds after that (phase=measure)
 // SUMMARY_FILE  where handleSummary writes k6's end-of-test data as JSON for bench/run.ts
 // FRONTEND_URL, PRODUCT_SERVICE_URL, SLUGS (comma-separated product slugs),
-// SHOPPERS_FILE  JSON [{username, cookies: {name: value}}] of signed-in shoppers (journey)
-// MAX_VUS    upper bound of VUs in rate mode (journey: at most one VU per shopper)
+// SHOPPERS_FILE  JSON [{username, cookies: {name: value}}] of signed-in shoppers (journey;
+//            VU n is shopper n, so VUS must not exceed their number)
 import { check } from 'k6';
 import { SharedArray } from 'k6/data';
 import exec from 'k6/execution';
@@ -49,8 +50,10 @@ const scenario =
         rate: Number(__ENV.RATE),
         timeUnit: '1s',
         duration,
-        preAllocatedVUs: Math.min(Number(__ENV.MAX_VUS), Math.max(4, Math.ceil(Number(__ENV.RATE) / 2))),
-        maxVUs: Number(__ENV.MAX_VUS),
+        // All started before the run (see IN_FLIGHT_S in bench/k6.ts): an iteration is
+        // dropped when they are all busy, i.e. when the services do not keep up.
+        preAllocatedVUs: Number(__ENV.VUS),
+        maxVUs: Number(__ENV.VUS),
         // Iterations still running at the end finish and are counted (up to this long).
         gracefulStop: '30s',
       }
@@ -98,14 +101,37 @@ export default function () {
   else journey();
 }
 
+/** Marks the lines bench/k6.ts picks out of k6's output to say in the report what failed. */
+const FAILURE_MARK = 'bench-failure:';
+const FAILURES_DESCRIBED_PER_VU = 3;
+let failuresDescribed = 0;
+
+/** Every failure is counted by k6; the first few of each VU are also described on stderr. */
+function describeFailure(label, res) {
+  if (failuresDescribed >= FAILURES_DESCRIBED_PER_VU) return;
+  failuresDescribed += 1;
+  const body = res.body || '';
+  // The web shop's error page says what went wrong in its lead paragraph; the APIs in JSON.
+  const said = /<p class="lead">([^<]*)<\/p>/.exec(body)?.[1] ?? body;
+  const detail = said.replace(/\s+/g, ' ').slice(0, 160);
+  console.warn(`${FAILURE_MARK} ${label}: status ${res.status}${res.error ? ` (${res.error})` : ''}: ${detail}`);
+}
+
+/** Checks one answer: its status, and whatever else `content` requires of it. */
+function checked(res, label, status, content = () => true) {
+  const ok = check(res, { [`${label}: ${status}`]: (r) => r.status === status && content(r.body || '', r) });
+  if (!ok) describeFailure(label, res);
+  return ok;
+}
+
 function productsApi() {
   const res = http.get(`${PRODUCTS}/api/products`, { tags: { name: 'products API' } });
-  check(res, { 'products API: 200 with results': (r) => r.status === 200 && r.body.includes('"results"') });
+  checked(res, 'products API', 200, (body) => body.includes('"results"'));
 }
 
 function cataloguePage() {
   const res = http.get(`${FRONTEND}/`, { tags: { name: 'catalogue page' } });
-  check(res, { 'catalogue page: 200 with products': (r) => r.status === 200 && r.body.includes('data-slug=') });
+  checked(res, 'catalogue page', 200, (body) => body.includes('data-slug='));
 }
 
 const CSRF = /name="_csrf" value="([^"]+)"/;
@@ -122,33 +148,33 @@ function journey() {
   const slug = SLUGS[Math.floor(Math.random() * SLUGS.length)];
   const started = Date.now();
 
-  const step = (res, status, label, extra = () => true) => {
-    const ok = check(res, { [`${label}: ${status}`]: (r) => r.status === status && extra(r) });
+  const step = (res, status, label, content) => {
+    const ok = checked(res, label, status, content);
     if (!ok) journeysFailed.add(1);
     return ok;
   };
 
   const catalogue = http.get(`${FRONTEND}/`, { tags: { name: 'catalogue page' } });
-  if (!step(catalogue, 200, 'catalogue page')) return;
+  if (!step(catalogue, 200, 'catalogue page', (body) => body.includes('data-slug='))) return;
   const product = http.get(`${FRONTEND}/product/${slug}`, { tags: { name: 'product page' } });
-  if (!step(product, 200, 'product page', (r) => CSRF.test(r.body))) return;
+  if (!step(product, 200, 'product page', (body) => CSRF.test(body))) return;
   const added = http.post(
     `${FRONTEND}/product/${slug}`,
     { _csrf: CSRF.exec(product.body)[1], quantity: '1' },
     { tags: { name: 'add to cart' } },
   );
-  if (!step(added, 303, 'add to cart', (r) => r.headers.Location === `/product/${slug}?added=1`)) return;
+  if (!step(added, 303, 'add to cart', (_, r) => r.headers.Location === `/product/${slug}?added=1`)) return;
   const cart = http.get(`${FRONTEND}/checkout`, { tags: { name: 'cart page' } });
-  if (!step(cart, 200, 'cart page', (r) => CSRF.test(r.body))) return;
+  if (!step(cart, 200, 'cart page', (body) => CSRF.test(body))) return;
   const placed = http.post(
     `${FRONTEND}/checkout/process`,
     { _csrf: CSRF.exec(cart.body)[1] },
     { tags: { name: 'checkout' } },
   );
   const thankYouPath = /^\/order\/thank-you\?id=\d+$/;
-  if (!step(placed, 303, 'checkout', (r) => thankYouPath.test(r.headers.Location || ''))) return;
+  if (!step(placed, 303, 'checkout', (_, r) => thankYouPath.test(r.headers.Location || ''))) return;
   const thanks = http.get(`${FRONTEND}${placed.headers.Location}`, { tags: { name: 'thank-you page' } });
-  if (!step(thanks, 200, 'thank-you page', (r) => r.body.includes('data-testid="order-placed"'))) return;
+  if (!step(thanks, 200, 'thank-you page', (body) => body.includes('data-testid="order-placed"'))) return;
   journeyDuration.add(Date.now() - started);
 }
 
