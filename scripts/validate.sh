@@ -41,7 +41,8 @@ Options:
                    0 with --no-traffic)
   -h, --help       this help
 
-Environment (defaults suit \`docker compose up\`; ports read from .env when it exists):
+Environment (defaults suit \`docker compose up\`; ports read from the repository's .env
+when it exists, or from SHOPSCOPE_ENV_FILE):
   FRONTEND_URL, USER_SERVICE_URL, PRODUCT_SERVICE_URL, ORDER_SERVICE_URL,
   PROMETHEUS_URL, ALERTMANAGER_URL, JAEGER_URL, LOKI_URL, GRAFANA_URL, COLLECTOR_HEALTH_URL
   GRAFANA_USER, GRAFANA_PASSWORD   credentials for Grafana (anonymous read access

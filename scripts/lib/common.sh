@@ -1,14 +1,16 @@
 # shellcheck shell=bash
+# Shared code of the failure scripts (scripts/*.sh) and scripts/validate.sh. Sourced, not
+# run. Needs only bash (3.2 too, as on macOS), curl and the usual POSIX tools (sed, grep,
+# awk, od); no jq: the few JSON answers read here (Prometheus, Jaeger, Loki, Grafana) are
+# compact JSON, matched with grep/sed on fixed key names.
+#
+# Configuration, in order of precedence: the environment, then the repository's .env (the
+# file docker compose reads; SHOPSCOPE_ENV_FILE to read another), then the defaults of
+# .env.example. See scripts/README.md.
+#
 # The scripts that source this file set the scenario's variables (ALERT, …) and read the
 # ones set here (OPTION_VALUE, COMMON_HELP, …), which shellcheck cannot see from here:
 # shellcheck disable=SC2034,SC2153
-# Shared code of the failure scripts (scripts/*.sh) and scripts/validate.sh. Sourced, not
-# run. Needs only bash, curl and the usual POSIX tools (sed, grep, awk, od); no jq: the few
-# JSON answers read here (Prometheus, Jaeger, Loki, Grafana) are compact JSON matched with
-# grep/sed on fixed key names.
-#
-# Configuration, in order of precedence: the environment, then the repository's .env (the
-# file docker compose reads), then the defaults of .env.example. See scripts/README.md.
 
 SHOPSCOPE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 readonly SHOPSCOPE_ROOT
@@ -42,18 +44,21 @@ die() {
 # Configuration.
 # ---------------------------------------------------------------------------------------
 
-# setting KEY DEFAULT: $KEY from the environment, else from the repository's .env, else DEFAULT.
+ENV_FILE=${SHOPSCOPE_ENV_FILE:-$SHOPSCOPE_ROOT/.env}
+
+# setting KEY DEFAULT: $KEY from the environment, else from the .env file, else DEFAULT.
+# (.env lines as docker compose reads them: KEY=value, optionally quoted, `#` comments.)
 setting() {
   local key=$1 default=$2 value=${!1:-} line
-  if [ -z "$value" ] && [ -f "$SHOPSCOPE_ROOT/.env" ]; then
-    line=$(grep -E "^[[:space:]]*${key}[[:space:]]*=" "$SHOPSCOPE_ROOT/.env" | tail -n 1) || true
+  if [ -z "$value" ] && [ -f "$ENV_FILE" ]; then
+    line=$(grep -E "^[[:space:]]*(export[[:space:]]+)?${key}[[:space:]]*=" "$ENV_FILE" | tail -n 1) || true
     value=${line#*=}
     value=${value%$'\r'}
     value=${value#"${value%%[![:space:]]*}"}
-    value=${value%"${value##*[![:space:]]}"}
     case $value in
-      \"*\") value=${value:1:${#value}-2} ;;
-      \'*\') value=${value:1:${#value}-2} ;;
+      \"*) value=${value#\"} && value=${value%%\"*} ;;
+      \'*) value=${value#\'} && value=${value%%\'*} ;;
+      *) value=${value%%[[:space:]]#*} && value=${value%"${value##*[![:space:]]}"} ;;
     esac
   fi
   printf '%s' "${value:-$default}"
@@ -426,6 +431,12 @@ run_scenario() {
   status=$(http_status "$PROMETHEUS_URL/-/ready")
   [ "$status" = 200 ] || die "Prometheus does not answer at $PROMETHEUS_URL (HTTP $status). Is the stack up? (docker compose up -d)"
   state=$(alert_state "$ALERT" "$ALERT_SERVICE")
+  if [ "$state" = pending ]; then
+    # E.g. right after `docker compose up`, the first /readyz probes ran before the services
+    # were up: give a passing hiccup time to clear rather than measure from the middle of it.
+    note "    $ALERT${ALERT_SERVICE:+ for $ALERT_SERVICE} is pending already: waiting up to 90 s for it to clear"
+    if wait_for_alert "$ALERT" "$ALERT_SERVICE" resolved 90 "$SECONDS"; then state=inactive; else state=$LAST_ALERT_STATE; fi
+  fi
   if [ "$state" != inactive ]; then
     die "$ALERT${ALERT_SERVICE:+ for $ALERT_SERVICE} is already $state: wait until it is over (see $PROMETHEUS_URL/alerts), then run this again"
   fi
@@ -556,7 +567,7 @@ COMMON_HELP="Common options:
   -h, --help                 this help
 
 Environment (defaults suit \`docker compose up\` on this machine; ports and ADMIN_TOKEN
-are read from the repository's .env when it exists):
+are read from the repository's .env when it exists, or from SHOPSCOPE_ENV_FILE):
   PROMETHEUS_URL (http://localhost:9090)   ALERTMANAGER_URL (http://localhost:9093)
   GRAFANA_URL (http://localhost:3000)      JAEGER_URL (http://localhost:16686)
   MAILPIT_URL (http://localhost:8025)      COLLECTOR_HEALTH_URL (http://localhost:13133/)

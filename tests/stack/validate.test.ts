@@ -203,10 +203,27 @@ describe('scripts/validate.sh', () => {
     assert.equal(detail('Grafana dashboards'), `the ${DASHBOARD_UIDS.length} dashboards of grafana/dashboards`);
   });
 
-  test('--no-traffic and SHOPSCOPE_SKIP_CONTAINERS=1 skip the checkout and the containers check', { timeout: 120_000 }, async () => {
+  test('--no-traffic and SHOPSCOPE_SKIP_CONTAINERS=1 skip the checkout and the containers check; ports from the .env file', { timeout: 120_000 }, async () => {
+    // No URL in the environment: the defaults, http://localhost:<port>, with the ports a
+    // learner's .env would set (read from SHOPSCOPE_ENV_FILE instead of the repository's).
+    const envFile = path.join(workDir, 'ports.env');
+    const ports = {
+      FRONTEND_PORT: stack.service('frontend').port,
+      USER_SERVICE_PORT: stack.service('user-service').port,
+      PRODUCT_SERVICE_PORT: stack.service('product-service').port,
+      ORDER_SERVICE_PORT: stack.service('order-service').port,
+      PROMETHEUS_PORT: stack.ports.prometheus,
+      ALERTMANAGER_PORT: stack.ports.alertmanager,
+      JAEGER_UI_PORT: stack.ports.jaegerQuery,
+      LOKI_PORT: stack.ports.lokiHttp,
+      GRAFANA_PORT: new URL(grafana.url).port,
+      COLLECTOR_HEALTH_PORT: stack.ports.collectorHealth,
+    };
+    writeFileSync(envFile, `# as in .env.example\n${Object.entries(ports).map(([k, v]) => `${k}=${v}`).join('\n')}\n`);
     const names = expectedChecks({ containers: false, traffic: false });
-    const result = await validate(['--no-traffic'], { SHOPSCOPE_SKIP_CONTAINERS: '1' });
+    const result = await runScript('validate.sh', ['--no-traffic'], { SHOPSCOPE_ENV_FILE: envFile, SHOPSCOPE_SKIP_CONTAINERS: '1' }, { timeoutMs: 120_000 });
     const report = parseReport(result, [...names, 'containers']);
+    assert.match(result.output, new RegExp(`^ShopScope pipeline check — Prometheus http://localhost:${ports.PROMETHEUS_PORT},`));
     assert.deepEqual(report.lines[0], { word: 'SKIP', name: 'containers', detail: 'skipped (SHOPSCOPE_SKIP_CONTAINERS=1)' });
     assert.deepEqual(
       report.lines.slice(1).filter((l) => l.word !== 'PASS'),
