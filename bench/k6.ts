@@ -57,11 +57,16 @@ export interface Percentiles {
 
 export interface LoadResult {
   spec: LoadSpec;
-  /** Measured phase: requests, iterations (a request, or a whole journey) and their rates. */
+  /**
+   * Measured phase: requests, iterations (a request, or a whole journey) started, and those
+   * of them that succeeded (every check passed) — the throughput — with their rates.
+   */
   requests: number;
   requestsPerS: number;
   iterations: number;
   iterationsPerS: number;
+  okIterations: number;
+  okPerS: number;
   /** Measured phase, per HTTP request, in ms. */
   latencyMs: Percentiles;
   /** Measured phase, per completed journey, in ms (journey only). */
@@ -135,12 +140,15 @@ export function parseSummary(spec: LoadSpec, data: { metrics: Record<string, Sum
   });
   const requests = measured('http_reqs').count ?? 0;
   const iterations = measured('iterations').count ?? 0;
+  const okIterations = measured('iterations_ok').count ?? 0;
   return {
     spec,
     requests,
     requestsPerS: requests / spec.measureS,
     iterations,
     iterationsPerS: iterations / spec.measureS,
+    okIterations,
+    okPerS: okIterations / spec.measureS,
     latencyMs: percentiles(measured('http_req_duration')),
     journeyMs: spec.workload === 'journey' ? percentiles(measured('journey_duration')) : undefined,
     // A Rate metric's `passes` are its true samples: for http_req_failed, the failed requests.

@@ -192,17 +192,22 @@ export function lossRows(before: LossSnapshot, after: LossSnapshot): LossRow[] {
   return rows;
 }
 
+/** Waits until the collector's exporter queues are empty: what reached it has been sent on. */
+export async function collectorDrained(stack: NativeStack): Promise<void> {
+  await until(
+    'the collector exporter queues to drain',
+    async () => total(await scrape(`http://127.0.0.1:${stack.ports.collectorMetrics}/metrics`), 'otelcol_exporter_queue_size') === 0,
+    { timeoutMs: 180_000, intervalMs: 500, fatal: () => stack.problem() },
+  );
+}
+
 /**
  * Waits until what the services sent has gone through: the collector's exporter queues
  * are empty and one more SDK metric export (which carries the SDK's own counters) has had
  * time to arrive.
  */
 export async function settle(stack: NativeStack, metricExportIntervalMs: number): Promise<void> {
-  await until(
-    'the collector exporter queues to drain',
-    async () => total(await scrape(`http://127.0.0.1:${stack.ports.collectorMetrics}/metrics`), 'otelcol_exporter_queue_size') === 0,
-    { timeoutMs: 180_000, intervalMs: 500, fatal: () => stack.problem() },
-  );
+  await collectorDrained(stack);
   // The export interval, the collector's 1 s batch timeout, and margin for a loaded machine.
   await new Promise((resolve) => setTimeout(resolve, metricExportIntervalMs + 5_000));
 }

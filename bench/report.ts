@@ -5,7 +5,7 @@
 import { type LoadResult, WORKLOADS, type Workload } from './k6.ts';
 import { SDK_LOGS_STAGE, SDK_SPANS_STAGE } from './loss.ts';
 import { COLLECTOR } from './proc.ts';
-import { headlineLatency, median, overheadMeans, type Results, type Telemetry } from './results.ts';
+import { failures, headlineLatency, median, overheadMeans, type Results, type Telemetry } from './results.ts';
 
 export interface Budget {
   name: string;
@@ -139,12 +139,13 @@ function overheadSection(results: Results): string {
       `${ms(on.p95)} / ${ms(off.p95)}`,
       `${ms(on.p99)} / ${ms(off.p99)}`,
       signed(on.p99 - off.p99),
-      `${on.failures} / ${off.failures}`,
+      `${on.fixedFailures} / ${off.fixedFailures}`,
     ]);
     throughputRows.push([
       LABEL[workload],
       `${perS(on.peakPerS)} / ${perS(off.peakPerS)} ${UNIT[workload]}`,
       fixed(on.peakPerS / off.peakPerS, 3),
+      `${on.peakFailures} / ${off.peakFailures}`,
       `${ms(on.cpuServices)} / ${ms(off.cpuServices)}`,
       fixed(on.cpuServices / off.cpuServices, 2),
       `${ms(on.cpuCollector)} / ${ms(off.cpuCollector)}`,
@@ -158,7 +159,7 @@ function overheadSection(results: Results): string {
         ms(latency.p95),
         ms(latency.p99),
         ms(round.fixed.latencyMs.p99),
-        perS(round.peak.iterationsPerS),
+        perS(round.peak.okPerS),
         ms(round.cpuMsPerIteration.services),
       ]);
     }
@@ -168,11 +169,14 @@ function overheadSection(results: Results): string {
     '',
     '**Latency at a fixed load** (on / off, ms)',
     '',
-    table(['workload', 'offered', 'achieved', 'p50', 'p95', 'p99', 'p99 added', 'failures'], latencyRows),
+    table(['workload', 'offered', 'succeeded per s', 'p50', 'p95', 'p99', 'p99 added', 'failed or dropped'], latencyRows),
     '',
-    '**Peak throughput and CPU** (on / off). CPU is the user + system time of the four services (and of the collector) during the fixed-load run, divided by the iterations it served (a request, or a journey), in ms.',
+    '**Peak throughput and CPU** (on / off). Throughput counts successful iterations only (a request that passed its checks, a journey that reached the thank-you page): a journey cut short by an error would otherwise count, and be quicker. CPU is the user + system time of the four services (and of the collector) during the fixed-load run, divided by the iterations it served, in ms.',
     '',
-    table(['workload', 'peak throughput', 'ratio on/off', 'services CPU per iteration', 'CPU ratio', 'collector CPU per iteration'], throughputRows),
+    table(
+      ['workload', 'peak throughput', 'ratio on/off', 'failed at peak', 'services CPU per iteration', 'CPU ratio', 'collector CPU per iteration'],
+      throughputRows,
+    ),
     '',
     failureNotes(
       results.overhead.flatMap((w) =>
@@ -196,11 +200,11 @@ function capacitySection(results: Results): string {
   const plan = results.plan.capacity;
   const rows = c.steps.map((step) => [
     String(step.rate),
-    perS(step.result.iterationsPerS),
+    perS(step.result.okPerS),
     ms(step.result.latencyMs.p95),
     ms(step.result.latencyMs.p99),
     step.result.journeyMs ? ms(step.result.journeyMs.p95) : 'n/a',
-    String(step.result.failedRequests + step.result.failedChecks),
+    String(failures(step.result)),
     String(step.result.droppedIterations),
     step.pass ? 'pass' : `fail: ${step.why}`,
   ]);
@@ -211,7 +215,7 @@ function capacitySection(results: Results): string {
   return [
     `The journey of a signed-in shopper, through the web shop's pages with the VU's session cookie: catalogue → product page → add to cart (form POST with the page's CSRF token, 303) → cart page → checkout (form POST, 303) → thank-you page. ${results.plan.shoppers} shoppers are registered and signed in before any measurement (one per VU, so no two journeys share a cart), and every product is restocked to 1 000 000 units first (product_db.products.stock; the API has no restock call and the seed's 10 000 could run out), so stock never limits the result. k6 offers a fixed rate of journeys (constant-arrival-rate) for ${plan.warmupS} s of warm-up and ${plan.measureS} s measured. A step **passes** when the p95 of every request of the measured phase is below ${plan.p95LimitMs} ms, no request or check failed and k6 dropped no iteration, so the rate was really offered and served: k6 starts rate × 2 s of VUs before each step (one shopper each) and drops an iteration only when all are busy, that is when journeys take over 2 s on average. The ladder doubles from ${plan.startRate} journeys/s until a step fails, then bisects between the last pass and the first failure to within 10 %.`,
     '',
-    table(['journeys/s offered', 'achieved', 'request p95 (ms)', 'request p99 (ms)', 'journey p95 (ms)', 'errors', 'dropped', 'result'], rows),
+    table(['journeys/s offered', 'succeeded per s', 'request p95 (ms)', 'request p99 (ms)', 'journey p95 (ms)', 'errors', 'dropped', 'result'], rows),
     '',
     found,
     failureNotes([
@@ -247,7 +251,7 @@ function footprintSection(results: Results): string {
     mib(f.capacityPeak[name]),
   ]);
   return [
-    `Resident memory (VmRSS from /proc, MiB). Idle: telemetry on, after ${results.plan.idleWarmup.seconds} s of journeys at ${results.plan.idleWarmup.rate}/s and a quiet period. Peaks are the highest of samples taken every 500 ms: during the overhead rounds (on / off), and during the ${results.plan.capacity.holdS} s run at the capacity found (${results.capacity.holdRate} journeys/s, telemetry on).`,
+    `Resident memory (VmRSS from /proc, MiB) of each service process and of the collector (MariaDB, one server for the three databases here, is not counted). Idle: telemetry on, after ${results.plan.idleWarmup.seconds} s of journeys at ${results.plan.idleWarmup.rate}/s and a quiet period. Peaks are the highest of samples taken every 500 ms: during the overhead rounds (on / off), and during the ${results.plan.capacity.holdS} s run at the capacity found (${results.capacity.holdRate} journeys/s, telemetry on).`,
     '',
     table(['process', 'idle', 'peak in overhead rounds (on / off)', 'peak at capacity'], rows),
   ].join('\n');

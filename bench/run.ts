@@ -26,11 +26,11 @@ import { repoPath } from '../tests/stack/lib.ts';
 import { NativeStack } from '../tests/stack/native-stack.ts';
 import { metricFreshness, traceFreshness } from './freshness.ts';
 import { clean, type LoadContext, type LoadResult, runLoad, WORKLOADS } from './k6.ts';
-import { lossRows, lossSnapshot, settle } from './loss.ts';
+import { collectorDrained, lossRows, lossSnapshot, settle } from './loss.ts';
 import { machineInfo } from './machine.ts';
 import { COLLECTOR, cpuSnapshot, cpuUsed, RssSampler } from './proc.ts';
 import { renderReport } from './report.ts';
-import type { CapacityStep, OverheadRound, Plan, Results, Telemetry, WorkloadOverhead } from './results.ts';
+import { type CapacityStep, failures, type OverheadRound, type Plan, type Results, type Telemetry, type WorkloadOverhead } from './results.ts';
 import { createShoppers, productSlugs, restock } from './shop-setup.ts';
 
 const FULL: Plan = {
@@ -84,9 +84,9 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 function summary(result: LoadResult): string {
   const p = (latency: { p50: number; p95: number; p99: number }) =>
     `p50 ${latency.p50.toFixed(1)} p95 ${latency.p95.toFixed(1)} p99 ${latency.p99.toFixed(1)} ms`;
-  const errors = result.failedRequests + result.failedChecks + result.failedJourneys;
+  const errors = failures(result);
   return [
-    `${result.iterationsPerS.toFixed(1)}/s`,
+    `${result.okPerS.toFixed(1)}/s ok`,
     result.journeyMs ? `journey ${p(result.journeyMs)}, request ${p(result.latencyMs)}` : p(result.latencyMs),
     `errors ${errors}, dropped ${result.droppedIterations}`,
   ].join(', ');
@@ -126,13 +126,13 @@ async function measureOverhead(
       const cpuBefore = cpuSnapshot(stack);
       const fixedLoad = await runLoad(
         stack,
-        { workload, mode: 'rate', rate: o.rates[workload], warmupS: o.warmupS, measureS: o.measureS},
+        { workload, mode: 'rate', rate: o.rates[workload], warmupS: o.warmupS, measureS: o.measureS },
         context,
       );
       const cpu = cpuUsed(cpuBefore, cpuSnapshot(stack));
       const peak = await runLoad(
         stack,
-        { workload, mode: 'vus', vus: o.peakVus, warmupS: o.peakWarmupS, measureS: o.peakMeasureS},
+        { workload, mode: 'vus', vus: o.peakVus, warmupS: o.peakWarmupS, measureS: o.peakMeasureS },
         context,
       );
       const servicesCpu = [...cpu].filter(([name]) => name !== COLLECTOR).reduce((sum, [, s]) => sum + s, 0);
@@ -144,7 +144,7 @@ async function measureOverhead(
         peak,
         cpuMsPerIteration: { services: perIteration(servicesCpu), collector: perIteration(cpu.get(COLLECTOR) ?? Number.NaN) },
       });
-      log(`  ${workload} fixed: ${summary(fixedLoad)}; peak ${peak.iterationsPerS.toFixed(1)}/s`);
+      log(`  ${workload} fixed: ${summary(fixedLoad)}; peak ${summary(peak)}`);
     }
     sampler.label = undefined;
   }
@@ -155,7 +155,7 @@ async function measureOverhead(
 function stepVerdict(result: LoadResult, p95LimitMs: number): string {
   const why: string[] = [];
   if (!(result.latencyMs.p95 < p95LimitMs)) why.push(`p95 ${result.latencyMs.p95.toFixed(0)} ms`);
-  const errors = result.failedRequests + result.failedChecks;
+  const errors = failures(result);
   if (errors > 0) why.push(`${errors} errors`);
   if (result.droppedIterations > 0) why.push(`${result.droppedIterations} dropped`);
   if (result.requests === 0) why.push('no request measured');
@@ -176,7 +176,7 @@ async function findCapacity(stack: NativeStack, plan: Plan, context: LoadContext
   for (;;) {
     const result = await runLoad(
       stack,
-      { workload: 'journey', mode: 'rate', rate, warmupS: c.warmupS, measureS: c.measureS},
+      { workload: 'journey', mode: 'rate', rate, warmupS: c.warmupS, measureS: c.measureS },
       context,
     );
     const why = stepVerdict(result, c.p95LimitMs);
@@ -191,8 +191,14 @@ async function findCapacity(stack: NativeStack, plan: Plan, context: LoadContext
       if (lowestFail - highestPass <= Math.max(1, Math.ceil(highestPass * 0.1))) break;
       rate = Math.round((highestPass + lowestFail) / 2);
     }
-    // Let queues left by a failed step empty before the next one.
-    await pause(3_000);
+    if (why === '') {
+      await pause(3_000);
+    } else {
+      // An overloaded step leaves work behind (telemetry backlog in the SDKs and the
+      // collector, slow requests finishing): let it clear, so the next step starts afresh.
+      await collectorDrained(stack);
+      await pause(10_000);
+    }
   }
   return steps;
 }
@@ -240,7 +246,7 @@ async function main(): Promise<void> {
     log('idle footprint: telemetry on, a short warm-up, then quiet');
     await setTelemetry(stack, 'on');
     const { rate: idleRate, seconds: idleSeconds } = plan.idleWarmup;
-    await runLoad(stack, { workload: 'journey', mode: 'rate', rate: idleRate, warmupS: 0, measureS: idleSeconds}, context);
+    await runLoad(stack, { workload: 'journey', mode: 'rate', rate: idleRate, warmupS: 0, measureS: idleSeconds }, context);
     // Quiet for longer than a metric export interval: also what metric freshness needs.
     await pause(plan.metricExportIntervalMs + 5_000);
     const idle = Object.fromEntries(sampler.sample());
@@ -264,7 +270,7 @@ async function main(): Promise<void> {
     sampler.label = 'capacity hold';
     const hold = await runLoad(
       stack,
-      { workload: 'journey', mode: 'rate', rate: holdRate, warmupS: 0, measureS: plan.capacity.holdS},
+      { workload: 'journey', mode: 'rate', rate: holdRate, warmupS: 0, measureS: plan.capacity.holdS },
       context,
     );
     sampler.label = undefined;
