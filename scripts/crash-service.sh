@@ -20,7 +20,8 @@ service's /readyz each 10 s (httpcheck receiver) and the alert fires when nothin
 for 30 s. While it fires, Alertmanager silences that service's symptom alerts (error rate,
 latency, SLO burn): they are consequences, not causes. Look at the overview dashboard's
 status panel, at the pages of the shop that need the service (a 503 with a message, never
-a stack trace), and at the traces of the callers, which end in ECONNREFUSED.
+a stack trace), and at the traces of the callers, which end in a connection error
+(in compose the stopped container's name no longer resolves: ENOTFOUND; natively ECONNREFUSED).
 
 Options:
   --service NAME   frontend | user-service | product-service | order-service
@@ -70,6 +71,6 @@ scenario_links() {
   print_links ServiceDown "$SERVICE" \
     "Grafana overview|$(grafana_link shopscope-overview)|the service's status turns red; its callers' errors rise" \
     "Grafana service|$(grafana_link shopscope-service "$SERVICE")|its panels stop: a dead process sends nothing" \
-    "Jaeger|$(jaeger_link frontend)|traces of the callers end in an error (ECONNREFUSED)"
+    "Jaeger|$(jaeger_link frontend)|traces of the callers end in a connection error (ENOTFOUND or ECONNREFUSED)"
 }
 run_scenario
