@@ -162,14 +162,3 @@ export function parseSummary(spec: LoadSpec, data: { metrics: Record<string, Sum
     failureSamples: [],
   };
 }
-
-/** True when nothing failed and every offered iteration ran. */
-export function clean(result: LoadResult): boolean {
-  return (
-    result.failedRequests === 0 &&
-    result.failedChecks === 0 &&
-    result.failedJourneys === 0 &&
-    result.droppedIterations === 0 &&
-    result.requests > 0
-  );
-}

@@ -5,7 +5,15 @@
 import { type LoadResult, WORKLOADS, type Workload } from './k6.ts';
 import { SDK_LOGS_STAGE, SDK_SPANS_STAGE } from './loss.ts';
 import { COLLECTOR } from './proc.ts';
-import { failures, headlineLatency, median, overheadMeans, type Results, type Telemetry } from './results.ts';
+import {
+  type CapacityStep,
+  failures,
+  headlineLatency,
+  median,
+  overheadMeans,
+  type Results,
+  type Telemetry,
+} from './results.ts';
 
 export interface Budget {
   name: string;
@@ -59,7 +67,7 @@ export function budgets(results: Results): Budget[] {
     });
   }
   out.push({
-    name: 'journey capacity with telemetry on (p95 < 300 ms, no error)',
+    name: `journey capacity with telemetry on (held ${results.plan.capacity.holdS} s: request p95 < ${results.plan.capacity.p95LimitMs} ms, no error)`,
     measured: `${results.capacity.journeysPerS} journeys/s`,
     limit: '≥ 100 journeys/s',
     pass: results.capacity.journeysPerS >= 100,
@@ -198,7 +206,8 @@ function overheadSection(results: Results): string {
 function capacitySection(results: Results): string {
   const c = results.capacity;
   const plan = results.plan.capacity;
-  const rows = c.steps.map((step) => [
+  const row = (run: string, step: CapacityStep, passed: string) => [
+    run,
     String(step.rate),
     perS(step.result.okPerS),
     ms(step.result.latencyMs.p95),
@@ -206,21 +215,35 @@ function capacitySection(results: Results): string {
     step.result.journeyMs ? ms(step.result.journeyMs.p95) : 'n/a',
     String(failures(step.result)),
     String(step.result.droppedIterations),
-    step.pass ? 'pass' : `fail: ${step.why}`,
-  ]);
-  const found =
-    c.journeysPerS > 0
-      ? `**Capacity: ${c.journeysPerS} journeys/s** (${c.journeysPerS * 6} requests/s at the frontend) with telemetry on.`
-      : `**Capacity: below ${c.steps[0]?.rate ?? '?'} journeys/s** — no step passed.`;
+    step.pass ? passed : `fail: ${step.why}`,
+  ];
+  const rows = [
+    ...c.steps.map((step) => row(`step (${plan.measureS} s)`, step, 'pass')),
+    ...c.holds.map((hold) => row(`confirmation (${plan.holdS} s)`, hold, 'held')),
+  ];
+  let found: string;
+  if (c.journeysPerS > 0) {
+    found = `**Capacity: ${c.journeysPerS} journeys/s** (${c.journeysPerS * 6} requests/s at the frontend) with telemetry on, held for ${plan.holdS} s.`;
+    if (c.journeysPerS < c.ladderPerS) found += ` The ladder's steps passed up to ${c.ladderPerS} journeys/s, which did not hold for ${plan.holdS} s.`;
+  } else if (c.ladderPerS > 0) {
+    found = `**Capacity: not established** — the steps passed up to ${c.ladderPerS} journeys/s, but no confirmation run held down to ${c.holdRate} journeys/s.`;
+  } else {
+    found = `**Capacity: below ${Math.min(...c.steps.map((s) => s.rate))} journeys/s** — no step passed.`;
+  }
   return [
-    `The journey of a signed-in shopper, through the web shop's pages with the VU's session cookie: catalogue → product page → add to cart (form POST with the page's CSRF token, 303) → cart page → checkout (form POST, 303) → thank-you page. ${results.plan.shoppers} shoppers are registered and signed in before any measurement (one per VU, so no two journeys share a cart), and every product is restocked to 1 000 000 units first (product_db.products.stock; the API has no restock call and the seed's 10 000 could run out), so stock never limits the result. k6 offers a fixed rate of journeys (constant-arrival-rate) for ${plan.warmupS} s of warm-up and ${plan.measureS} s measured. A step **passes** when the p95 of every request of the measured phase is below ${plan.p95LimitMs} ms, no request or check failed and k6 dropped no iteration, so the rate was really offered and served: k6 starts rate × 2 s of VUs before each step (one shopper each) and drops an iteration only when all are busy, that is when journeys take over 2 s on average. The ladder doubles from ${plan.startRate} journeys/s until a step fails, then bisects between the last pass and the first failure to within 10 %.`,
+    `The journey of a signed-in shopper, through the web shop's pages with the VU's session cookie: catalogue → product page → add to cart (form POST with the page's CSRF token, 303) → cart page → checkout (form POST, 303) → thank-you page. ${results.plan.shoppers} shoppers are registered and signed in before any measurement (one per VU, so no two journeys share a cart), and every product is restocked to 1 000 000 units first (product_db.products.stock; the API has no restock call and the seed's 10 000 could run out), so stock never limits the result.`,
     '',
-    table(['journeys/s offered', 'succeeded per s', 'request p95 (ms)', 'request p99 (ms)', 'journey p95 (ms)', 'errors', 'dropped', 'result'], rows),
+    `k6 offers a fixed rate of journeys (constant-arrival-rate): each step of the ladder is ${plan.warmupS} s of warm-up and ${plan.measureS} s measured. A step **passes** when the p95 of every request of the measured phase is below ${plan.p95LimitMs} ms, no request or check failed and k6 dropped no iteration, so the rate was really offered and served: k6 starts rate × 2 s of VUs before each step (one shopper each) and drops an iteration only when all are busy, that is when journeys take over 2 s on average. The ladder doubles from ${plan.startRate} journeys/s until a step fails, then bisects between the last pass and the first failure to within 10 %. The highest passing rate is then confirmed by a ${plan.holdS} s run judged the same way (footprint and loss are measured during it); if it does not hold, it is retried 10 % lower, up to ${plan.maxHolds} runs. The capacity is the rate of the run that held.`,
+    '',
+    table(
+      ['run', 'journeys/s offered', 'succeeded per s', 'request p95 (ms)', 'request p99 (ms)', 'journey p95 (ms)', 'errors', 'dropped', 'result'],
+      rows,
+    ),
     '',
     found,
     failureNotes([
       ...c.steps.map((step): [string, LoadResult] => [`step ${step.rate} journeys/s`, step.result]),
-      [`run at ${c.holdRate} journeys/s`, c.hold],
+      ...c.holds.map((hold): [string, LoadResult] => [`confirmation ${hold.rate} journeys/s`, hold.result]),
     ]),
   ].join('\n');
 }
@@ -251,7 +274,7 @@ function footprintSection(results: Results): string {
     mib(f.capacityPeak[name]),
   ]);
   return [
-    `Resident memory (VmRSS from /proc, MiB) of each service process and of the collector (MariaDB, one server for the three databases here, is not counted). Idle: telemetry on, after ${results.plan.idleWarmup.seconds} s of journeys at ${results.plan.idleWarmup.rate}/s and a quiet period. Peaks are the highest of samples taken every 500 ms: during the overhead rounds (on / off), and during the ${results.plan.capacity.holdS} s run at the capacity found (${results.capacity.holdRate} journeys/s, telemetry on).`,
+    `Resident memory (VmRSS from /proc, MiB) of each service process and of the collector (MariaDB, one server for the three databases here, is not counted). Idle: telemetry on, after ${results.plan.idleWarmup.seconds} s of journeys at ${results.plan.idleWarmup.rate}/s and a quiet period. Peaks are the highest of samples taken every 500 ms: during the overhead rounds (on / off), and during the ${results.plan.capacity.holdS} s confirmation run at ${results.capacity.holdRate} journeys/s (telemetry on; see Capacity).`,
     '',
     table(['process', 'idle', 'peak in overhead rounds (on / off)', 'peak at capacity'], rows),
   ].join('\n');
@@ -274,7 +297,7 @@ function lossSection(results: Results): string {
     `\`${r.counters}\``,
   ]);
   return [
-    `Counted over the ${results.plan.capacity.holdS} s run at ${results.capacity.holdRate} journeys/s, telemetry on: each stage's own counters are read before the run and again once the collector's exporter queues are empty and one more metric export interval has passed, and subtracted. "Handled" is what the same stage processed in that window, for scale. The collector creates a drop counter's series at its first increment, so a series that does not exist counts 0.`,
+    `Counted over the ${results.plan.capacity.holdS} s confirmation run at ${results.capacity.holdRate} journeys/s (telemetry on; see Capacity): each stage's own counters are read before the run and again once the collector's exporter queues are empty and one more metric export interval has passed, and subtracted. "Handled" is what the same stage processed in that window, for scale. The collector creates a drop counter's series at its first increment, so a series that does not exist counts 0.`,
     '',
     table(['stage', 'signal', 'dropped', 'handled', 'counters'], rows),
     '',

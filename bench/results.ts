@@ -31,8 +31,13 @@ export interface Plan {
     measureS: number;
     /** A step passes with p95 of every request below this, no error and no dropped iteration. */
     p95LimitMs: number;
-    /** The run at the capacity found, for footprint and loss. */
+    /**
+     * The confirmation run at the capacity found (the steps are short): the capacity is
+     * the rate of the first clean one, and footprint and loss are measured during it. One
+     * that is not clean is retried 10 % lower, up to maxHolds runs in all.
+     */
     holdS: number;
+    maxHolds: number;
   };
   /** Journeys/s of the warm-up before the idle footprint is read, and how long. */
   idleWarmup: { rate: number; seconds: number };
@@ -89,10 +94,15 @@ export interface Results {
   overhead: WorkloadOverhead[];
   freshness: { traceS: number[]; metricS: number[] };
   capacity: {
+    /** The ladder: short steps. */
     steps: CapacityStep[];
-    /** Highest passing rate, journeys/s (0 when none passed). */
+    /** Highest rate whose step passed, journeys/s (0 when none did). */
+    ladderPerS: number;
+    /** The confirmation runs, in order. */
+    holds: CapacityStep[];
+    /** The capacity: the rate of the clean confirmation run, journeys/s (0 when none was clean). */
     journeysPerS: number;
-    /** The rate of the hold run (the capacity, or the lowest rate tried when none passed). */
+    /** The last confirmation run (the clean one, if any), where footprint and loss were measured. */
     holdRate: number;
     hold: LoadResult;
   };
