@@ -352,5 +352,8 @@ export function renderReport(results: Results): string {
     '',
     lossSection(results),
     '',
-  ].join('\n');
+  ]
+    .join('\n')
+    // Optional parts (failure notes) leave blank lines behind when empty: one is enough.
+    .replace(/\n{3,}/g, '\n\n');
 }

@@ -18,7 +18,7 @@
  * never asserted: the exit code is 0 whenever the benchmark itself ran. Needs the same
  * things as the full-stack test: scripts/ci/build-tools.sh, npm run build, MariaDB.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -259,11 +259,20 @@ async function main(): Promise<void> {
       quick: { type: 'boolean', default: false },
       out: { type: 'string', default: repoPath('docs/performance.md') },
       json: { type: 'string' },
+      'from-json': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
-    process.stdout.write('usage: node bench/run.ts [--quick] [--out report.md] [--json results.json]\n');
+    process.stdout.write(
+      'usage: node bench/run.ts [--quick] [--out report.md] [--json results.json]\n' +
+        '       node bench/run.ts --from-json results.json [--out report.md]   (re-render, no measurement)\n',
+    );
+    return;
+  }
+  if (values['from-json']) {
+    // A run's results rendered again, e.g. after a change to report.ts, without measuring.
+    writeReport(JSON.parse(readFileSync(values['from-json'], 'utf8')) as Results, values.out);
     return;
   }
   const plan = values.quick ? QUICK : FULL;
@@ -355,12 +364,17 @@ async function main(): Promise<void> {
     process.removeListener('SIGTERM', stopOnSignal);
   }
 
+  writeReport(results, values.out, values.json);
+}
+
+/** The report to stdout and `out`; the results as JSON to `json`, if given. */
+function writeReport(results: Results, out: string, json?: string): void {
   const report = renderReport(results);
-  mkdirSync(path.dirname(values.out), { recursive: true });
-  writeFileSync(values.out, report);
-  if (values.json) writeFileSync(values.json, `${JSON.stringify(results, null, 2)}\n`);
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, report);
+  if (json) writeFileSync(json, `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(report);
-  log(`report written to ${values.out}${values.json ? ` and ${values.json}` : ''}`);
+  log(`report written to ${out}${json ? ` and ${json}` : ''}`);
 }
 
 main().catch((err: unknown) => {
