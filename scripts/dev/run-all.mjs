@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, parseEnv } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
 
@@ -83,13 +83,7 @@ const services = [
 ];
 
 // services/runtime.env: the heap and allocator settings the containers run with too.
-const runtimeEnv = Object.fromEntries(
-  readFileSync(path.join(repoRoot, 'services/runtime.env'), 'utf8')
-    .split('\n')
-    .map((line) => /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line.trim()))
-    .filter((match) => match !== null)
-    .map((match) => [match[1], match[2]]),
-);
+const runtimeEnv = parseEnv(readFileSync(path.join(repoRoot, 'services/runtime.env'), 'utf8'));
 
 const children = services.map(([name, env]) => {
   const child = spawn(process.execPath, ['--require', '@shopscope/telemetry/register', 'dist/main.js'], {

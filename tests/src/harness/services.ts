@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseEnv } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { freePort, waitFor } from './ports.ts';
 
@@ -18,12 +19,7 @@ export const ADMIN_TOKEN = 'test-admin-token-0123456789';
  * (docker-compose.yml passes the same file to the containers).
  */
 export function serviceRuntimeEnv(file = path.join(REPO_ROOT, 'services/runtime.env')): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line.trim());
-    if (match?.[1]) env[match[1]] = match[2] ?? '';
-  }
-  return env;
+  return parseEnv(readFileSync(file, 'utf8')) as Record<string, string>;
 }
 
 export class ServiceProcess {
