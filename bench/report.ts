@@ -68,7 +68,7 @@ export function budgets(results: Results): Budget[] {
   }
   out.push({
     name: `journey capacity with telemetry on (held ${results.plan.capacity.holdS} s: request p95 < ${results.plan.capacity.p95LimitMs} ms, no error)`,
-    measured: `${results.capacity.journeysPerS} journeys/s`,
+    measured: `${results.capacity.journeysPerS} journeys/s${results.capacity.offLadderPerS === undefined ? '' : ` (telemetry off, ladder only: ${results.capacity.offLadderPerS})`}`,
     limit: '≥ 100 journeys/s',
     pass: results.capacity.journeysPerS >= 100,
   });
@@ -203,6 +203,32 @@ function overheadSection(results: Results): string {
   ].join('\n');
 }
 
+function breakdownSection(results: Results): string {
+  const b = results.breakdown;
+  if (!b) return 'Not measured in this run.';
+  const cost = (name: string) => median(b.rows.find((r) => r.name === name)?.cpuMsPerRequest ?? []);
+  const off = cost('off');
+  const on = cost('on');
+  const rows = b.rows.map((r) => {
+    const value = median(r.cpuMsPerRequest);
+    return [
+      r.name,
+      r.what,
+      r.cpuMsPerRequest.map((v) => fixed(v, 3)).join(', '),
+      fixed(value, 3),
+      r.name === 'off' ? '' : signed(value - off, 3),
+      r.name === 'off' || r.name === 'on' ? '' : signed(value - on, 3),
+    ];
+  });
+  return [
+    `product-service's own CPU time (user + system, from /proc, its helper threads included) per \`GET /api/products\` request, with k6 offering ${b.rate} requests/s (a fixed rate: the rest of the machine is equally busy in every configuration). Each configuration restarts the services with standard OTEL_* variables (bench/breakdown.ts); they run in one order, then in reverse, and the median is shown. Taking a part away shows what that part costs, including the garbage it leaves for the collector of the V8 heap; the parts overlap (no server span also means no child spans under it), so the savings do not add up to the whole.`,
+    '',
+    table(['configuration', 'what it is', 'CPU ms per request, each round', 'median', 'vs off', 'vs on'], rows),
+    '',
+    `With everything on, telemetry adds ${signed(on - off, 3)} ms of CPU to a request that costs ${fixed(off, 3)} ms without it (×${fixed(on / off, 2)}).`,
+  ].join('\n');
+}
+
 function capacitySection(results: Results): string {
   const c = results.capacity;
   const plan = results.plan.capacity;
@@ -230,6 +256,11 @@ function capacitySection(results: Results): string {
   } else {
     found = `**Capacity: below ${Math.min(...c.steps.map((s) => s.rate))} journeys/s** — no step passed.`;
   }
+  const offRows = (c.offSteps ?? []).map((step) => row(`step, telemetry off (${plan.measureS} s)`, step, 'pass'));
+  const offFound =
+    c.offSteps === undefined
+      ? ''
+      : `**With telemetry off**, the same ladder (no confirmation run) passed up to **${c.offLadderPerS} journeys/s**: what the shop's own code sustains on this machine, the ceiling any telemetry change could approach.`;
   return [
     `The journey of a signed-in shopper, through the web shop's pages with the VU's session cookie: catalogue → product page → add to cart (form POST with the page's CSRF token, 303) → cart page → checkout (form POST, 303) → thank-you page. ${results.plan.shoppers} shoppers are registered and signed in before any measurement (one per VU, so no two journeys share a cart), and every product is restocked to 1 000 000 units first (product_db.products.stock; the API has no restock call and the seed's 10 000 could run out), so stock never limits the result.`,
     '',
@@ -237,13 +268,16 @@ function capacitySection(results: Results): string {
     '',
     table(
       ['run', 'journeys/s offered', 'succeeded per s', 'request p95 (ms)', 'request p99 (ms)', 'journey p95 (ms)', 'errors', 'dropped', 'result'],
-      rows,
+      [...rows, ...offRows],
     ),
     '',
     found,
+    '',
+    offFound,
     failureNotes([
       ...c.steps.map((step): [string, LoadResult] => [`step ${step.rate} journeys/s`, step.result]),
       ...c.holds.map((hold): [string, LoadResult] => [`confirmation ${hold.rate} journeys/s`, hold.result]),
+      ...(c.offSteps ?? []).map((step): [string, LoadResult] => [`telemetry off, step ${step.rate} journeys/s`, step.result]),
     ]),
   ].join('\n');
 }
@@ -335,6 +369,10 @@ export function renderReport(results: Results): string {
     '## 1. Instrumentation overhead',
     '',
     overheadSection(results),
+    '',
+    '### Where the telemetry cost goes',
+    '',
+    breakdownSection(results),
     '',
     '## 2. Capacity',
     '',

@@ -40,6 +40,8 @@ export interface Plan {
     maxHolds: number;
   };
   /** Journeys/s of the warm-up before the idle footprint is read, and how long. */
+  /** Where the telemetry cost goes (bench/breakdown.ts): `GET /api/products` at a fixed rate. */
+  breakdown: { rate: number; warmupS: number; measureS: number; rounds: number };
   idleWarmup: { rate: number; seconds: number };
   freshnessSamples: number;
   /** OTEL_METRIC_EXPORT_INTERVAL of the services (docker-compose.yml: the SDK's 10 s default). */
@@ -78,6 +80,13 @@ export interface WorkloadOverhead {
   rounds: OverheadRound[];
 }
 
+export interface BreakdownResult {
+  /** requests/s offered. */
+  rate: number;
+  /** One row per configuration, in bench/breakdown.ts's order; CPU of product-service, one value per round. */
+  rows: { name: string; what: string; cpuMsPerRequest: number[] }[];
+}
+
 export interface CapacityStep {
   rate: number;
   result: LoadResult;
@@ -92,6 +101,8 @@ export interface Results {
   startedAt: string;
   durationS: number;
   overhead: WorkloadOverhead[];
+  /** Absent in runs made before it existed. */
+  breakdown?: BreakdownResult;
   freshness: { traceS: number[]; metricS: number[] };
   capacity: {
     /** The ladder: short steps. */
@@ -105,6 +116,12 @@ export interface Results {
     /** The last confirmation run (the clean one, if any), where footprint and loss were measured. */
     holdRate: number;
     hold: LoadResult;
+    /**
+     * The same ladder with telemetry off (no confirmation run): what the shop itself
+     * sustains on this machine, for scale. Absent in runs made before it existed.
+     */
+    offSteps?: CapacityStep[];
+    offLadderPerS?: number;
   };
   footprint: {
     /** RSS in bytes by process. */

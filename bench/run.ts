@@ -1,7 +1,7 @@
 /**
  * The ShopScope benchmark (issue 5): one command, one run, one report.
  *
- *   npm run bench                          # full run, ~25 min; writes docs/performance.md
+ *   npm run bench                          # full run, ~35 min; writes docs/performance.md
  *   npm run bench -- --quick --out /tmp/p.md --json /tmp/p.json   # smoke run, ~3 min
  *
  * It boots the native stack (tests/stack/native-stack.ts: MariaDB, the four services on
@@ -12,7 +12,10 @@
  *      alternating telemetry on / off (OTEL_SDK_DISABLED) — latency, throughput, CPU;
  *   2. idle footprint and freshness (telemetry on, quiet stack);
  *   3. capacity: the highest rate of full purchase journeys with p95 < 300 ms, no error;
- *   4. at that rate: footprint under load and telemetry loss at every stage.
+ *   4. at that rate: footprint under load and telemetry loss at every stage;
+ *   5. where the telemetry cost goes (after 1): product-service's CPU per request with one
+ *      part of the telemetry taken away at a time; and the capacity ladder again with
+ *      telemetry off (after 4), for scale.
  *
  * The report (bench/report.ts) goes to stdout and to the --out file. Budgets are reported,
  * never asserted: the exit code is 0 whenever the benchmark itself ran. Needs the same
@@ -24,6 +27,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoPath } from '../tests/stack/lib.ts';
 import { NativeStack } from '../tests/stack/native-stack.ts';
+import { measureBreakdown } from './breakdown.ts';
 import { metricFreshness, traceFreshness } from './freshness.ts';
 import { type LoadContext, type LoadResult, runLoad, WORKLOADS } from './k6.ts';
 import { collectorDrained, type LossRow, lossRows, lossSnapshot, settle } from './loss.ts';
@@ -49,6 +53,8 @@ const FULL: Plan = {
     peakMeasureS: 15,
   },
   capacity: { startRate: 5, maxRate: 400, warmupS: 5, measureS: 30, p95LimitMs: 300, holdS: 60, maxHolds: 3 },
+  // A quarter to a half of product-service's peak with telemetry on: busy, not saturated.
+  breakdown: { rate: 300, warmupS: 5, measureS: 15, rounds: 2 },
   idleWarmup: { rate: 2, seconds: 10 },
   freshnessSamples: 10,
   metricExportIntervalMs: 10_000,
@@ -68,6 +74,7 @@ const QUICK: Plan = {
     peakMeasureS: 2,
   },
   capacity: { startRate: 1, maxRate: 2, warmupS: 1, measureS: 4, p95LimitMs: 300, holdS: 5, maxHolds: 2 },
+  breakdown: { rate: 20, warmupS: 1, measureS: 2, rounds: 1 },
   idleWarmup: { rate: 1, seconds: 2 },
   freshnessSamples: 3,
   // Short, so that the waits for metrics (freshness, loss) take seconds, not minutes.
@@ -302,6 +309,9 @@ async function main(): Promise<void> {
 
     const overhead = await measureOverhead(stack, plan, context, sampler);
 
+    log('where the telemetry cost goes: product-service CPU per request, configuration by configuration');
+    const breakdown = await measureBreakdown(stack, plan, context, log);
+
     log('idle footprint: telemetry on, a short warm-up, then quiet');
     await setTelemetry(stack, 'on');
     const { rate: idleRate, seconds: idleSeconds } = plan.idleWarmup;
@@ -330,6 +340,12 @@ async function main(): Promise<void> {
     const lastHold = holds[holds.length - 1];
     if (!lastHold) throw new Error('no confirmation run');
 
+    log('capacity with telemetry off, for scale (the ladder only)');
+    await collectorDrained(stack);
+    await setTelemetry(stack, 'off');
+    const offSteps = await findCapacity(stack, plan, context);
+    const offPassing = offSteps.filter((s) => s.pass).map((s) => s.rate);
+
     machine.loadAverageAtEnd = os.loadavg();
     results = {
       plan,
@@ -337,6 +353,7 @@ async function main(): Promise<void> {
       startedAt: new Date(started).toISOString(),
       durationS: (Date.now() - started) / 1000,
       overhead,
+      breakdown,
       freshness: { traceS, metricS },
       capacity: {
         steps,
@@ -345,6 +362,8 @@ async function main(): Promise<void> {
         journeysPerS: ladderPerS > 0 && lastHold.pass ? lastHold.rate : 0,
         holdRate: lastHold.rate,
         hold: lastHold.result,
+        offSteps,
+        offLadderPerS: offPassing.length > 0 ? Math.max(...offPassing) : 0,
       },
       footprint: {
         idle,

@@ -115,6 +115,20 @@ test('overhead: every workload ran with telemetry on and off, without a failure'
   }
 });
 
+test('breakdown: product-service CPU per request in every configuration, telemetry costing more than none', () => {
+  const breakdown = results.breakdown;
+  assert.ok(breakdown, 'the breakdown ran');
+  assert.deepEqual(
+    breakdown.rows.map((r) => r.name),
+    ['off', 'on', 'nothing exported', 'without http', 'without pino', 'without express', 'SDK only'],
+  );
+  for (const row of breakdown.rows) {
+    assert.equal(row.cpuMsPerRequest.length, results.plan.breakdown.rounds, `${row.name}: one value per round`);
+    for (const v of row.cpuMsPerRequest) positive(v, `${row.name}: CPU per request`);
+  }
+  assert.ok(report.includes('### Where the telemetry cost goes'), 'the report shows the breakdown');
+});
+
 test('freshness: each sample found its trace in Jaeger and its metric in Prometheus', () => {
   assert.equal(results.freshness.traceS.length, results.plan.freshnessSamples);
   assert.equal(results.freshness.metricS.length, results.plan.freshnessSamples);
@@ -129,6 +143,9 @@ test('capacity: the ladder and the confirmation run made journeys without an err
   for (const hold of holds) assertCleanRun(hold.result, `confirmation run at ${hold.rate}/s`);
   assert.ok(Number.isInteger(results.capacity.journeysPerS) && results.capacity.journeysPerS >= 0);
   assert.equal(results.capacity.holdRate, holds[holds.length - 1]?.rate, 'footprint and loss come from the last run');
+  const offSteps = results.capacity.offSteps ?? [];
+  assert.ok(offSteps.length >= 1, 'the ladder ran again with telemetry off');
+  for (const step of offSteps) assertCleanRun(step.result, `capacity step ${step.rate}/s, telemetry off`);
 });
 
 test('footprint: the RSS of the four services and the collector, idle and under load', () => {

@@ -27,8 +27,13 @@ const FACTORIES: Record<string, Factory> = {
   },
   express: () => {
     const { ExpressInstrumentation, ExpressLayerType } = require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express');
-    // One span per route handler is what a learner needs; a span per body parser is noise.
-    return new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER] });
+    // Express is instrumented for the route alone: it names the HTTP server span and labels
+    // its duration metric (`GET /api/products/:slug`, http.route). Its own spans are off — a
+    // span per middleware is noise, and a span per route handler repeated the server span
+    // (same route, same duration) at a measurable cost per request (docs/performance.md).
+    return new ExpressInstrumentation({
+      ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER, ExpressLayerType.REQUEST_HANDLER],
+    });
   },
   mysql2: () => {
     const { MySQL2Instrumentation } = require('@opentelemetry/instrumentation-mysql2') as typeof import('@opentelemetry/instrumentation-mysql2');

@@ -1,0 +1,90 @@
+/**
+ * Where the cost of telemetry goes: product-service's CPU per `GET /api/products` request
+ * at one fixed rate, with telemetry off, on, and on with one part taken away at a time
+ * (nothing exported; no http, express or pino instrumentation; only the SDK). Every
+ * configuration is a restart of the services with standard OTEL_* variables, so what is
+ * measured is the product's own code paths, nothing patched for the benchmark.
+ *
+ * A fixed offered rate (not a closed loop) keeps the rest of the machine equally busy in
+ * every configuration, so CPU per request compares. The configurations run in one order
+ * and then in reverse, so that a drift of the machine weighs on all alike.
+ */
+import type { NativeStack } from '../tests/stack/native-stack.ts';
+import { type LoadContext, runLoad } from './k6.ts';
+import { cpuSnapshot, cpuUsed } from './proc.ts';
+import type { BreakdownResult, Plan } from './results.ts';
+
+export interface BreakdownConfig {
+  name: string;
+  /** What the configuration leaves out, for the report. */
+  what: string;
+  env: Record<string, string>;
+}
+
+/** The product's telemetry settings: every configuration starts from these. */
+const PRODUCT_TELEMETRY: Record<string, string> = {
+  OTEL_SDK_DISABLED: 'false',
+  OTEL_TRACES_EXPORTER: 'otlp',
+  OTEL_METRICS_EXPORTER: 'otlp',
+  OTEL_LOGS_EXPORTER: 'otlp',
+  // Empty: the default list of settings.ts.
+  OTEL_NODE_ENABLED_INSTRUMENTATIONS: '',
+  OTEL_NODE_DISABLED_INSTRUMENTATIONS: '',
+};
+
+export const BREAKDOWN_CONFIGS: BreakdownConfig[] = [
+  { name: 'off', what: 'telemetry off (`OTEL_SDK_DISABLED=true`)', env: { OTEL_SDK_DISABLED: 'true' } },
+  { name: 'on', what: "telemetry on: the product's configuration", env: {} },
+  {
+    name: 'nothing exported',
+    what: 'on, but `OTEL_{TRACES,METRICS,LOGS}_EXPORTER=none`: spans, log records and metrics are made, never serialised or sent',
+    env: { OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' },
+  },
+  {
+    name: 'without http',
+    what: 'on without the http instrumentation: no server span (so no child spans under it), no request duration metric',
+    env: { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'http' },
+  },
+  {
+    name: 'without pino',
+    what: 'on without the pino instrumentation: log lines carry no trace id and are not sent over OTLP',
+    env: { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pino' },
+  },
+  {
+    name: 'without express',
+    what: 'on without the express instrumentation: server spans and the duration metric lose `http.route`',
+    env: { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'express' },
+  },
+  {
+    name: 'SDK only',
+    what: 'on with only the runtime and Sequelize instrumentations: the SDK, its exporters, the runtime metrics and one span per SQL query',
+    env: { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'runtime-node' },
+  },
+];
+
+export async function measureBreakdown(
+  stack: NativeStack,
+  plan: Plan,
+  context: LoadContext,
+  log: (message: string) => void,
+): Promise<BreakdownResult> {
+  const { rate, warmupS, measureS, rounds } = plan.breakdown;
+  const cpuMsPerRequest = new Map(BREAKDOWN_CONFIGS.map((c) => [c.name, [] as number[]]));
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? BREAKDOWN_CONFIGS : [...BREAKDOWN_CONFIGS].reverse();
+    for (const config of order) {
+      await stack.restartServices({ ...PRODUCT_TELEMETRY, ...config.env });
+      const before = cpuSnapshot(stack);
+      const result = await runLoad(stack, { workload: 'api', mode: 'rate', rate, warmupS, measureS }, context);
+      const cpuS = cpuUsed(before, cpuSnapshot(stack)).get('product-service') ?? Number.NaN;
+      const perRequest = (cpuS * 1000) / result.totalRequests;
+      cpuMsPerRequest.get(config.name)?.push(perRequest);
+      log(`  breakdown round ${round + 1}, ${config.name}: ${perRequest.toFixed(3)} ms CPU per request, p99 ${result.latencyMs.p99.toFixed(1)} ms`);
+    }
+  }
+  await stack.restartServices(PRODUCT_TELEMETRY);
+  return {
+    rate,
+    rows: BREAKDOWN_CONFIGS.map((c) => ({ name: c.name, what: c.what, cpuMsPerRequest: cpuMsPerRequest.get(c.name) ?? [] })),
+  };
+}
