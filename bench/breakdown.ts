@@ -1,9 +1,10 @@
 /**
  * Where the cost of telemetry goes: product-service's CPU per `GET /api/products` request
  * at one fixed rate, with telemetry off, on, and on with one part taken away at a time
- * (nothing exported; no http, express or pino instrumentation; only the SDK). Every
- * configuration is a restart of the services with standard OTEL_* variables, so what is
- * measured is the product's own code paths, nothing patched for the benchmark.
+ * (nothing exported; one trace in ten sampled; no http, express or pino instrumentation;
+ * only the SDK). Every configuration is a restart of the services with standard OTEL_*
+ * variables, so what is measured is the product's own code paths, nothing patched for the
+ * benchmark.
  *
  * A fixed offered rate (not a closed loop) keeps the rest of the machine equally busy in
  * every configuration, so CPU per request compares. The configurations run in one order
@@ -30,6 +31,9 @@ const PRODUCT_TELEMETRY: Record<string, string> = {
   // Empty: the default list of settings.ts.
   OTEL_NODE_ENABLED_INSTRUMENTATIONS: '',
   OTEL_NODE_DISABLED_INSTRUMENTATIONS: '',
+  // The SDK's default: every trace recorded.
+  OTEL_TRACES_SAMPLER: 'parentbased_always_on',
+  OTEL_TRACES_SAMPLER_ARG: '',
 };
 
 export const BREAKDOWN_CONFIGS: BreakdownConfig[] = [
@@ -39,6 +43,11 @@ export const BREAKDOWN_CONFIGS: BreakdownConfig[] = [
     name: 'nothing exported',
     what: 'on, but `OTEL_{TRACES,METRICS,LOGS}_EXPORTER=none`: spans, log records and metrics are made, never serialised or sent',
     env: { OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' },
+  },
+  {
+    name: '1 trace in 10',
+    what: 'on, with head sampling (`OTEL_TRACES_SAMPLER=parentbased_traceidratio`, `OTEL_TRACES_SAMPLER_ARG=0.1`): metrics and logs of every request, spans of one in ten',
+    env: { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' },
   },
   {
     name: 'without http',

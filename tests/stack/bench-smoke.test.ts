@@ -120,7 +120,7 @@ test('breakdown: product-service CPU per request in every configuration, telemet
   assert.ok(breakdown, 'the breakdown ran');
   assert.deepEqual(
     breakdown.rows.map((r) => r.name),
-    ['off', 'on', 'nothing exported', 'without http', 'without pino', 'without express', 'SDK only'],
+    ['off', 'on', 'nothing exported', '1 trace in 10', 'without http', 'without pino', 'without express', 'SDK only'],
   );
   for (const row of breakdown.rows) {
     assert.equal(row.cpuMsPerRequest.length, results.plan.breakdown.rounds, `${row.name}: one value per round`);
