@@ -1,9 +1,12 @@
 import { conflict, notFound, transactionWithRetry } from '@shopscope/common';
 import { businessMetrics } from '@shopscope/telemetry';
-import { type Sequelize, type Transaction, UniqueConstraintError } from 'sequelize';
+import { type Sequelize, Transaction, UniqueConstraintError } from 'sequelize';
 import type { ProductCatalog } from '../clients/products';
 import { MAX_CART_LINES, MAX_LINE_QUANTITY, Order, OrderItem } from '../db/models';
 import { type CartView, cartView, emptyCartView } from './views';
+
+/** See changeCart: why the cart's transactions are READ COMMITTED. */
+const CART_TRANSACTION = { isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED };
 
 export interface CartDeps {
   sequelize: Sequelize;
@@ -84,6 +87,13 @@ export class Carts {
    * two such transactions inserting would deadlock); a concurrent creation by another request
    * of the same user simply loses on the unique `open_user_id` and uses the winner's cart.
    * Resolves to undefined when there is no cart and `create` is false.
+   *
+   * READ COMMITTED: the cart row's lock already serialises every change to its lines, and
+   * under REPEATABLE READ the locking read of a line not there yet took a gap lock. New
+   * carts have neighbouring ids, so shoppers adding their first items at the same moment
+   * held gap locks over the same gap of order_items' index and their inserts deadlocked
+   * one another (a few add-to-cart 503s per second under load). READ COMMITTED takes no
+   * gap locks for such reads.
    */
   private async changeCart<T>(
     userId: number,
@@ -98,7 +108,7 @@ export class Carts {
           throw conflict('A checkout of this cart is in progress; try again in a moment', undefined, 'already_in_progress');
         }
         return { found: true as const, value: await change(cart, transaction) };
-      });
+      }, CART_TRANSACTION);
       if (outcome.found) return outcome.value;
       if (!create) return undefined;
       await createCart(userId);
