@@ -6,7 +6,7 @@ import express, {
   type RequestHandler,
   type Response,
 } from 'express';
-import { isDatabaseUnavailable } from '../db';
+import { isDatabaseUnavailable, isLockConflict } from '../db';
 import { HttpError } from '../errors';
 import { FaultInjector } from '../faults';
 import type { Logger } from '../logger';
@@ -150,6 +150,11 @@ export function toHttpError(err: unknown): HttpError {
   }
   if (isDatabaseUnavailable(err)) {
     return new HttpError(503, 'Database unavailable, try again shortly', undefined, 'database_unavailable');
+  }
+  if (isLockConflict(err)) {
+    // Still a deadlock or lock wait timeout after transactionWithRetry's attempts: the
+    // database is too contended right now, and the same request can succeed a moment later.
+    return new HttpError(503, 'The database is busy, try again shortly', undefined, 'lock_conflict');
   }
   return new HttpError(500, 'Internal error', undefined, 'internal');
 }
