@@ -225,8 +225,16 @@ function breakdownSection(results: Results): string {
     '',
     table(['configuration', 'what it is', 'CPU ms per request, each round', 'median', 'vs off', 'vs on'], rows),
     '',
-    `With everything on, telemetry adds ${signed(on - off, 3)} ms of CPU to a request that costs ${fixed(off, 3)} ms without it (×${fixed(on / off, 2)}).`,
+    `With everything on, telemetry adds ${signed(on - off, 3)} ms of CPU to a request that costs ${fixed(off, 3)} ms without it (×${fixed(on / off, 2)}). ${spreadNote(b)}`,
   ].join('\n');
+}
+
+/** How far apart the rounds of one configuration are: differences below that are noise. */
+function spreadNote(b: NonNullable<Results['breakdown']>): string {
+  const spreads = b.rows.map((r) => Math.max(...r.cpuMsPerRequest) - Math.min(...r.cpuMsPerRequest));
+  const widest = Math.max(...spreads);
+  if (!Number.isFinite(widest) || b.rows.every((r) => r.cpuMsPerRequest.length < 2)) return '';
+  return `The rounds of one configuration differ by up to ${fixed(widest, 3)} ms: a difference between configurations smaller than that is within this machine's noise.`;
 }
 
 function capacitySection(results: Results): string {
