@@ -39,9 +39,9 @@ export interface Plan {
     holdS: number;
     maxHolds: number;
   };
-  /** Journeys/s of the warm-up before the idle footprint is read, and how long. */
   /** Where the telemetry cost goes (bench/breakdown.ts): `GET /api/products` at a fixed rate. */
   breakdown: { rate: number; warmupS: number; measureS: number; rounds: number };
+  /** Journeys/s of the warm-up before the idle footprint is read, and how long. */
   idleWarmup: { rate: number; seconds: number };
   freshnessSamples: number;
   /** OTEL_METRIC_EXPORT_INTERVAL of the services (docker-compose.yml: the SDK's 10 s default). */

@@ -210,6 +210,11 @@ async function findCapacity(stack: NativeStack, plan: Plan, context: LoadContext
   return steps;
 }
 
+/** The highest rate of a ladder that passed, 0 when none did. */
+function highestPass(steps: CapacityStep[]): number {
+  return Math.max(0, ...steps.filter((s) => s.pass).map((s) => s.rate));
+}
+
 interface HoldOutcome {
   holds: CapacityStep[];
   /** Loss and peak RSS of the last hold. */
@@ -327,8 +332,7 @@ async function main(): Promise<void> {
 
     log('capacity');
     const steps = await findCapacity(stack, plan, context);
-    const passing = steps.filter((s) => s.pass).map((s) => s.rate);
-    const ladderPerS = passing.length > 0 ? Math.max(...passing) : 0;
+    const ladderPerS = highestPass(steps);
     // With no passing step, the footprint and loss are still measured, at the lowest rate tried.
     const { holds, loss, peaks } = await holdCapacity(
       stack,
@@ -344,7 +348,6 @@ async function main(): Promise<void> {
     await collectorDrained(stack);
     await setTelemetry(stack, 'off');
     const offSteps = await findCapacity(stack, plan, context);
-    const offPassing = offSteps.filter((s) => s.pass).map((s) => s.rate);
 
     machine.loadAverageAtEnd = os.loadavg();
     results = {
@@ -363,7 +366,7 @@ async function main(): Promise<void> {
         holdRate: lastHold.rate,
         hold: lastHold.result,
         offSteps,
-        offLadderPerS: offPassing.length > 0 ? Math.max(...offPassing) : 0,
+        offLadderPerS: highestPass(offSteps),
       },
       footprint: {
         idle,
