@@ -1,23 +1,28 @@
 #!/usr/bin/env bash
-# Builds, from the Go module proxy, the real binaries the native stack test runs instead of
-# Docker images, at exactly the versions docker-compose.yml pins (read from .env.example):
+# Builds, from the Go module proxy, the real binaries the tests run, at exactly the
+# versions docker-compose.yml pins (read from .env.example):
 #
 #   otelcol-shopscope   the OpenTelemetry Collector, built by the collector builder (ocb)
 #                       from otel-collector/builder-config.yaml
 #   prometheus, promtool
 #   alertmanager, amtool
-#   k6                  (v2, module go.k6.io/k6/v2)
-#   jaeger              (v2; module v1.76.0 is the source of Jaeger v2.13.0)
-#   loki                (3; also validates loki/config.yaml with -verify-config)
+#   jaeger              (v2; module v1.75.0 is the source of Jaeger v2.12.0)
+#   mailpit             the mail catcher Alertmanager sends its notifications to
+#   docker-compose      the Compose CLI plugin (module github.com/docker/compose/v5)
 #   stack-check         tests/stack/stack-check: Compose file loading and validation with
 #                       compose-go (the library inside `docker compose`), YAML to JSON
+#
+# Never built here: k6, Loki and Grafana. Their sources are under the AGPL, which this
+# project does not build or run; learners pull their official images, and the tests prove
+# what touches them another way (tests/stack/README.md).
 #
 # Each release is built the way its own repository builds it: `go build` of its main
 # packages with the module as the main module (a copy of the module zip from the proxy),
 # so its go.mod replace directives and its go.sum apply. (`go install module@version`
 # refuses modules with replace directives — Prometheus, Jaeger — and looks up deprecation
-# notices in the proxy's version list, which may be missing — k6.) The collector is the
-# exception: the builder generates its main module from builder-config.yaml.
+# notices in the proxy's version list, which may be missing; Compose's go.mod has exclude
+# directives.) The collector is the exception: the builder generates its main module from
+# builder-config.yaml.
 #
 # Each tool goes to $SHOPSCOPE_CACHE/tools/<name>-<version>/bin/, outside the repository.
 # A directory that already holds a working binary is skipped, so a second run does nothing;
@@ -27,8 +32,9 @@
 #
 # Usage:
 #   scripts/ci/build-tools.sh                 build everything missing
-#   scripts/ci/build-tools.sh otelcol k6      build only the named tools (otelcol, prometheus,
-#                                             alertmanager, k6, jaeger, loki, stack_check)
+#   scripts/ci/build-tools.sh otelcol jaeger  build only the named tools (otelcol, prometheus,
+#                                             alertmanager, jaeger, mailpit, compose,
+#                                             stack_check)
 #   scripts/ci/build-tools.sh --print-env     print SHOPSCOPE_<TOOL>=<path> lines (no build)
 #
 # Environment: SHOPSCOPE_CACHE (default /opt/shopscope-cache), GOPROXY (default: the public
@@ -55,10 +61,12 @@ version_of() {
 OTELCOL_VERSION="$(version_of OTELCOL_VERSION)"
 PROMETHEUS_VERSION="$(version_of PROMETHEUS_VERSION)"
 ALERTMANAGER_VERSION="$(version_of ALERTMANAGER_VERSION)"
-K6_VERSION="$(version_of K6_VERSION)"
 JAEGER_VERSION="$(version_of JAEGER_VERSION)"
 JAEGER_GO_MODULE_VERSION="$(version_of JAEGER_GO_MODULE_VERSION)"
-LOKI_VERSION="$(version_of LOKI_VERSION)"
+MAILPIT_VERSION="$(version_of MAILPIT_VERSION)"
+# The Compose CLI is a tool of the tests (and of every learner's Docker), not an image of
+# the stack: its version lives here. v5.6.0 is the newest release this machine's Go builds.
+COMPOSE_VERSION="${COMPOSE_VERSION:-5.6.0}"
 
 # Prometheus 3.x.y is published as Go module version v0.3xx.y (3.15.0 → v0.315.0).
 prometheus_module_version() {
@@ -74,9 +82,9 @@ manifest_key() { grep -E '^[[:space:]]*(- gomod|version):' "$manifest" | sha256s
 otelcol_dir() { printf '%s/otelcol-%s-%s' "$tools_dir" "$OTELCOL_VERSION" "$(manifest_key)"; }
 prometheus_dir() { printf '%s/prometheus-%s' "$tools_dir" "$PROMETHEUS_VERSION"; }
 alertmanager_dir() { printf '%s/alertmanager-%s' "$tools_dir" "$ALERTMANAGER_VERSION"; }
-k6_dir() { printf '%s/k6-%s' "$tools_dir" "$K6_VERSION"; }
 jaeger_dir() { printf '%s/jaeger-%s' "$tools_dir" "$JAEGER_VERSION"; }
-loki_dir() { printf '%s/loki-%s' "$tools_dir" "$LOKI_VERSION"; }
+mailpit_dir() { printf '%s/mailpit-%s' "$tools_dir" "$MAILPIT_VERSION"; }
+compose_dir() { printf '%s/compose-%s' "$tools_dir" "$COMPOSE_VERSION"; }
 # Our own small program: keyed by the hash of its sources and module files.
 stack_check_src="$repo_root/tests/stack/stack-check"
 stack_check_dir() {
@@ -90,9 +98,9 @@ print_env() {
   printf 'SHOPSCOPE_PROMTOOL=%s/bin/promtool\n' "$(prometheus_dir)"
   printf 'SHOPSCOPE_ALERTMANAGER=%s/bin/alertmanager\n' "$(alertmanager_dir)"
   printf 'SHOPSCOPE_AMTOOL=%s/bin/amtool\n' "$(alertmanager_dir)"
-  printf 'SHOPSCOPE_K6=%s/bin/k6\n' "$(k6_dir)"
   printf 'SHOPSCOPE_JAEGER=%s/bin/jaeger\n' "$(jaeger_dir)"
-  printf 'SHOPSCOPE_LOKI=%s/bin/loki\n' "$(loki_dir)"
+  printf 'SHOPSCOPE_MAILPIT=%s/bin/mailpit\n' "$(mailpit_dir)"
+  printf 'SHOPSCOPE_COMPOSE=%s/bin/docker-compose\n' "$(compose_dir)"
   printf 'SHOPSCOPE_STACK_CHECK=%s/bin/stack-check\n' "$(stack_check_dir)"
 }
 
@@ -185,12 +193,6 @@ build_alertmanager() {
     ./cmd/alertmanager ./cmd/amtool
 }
 
-build_k6() {
-  local src
-  src="$(module_source "$1" go.k6.io/k6/v2 "v$K6_VERSION")"
-  build_main_packages "$1" "$src" '-s -w' .
-}
-
 # Jaeger's UI (cmd/query/app/ui/actual) is a build product missing from the module zip
 # too; with the directory empty Jaeger serves its own placeholder page, the API is whole.
 build_jaeger() {
@@ -202,20 +204,21 @@ build_jaeger() {
     "-s -w -X $v.latestVersion=v$JAEGER_VERSION -X $v.commitSHA=$JAEGER_GO_MODULE_VERSION" ./cmd/jaeger
 }
 
-# Loki's go.mod replaces github.com/grafana/loki/pkg/push with its ./pkg/push directory, a
-# nested module that the module zip leaves out: it is put back from the proxy, at the
-# version Loki's go.mod requires.
-build_loki() {
-  local v="github.com/grafana/loki/v3/pkg/util/build" src push push_version push_dir
-  src="$(module_source "$1" github.com/grafana/loki/v3 "v$LOKI_VERSION")"
-  push=github.com/grafana/loki/pkg/push
-  push_version="$(awk -v m="$push" '$1 == m { print $2; exit }' "$src/go.mod")"
-  push_dir="$(go_nice mod download -json "$push@$push_version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-  [ -d "$push_dir" ] || die "could not download $push@$push_version"
-  cp -R "$push_dir" "$src/pkg/push"
-  chmod -R u+w "$src/pkg/push"
-  build_main_packages "$1" "$src" \
-    "-s -w -X $v.Version=$LOKI_VERSION -X $v.Revision=v$LOKI_VERSION -X $v.Branch=release" ./cmd/loki
+# Mailpit's web UI (server/ui/dist) is built by npm in its release pipeline and missing
+# from the module zip: the embedded directory holds the rest, so the API, SMTP server and
+# the `readyz` health command are the release's own, and the UI page is empty.
+build_mailpit() {
+  local src
+  src="$(module_source "$1" github.com/axllent/mailpit "v$MAILPIT_VERSION")"
+  build_main_packages "$1" "$src" "-s -w -X github.com/axllent/mailpit/config.Version=v$MAILPIT_VERSION" .
+}
+
+# The Compose CLI plugin, as Docker installs it: cli-plugins/docker-compose.
+build_compose() {
+  local src
+  src="$(module_source "$1" github.com/docker/compose/v5 "v$COMPOSE_VERSION")"
+  (cd "$src" && go_nice build -ldflags "-s -w -X github.com/docker/compose/v5/internal.Version=v$COMPOSE_VERSION" \
+    -o "$1/bin/docker-compose" ./cmd)
 }
 
 build_stack_check() {
@@ -228,9 +231,9 @@ version_command() {
     otelcol) echo "otelcol-shopscope --version" ;;
     prometheus) echo "prometheus --version" ;;
     alertmanager) echo "alertmanager --version" ;;
-    k6) echo "k6 version" ;;
     jaeger) echo "jaeger version" ;;
-    loki) echo "loki -version" ;;
+    mailpit) echo "mailpit version --no-release-check" ;;
+    compose) echo "docker-compose version" ;;
     stack_check) echo "stack-check version" ;;
   esac
 }
@@ -238,10 +241,10 @@ version_command() {
 # Runs in a subshell with errexit on (see main): any failing step ends the build of this
 # tool, and the EXIT trap removes its half-built directories.
 ensure() {
-  local name="$1" dir cmd partial
+  local name="$1" dir partial cmd=()
   dir="$("${name}_dir")"
-  cmd="$(version_command "$name")"
-  if [ -x "$dir/bin/${cmd%% *}" ] && "$dir/bin/${cmd%% *}" "${cmd#* }" >/dev/null 2>&1; then
+  read -ra cmd <<<"$(version_command "$name")"
+  if [ -x "$dir/bin/${cmd[0]}" ] && "$dir/bin/${cmd[0]}" "${cmd[@]:1}" >/dev/null 2>&1; then
     log "$name: already built in $dir"
     return 0
   fi
@@ -256,11 +259,11 @@ ensure() {
   rm -rf "$dir"
   mv "$partial" "$dir"
   log "$name: built in $((SECONDS - started)) s"
-  "$dir/bin/${cmd%% *}" "${cmd#* }" 2>&1 | head -n 3 | sed "s/^/[build-tools]   /" >&2
+  "$dir/bin/${cmd[0]}" "${cmd[@]:1}" 2>&1 | head -n 3 | awk '{ print "[build-tools]   " $0 }' >&2
 }
 
 main() {
-  local all=(prometheus alertmanager otelcol k6 jaeger loki stack_check) selected=() failed=() name status
+  local all=(prometheus alertmanager otelcol jaeger mailpit compose stack_check) selected=() failed=() name status
   if [ "${1:-}" = "--print-env" ]; then
     print_env
     return 0
@@ -285,7 +288,7 @@ main() {
     fi
   done
   print_env | sed 's/^/[build-tools] /' >&2
-  # Every tool is required: the native full-stack test runs all of them for real.
+  # Every tool is required: the stack tests run all of them for real.
   [ "${#failed[@]}" -eq 0 ] || die "failed: ${failed[*]}"
 }
 
