@@ -7,9 +7,9 @@
 //   5. opens the cart and places the order,
 //   6. sees the thank-you page of the new order, then finds it in the order history,
 //   7. signs out.
-// Every step is checked (status, redirect target, what the page shows); the steps are in
-// lib/web.js, the journey in lib/journeys.js (buyOnTheWeb). One checkout trace in Jaeger
-// then crosses all four services.
+// Every step is checked (status, redirect target, what the page shows); the steps are the
+// journey web-purchase of lib/journeys.json, run by lib/journeys.js. One checkout trace
+// in Jaeger then crosses all four services.
 //
 //   docker compose --profile k6 run --rm k6 run /k6/journey.js
 //

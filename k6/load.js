@@ -9,7 +9,7 @@
 //   docker compose --profile k6 run --rm k6 run -e STAGES=1m:20,3m:20,1m:0 /k6/load.js
 //
 // Thresholds: under 1% failed requests, over 99% checks passed, each step within its p95
-// budget (lib/steps.js). Environment: STAGES, THINK_TIME, LATENCY_FACTOR, TESTID.
+// budget (lib/journeys.json). Environment: STAGES, THINK_TIME, LATENCY_FACTOR, TESTID.
 import { mixedTraffic, think } from './lib/journeys.js';
 import { buildOptions, rampingLoad } from './lib/options.js';
 import { API_JOURNEY_STEPS, WEB_JOURNEY_STEPS } from './lib/steps.js';

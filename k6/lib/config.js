@@ -3,13 +3,24 @@
 // docker-compose.yml sets them; a local k6 binary passes localhost URLs instead
 // (`k6 run -e FRONTEND_URL=http://localhost:8080 …`, see k6/README.md).
 
-/** A string from the environment (`-e NAME=value` or the process environment), or the default. */
+/**
+ * A string from the environment (`-e NAME=value` or the process environment), or the default.
+ * @template {string | undefined} F
+ * @param {string} name
+ * @param {F} fallback
+ * @returns {string | F}
+ */
 export function envString(name, fallback) {
   const value = __ENV[name];
   return value === undefined || value === '' ? fallback : value;
 }
 
-/** A number from the environment; a value that is not a number stops the test at once. */
+/**
+ * A number from the environment; a value that is not a number stops the test at once.
+ * @param {string} name
+ * @param {number} fallback
+ * @returns {number}
+ */
 export function envNumber(name, fallback) {
   const raw = envString(name, undefined);
   if (raw === undefined) return fallback;
@@ -18,7 +29,11 @@ export function envNumber(name, fallback) {
   return value;
 }
 
-/** A base URL without its trailing slash, so paths can be appended with `${url}/path`. */
+/**
+ * A base URL without its trailing slash, so paths can be appended with `${url}/path`.
+ * @param {string} name
+ * @param {string} fallback
+ */
 function baseUrl(name, fallback) {
   return envString(name, fallback).replace(/\/+$/, '');
 }

@@ -13,7 +13,9 @@ import { Counter } from 'k6/metrics';
 export const serverErrors = new Counter('server_errors');
 
 // k6 builds a response callback once per list of statuses; keep them per VU.
+/** @type {Record<string, ReturnType<typeof http.expectedStatuses>>} */
 const callbacks = {};
+/** @param {number[]} statuses */
 function expectedStatuses(statuses) {
   const key = statuses.join(',');
   callbacks[key] ??= http.expectedStatuses(...statuses);
@@ -21,6 +23,17 @@ function expectedStatuses(statuses) {
 }
 
 let unexpectedLogged = 0;
+
+/**
+ * @typedef {object} SendOptions
+ * @property {unknown} [json]
+ * @property {Record<string, string>} [form]
+ * @property {string} [body]
+ * @property {Record<string, string>} [headers]
+ * @property {number[]} [expect]
+ * @property {Record<string, string>} [tags]
+ * @property {string} [timeout]
+ */
 
 /**
  * Sends one request of `step` (lib/steps.js) and checks that it answered one of `expect`.
@@ -33,9 +46,17 @@ let unexpectedLogged = 0;
  *   loaded as its own step, so each hop has its own name and duration.
  * - `tags`: more tags for this request's metrics (bad-input.js names the kind of mistake).
  * - Requests share the virtual user's cookie jar (k6 empties it at each new iteration).
+ *
+ * @param {import('./book.js').Step} step
+ * @param {string} method
+ * @param {string} url
+ * @param {SendOptions} [options]
+ * @returns {import('k6/http').RefinedResponse<'text'>}
  */
 export function send(step, method, url, { json, form, body, headers = {}, expect = [200], tags = {}, timeout } = {}) {
+  /** @type {import('k6/http').RequestBody | undefined} */
   let payload = body;
+  /** @type {Record<string, string>} */
   const allHeaders = { ...headers };
   if (json !== undefined) {
     payload = JSON.stringify(json);
@@ -61,7 +82,11 @@ export function send(step, method, url, { json, form, body, headers = {}, expect
   return res;
 }
 
-/** The parsed JSON body, or undefined when the body is not JSON (the check that uses it then fails). */
+/**
+ * The parsed JSON body, or undefined when the body is not JSON (the check that uses it then fails).
+ * @param {import('k6/http').RefinedResponse<'text'>} res
+ * @returns {unknown}
+ */
 export function jsonBody(res) {
   try {
     return res.json();
@@ -70,12 +95,21 @@ export function jsonBody(res) {
   }
 }
 
-/** The path of a redirect (the Location header), or undefined. */
+/**
+ * The path of a redirect (the Location header), or undefined.
+ * @param {import('k6/http').RefinedResponse<'text'>} res
+ * @returns {string | undefined}
+ */
 export function redirectTarget(res) {
   return res.headers.Location;
 }
 
-/** A named check of one value; returns whether it held (so a journey can stop early). */
+/**
+ * A named check of one value; returns whether it held (so a journey can stop early).
+ * @param {string} description
+ * @param {unknown} condition
+ * @returns {boolean}
+ */
 export function expectThat(description, condition) {
   return check(null, { [description]: () => Boolean(condition) });
 }

@@ -10,7 +10,11 @@ import { envNumber, envString } from './config.js';
 
 const DURATION_PATTERN = /^(\d+(\.\d+)?(ms|s|m|h))+$/;
 
-/** "30s:10,1m:10,30s:0" → [{duration: '30s', target: 10}, …]; anything else stops the test with the reason. */
+/**
+ * "30s:10,1m:10,30s:0" → [{duration: '30s', target: 10}, …]; anything else stops the test with the reason.
+ * @param {string} text
+ * @returns {import('k6/options').Stage[]}
+ */
 export function parseStages(text) {
   return text
     .split(',')
@@ -25,7 +29,11 @@ export function parseStages(text) {
     });
 }
 
-/** A fixed number of virtual users for a fixed time: VUS and DURATION override the defaults. */
+/**
+ * A fixed number of virtual users for a fixed time: VUS and DURATION override the defaults.
+ * @param {{ vus: number, duration: string }} defaults
+ * @returns {import('k6/options').ConstantVUsScenario}
+ */
 export function constantLoad({ vus, duration }) {
   const finalVus = envNumber('VUS', vus);
   const finalDuration = envString('DURATION', duration);
@@ -34,7 +42,11 @@ export function constantLoad({ vus, duration }) {
   return { executor: 'constant-vus', vus: finalVus, duration: finalDuration };
 }
 
-/** Virtual users ramping through stages ("duration:target,…"): STAGES overrides the default. */
+/**
+ * Virtual users ramping through stages ("duration:target,…"): STAGES overrides the default.
+ * @param {string} stages
+ * @returns {import('k6/options').RampingVUsScenario}
+ */
 export function rampingLoad(stages) {
   const parsed = parseStages(envString('STAGES', stages));
   if (parsed.length === 0) throw new Error('STAGES is empty');
@@ -42,8 +54,14 @@ export function rampingLoad(stages) {
   return { executor: 'ramping-vus', startVUs: 0, stages: parsed, gracefulRampDown: '30s' };
 }
 
-/** The thresholds of a step list (lib/steps.js): each step's p95 budget, scaled by `factor`. */
+/**
+ * The thresholds of a step list (lib/steps.js): each step's p95 budget, scaled by `factor`.
+ * @param {import('./book.js').Step[]} steps
+ * @param {number} factor
+ * @returns {Record<string, string[]>}
+ */
 export function latencyThresholds(steps, factor) {
+  /** @type {Record<string, string[]>} */
   const thresholds = {};
   for (const step of steps) {
     thresholds[`http_req_duration{name:${step.name}}`] = [`p(95)<${Math.round(step.p95 * factor)}`];
@@ -64,6 +82,16 @@ export function latencyThresholds(steps, factor) {
  *   0 means none may.
  * - `minChecksRate`: the share of checks that must pass, exclusive; 1 means all.
  * - `thresholds`: more, scenario-specific ones.
+ *
+ * @param {object} spec
+ * @param {string} spec.scenario
+ * @param {import('k6/options').Scenario} spec.load
+ * @param {import('./book.js').Step[]} spec.steps
+ * @param {number} [spec.latencyFactor]
+ * @param {number} [spec.maxErrorRate]
+ * @param {number} [spec.minChecksRate]
+ * @param {Record<string, string[]>} [spec.thresholds]
+ * @returns {import('k6/options').Options}
  */
 export function buildOptions({
   scenario,

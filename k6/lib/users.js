@@ -14,6 +14,7 @@ let created = 0;
 /**
  * A new shopper: `<prefix>_<run>_<vu>_<n>` (user-service allows 3 to 32 of [A-Za-z0-9_.-]),
  * e.g. `web_mhx3k2a_12_3`. The prefix (at most 5 characters) says which journey made it.
+ * @param {string} prefix
  */
 export function newShopper(prefix) {
   created++;

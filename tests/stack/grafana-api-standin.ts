@@ -26,7 +26,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { readEnvFile, repoPath, requireTool, runOk } from './lib.ts';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
 
 export interface GrafanaApiStandInOptions {
   /** grafana/provisioning/datasources by default. */
@@ -38,13 +39,36 @@ export interface GrafanaApiStandInOptions {
    * grafana/dashboards (docker-compose.yml); by default the same here.
    */
   dashboardsDir?: string;
+  /** What /api/health reports (GRAFANA_VERSION of .env.example by default). */
+  version?: string;
+  /** The admin's password (GRAFANA_ADMIN_PASSWORD of .env.example by default). */
+  adminPassword?: string;
+  /** 127.0.0.1 and a free port by default. */
+  host?: string;
+  port?: number;
+}
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** KEY=value lines of .env.example (read here without the tests' lib, for the image). */
+function envExample(): Map<string, string> {
+  const values = new Map<string, string>();
+  try {
+    for (const line of readFileSync(path.join(repoRoot, '.env.example'), 'utf8').split('\n')) {
+      const match = /^([A-Z0-9_]+)=(.*)$/.exec(line);
+      if (match?.[1]) values.set(match[1], match[2] ?? '');
+    }
+  } catch {
+    // In the stand-in's image there is no .env.example: the options say everything.
+  }
+  return values;
 }
 
 /** The mount docker-compose.yml gives the dashboards (the provider's options.path). */
 const COMPOSE_DASHBOARDS_MOUNT = '/etc/grafana/dashboards/shopscope';
 
 function yamlFile(file: string): any {
-  return JSON.parse(runOk(requireTool('STACK_CHECK'), ['yaml2json', file]));
+  return parseYaml(readFileSync(file, 'utf8'));
 }
 
 function yamlFiles(dir: string): string[] {
@@ -71,14 +95,16 @@ export class GrafanaApiStandIn {
   private readonly dashboardsDir: string;
   private readonly version: string;
   private readonly adminPassword: string;
+  private readonly options: GrafanaApiStandInOptions;
 
   private constructor(options: GrafanaApiStandInOptions) {
-    this.datasourcesDir = options.datasourcesDir ?? repoPath('grafana/provisioning/datasources');
-    this.dashboardProvidersDir = options.dashboardProvidersDir ?? repoPath('grafana/provisioning/dashboards');
-    this.dashboardsDir = options.dashboardsDir ?? repoPath('grafana/dashboards');
-    const env = readEnvFile('.env.example');
-    this.version = env.get('GRAFANA_VERSION') ?? 'unknown';
-    this.adminPassword = env.get('GRAFANA_ADMIN_PASSWORD') ?? '';
+    this.options = options;
+    this.datasourcesDir = options.datasourcesDir ?? path.join(repoRoot, 'grafana/provisioning/datasources');
+    this.dashboardProvidersDir = options.dashboardProvidersDir ?? path.join(repoRoot, 'grafana/provisioning/dashboards');
+    this.dashboardsDir = options.dashboardsDir ?? path.join(repoRoot, 'grafana/dashboards');
+    const env = envExample();
+    this.version = options.version ?? env.get('GRAFANA_VERSION') ?? 'unknown';
+    this.adminPassword = options.adminPassword ?? env.get('GRAFANA_ADMIN_PASSWORD') ?? '';
     this.server = http.createServer((req, res) => {
       this.requests.push(`${req.method} ${req.url}`);
       let status = 200;
@@ -98,13 +124,14 @@ export class GrafanaApiStandIn {
     const standIn = new GrafanaApiStandIn(options);
     await new Promise<void>((resolve, reject) => {
       standIn.server.once('error', reject);
-      standIn.server.listen(0, '127.0.0.1', () => resolve());
+      standIn.server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
     });
     return standIn;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    const host = this.options.host && this.options.host !== '0.0.0.0' ? this.options.host : '127.0.0.1';
+    return `http://${host}:${(this.server.address() as AddressInfo).port}`;
   }
 
   async close(): Promise<void> {
@@ -207,4 +234,35 @@ export class GrafanaApiStandIn {
     }
     return hits;
   }
+}
+
+// ---------------------------------------------------------------------------------------
+// As a process: the compose rehearsal's image grafana/grafana:<GRAFANA_VERSION>
+// (tests/compose/standins/grafana) runs it with Grafana's paths and environment.
+// ---------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const provisioning = process.env.GF_PATHS_PROVISIONING ?? '/etc/grafana/provisioning';
+  const standIn = await GrafanaApiStandIn.start({
+    datasourcesDir: path.join(provisioning, 'datasources'),
+    dashboardProvidersDir: path.join(provisioning, 'dashboards'),
+    dashboardsDir: COMPOSE_DASHBOARDS_MOUNT,
+    version: process.env.GRAFANA_STANDIN_VERSION ?? 'unknown',
+    adminPassword: process.env.GF_SECURITY_ADMIN_PASSWORD ?? 'admin',
+    host: '0.0.0.0',
+    port: Number(process.env.GF_SERVER_HTTP_PORT ?? 3000),
+  });
+  process.stdout.write(`grafana API stand-in listening on ${standIn.url}, provisioning from ${provisioning}\n`);
+  const shutdown = () => {
+    standIn.close().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((err) => {
+    process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  });
 }

@@ -27,9 +27,9 @@ export type ToolName =
   | 'PROMTOOL'
   | 'ALERTMANAGER'
   | 'AMTOOL'
-  | 'K6'
   | 'JAEGER'
-  | 'LOKI'
+  | 'MAILPIT'
+  | 'COMPOSE'
   | 'STACK_CHECK';
 
 let toolPaths: Map<string, string> | undefined;

@@ -1,8 +1,9 @@
 /**
  * The whole ShopScope stack as native processes on loopback, for the full-stack test
- * (fullstack.test.ts): a throwaway MariaDB, the four services on Node 24, and the real
- * OpenTelemetry Collector, Prometheus, Alertmanager, Jaeger v2 and Loki built by
- * scripts/ci/build-tools.sh at the versions docker-compose.yml pins. Every listener is on
+ * (fullstack.test.ts): a throwaway MariaDB, the four services on Node 24, the real
+ * OpenTelemetry Collector, Prometheus, Alertmanager and Jaeger v2 built by
+ * scripts/ci/build-tools.sh at the versions docker-compose.yml pins, and a stand-in for Loki
+ * (loki-standin.ts: Loki is AGPL and is not built here). Every listener is on
  * 127.0.0.1 and a free port; every data directory lives under one temporary directory,
  * removed by `stop()`.
  *
@@ -19,9 +20,11 @@
  * - Jaeger: `--config=jaeger/config.yaml` unchanged, plus a second `--config` moving its
  *   listeners; PROMETHEUS_URL from the environment it already reads. Its own traces go to
  *   its own OTLP receiver, as they do in the container (where localhost:4317 is Jaeger).
- * - Loki: `-config.file=loki/config.yaml -config.expand-env=true` unchanged, plus
- *   command-line flags (which Loki applies over the file) for the listen addresses and the
- *   data directories (/loki/... in the container).
+ * - Loki: not run. loki-standin.ts stands in for it as a child process on a loopback port:
+ *   the same OTLP endpoint (the collector's LOKI_OTLP_ENDPOINT is `<its url>/otlp`, as
+ *   `http://loki:3100/otlp` in compose), /ready, /metrics (Prometheus's `loki` scrape job)
+ *   and the query API, with the index labels of loki/config.yaml's otlp_config (read from
+ *   the file). Its header says what only the real Loki image can prove.
  * - Prometheus: a copy of prometheus.yml with the static targets (container:port) and the
  *   Alertmanager address rewritten to loopback ports, and `global.evaluation_interval`
  *   shortened from 15 s to 5 s so that alerts turn pending sooner. The rule files are the
@@ -30,22 +33,22 @@
  *   the listen address, external URL and data directory on loopback and in the temp dir.
  *   Grafana does not run, so its scrape target points at a closed port (up == 0).
  * - Alertmanager: a copy of alertmanager.yml with `global.smtp_smarthost` (mailpit:1025)
- *   rewritten to an in-test SMTP server (`SmtpCatcher`) standing in for Mailpit, which is
- *   not built natively. Receivers, routes and inhibition are unchanged, so the e-mails are
- *   the ones a learner would read in Mailpit.
+ *   rewritten to the native Mailpit's loopback SMTP port. Receivers, routes and inhibition
+ *   are unchanged, so the e-mails are the ones a learner reads in Mailpit.
+ * - Mailpit: the release compose runs, built by build-tools.sh, with `--smtp`, `--listen`
+ *   and `--database` moved to loopback and the temp dir; read through its API.
  * - Services: as in docker-compose.yml (OTLP/gRPC to the collector, OTEL_SERVICE_NAME,
  *   DEPLOYMENT_ENVIRONMENT), except the metric export interval, 2 s instead of 10 s, so the
  *   test waits less for data.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MariaDb } from '../src/harness/mariadb.ts';
 import { freePort } from '../src/harness/ports.ts';
 import { ServiceProcess } from '../src/harness/services.ts';
-import { readYaml, repoPath, type ToolName, toolPath } from './lib.ts';
+import { readEnvFile, readYaml, repoPath, type ToolName, toolPath } from './lib.ts';
 
 export { ADMIN_TOKEN } from '../src/harness/services.ts';
 
@@ -73,8 +76,7 @@ const TOOLS: Record<string, ToolName> = {
   prometheus: 'PROMETHEUS',
   alertmanager: 'ALERTMANAGER',
   jaeger: 'JAEGER',
-  loki: 'LOKI',
-  k6: 'K6',
+  mailpit: 'MAILPIT',
   'stack-check': 'STACK_CHECK',
 };
 
@@ -257,131 +259,35 @@ async function waitHealthy(component: Component, url: string, timeoutMs = 60_000
 }
 
 // ---------------------------------------------------------------------------------------
-// A stand-in for Mailpit: a minimal SMTP server that keeps every message.
+// Mailpit: the mail catcher Alertmanager sends to, read through its API.
 // ---------------------------------------------------------------------------------------
 
 export interface Mail {
   from: string;
   to: string[];
-  /** Decoded Subject header. */
   subject: string;
-  /** The raw message (headers and body). */
-  data: string;
 }
 
-/** Decodes RFC 2047 encoded words (=?UTF-8?Q?…?= / =?UTF-8?B?…?=), as mail readers do. */
-function decodeHeader(value: string): string {
-  return value
-    .replace(/\?=\s+=\?/g, '?==?')
-    .replace(/=\?([^?]+)\?([QqBb])\?([^?]*)\?=/g, (_, _charset: string, encoding: string, text: string) => {
-      if (encoding.toUpperCase() === 'B') return Buffer.from(text, 'base64').toString('utf8');
-      const bytes = text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) => `%${hex}`);
-      try {
-        return decodeURIComponent(bytes);
-      } catch {
-        return bytes;
-      }
-    });
+interface MailpitAddress {
+  Address: string;
 }
-
-function headerOf(message: string, name: string): string {
-  const head = message.split(/\r?\n\r?\n/)[0] ?? '';
-  const unfolded = head.replace(/\r?\n[ \t]+/g, ' ');
-  const line = unfolded.split(/\r?\n/).find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
-  return line ? decodeHeader(line.slice(name.length + 1).trim()) : '';
+interface MailpitMessages {
+  messages: Array<{ From: MailpitAddress | null; To: MailpitAddress[] | null; Subject: string }>;
 }
 
 /**
- * Accepts mail like Mailpit does (plain SMTP, no authentication) and keeps it for the test.
- * Alertmanager talks to it exactly as it would to Mailpit.
+ * The e-mails Mailpit holds, newest first, as a learner sees them on its web page (which
+ * reads the same API: GET /api/v1/messages).
  */
-export class SmtpCatcher {
-  readonly mails: Mail[] = [];
-  private readonly server = net.createServer((socket) => this.session(socket));
-  private readonly sockets = new Set<net.Socket>();
-  port = 0;
-
-  async start(port: number): Promise<this> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, '127.0.0.1', () => resolve());
-    });
-    this.port = port;
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  private session(socket: net.Socket): void {
-    this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
-    socket.on('error', () => socket.destroy());
-    socket.setEncoding('utf8');
-    const reply = (line: string) => socket.write(`${line}\r\n`);
-    let buffer = '';
-    let inData = false;
-    let from = '';
-    let to: string[] = [];
-    reply('220 shopscope-test ESMTP (the full-stack test stands in for Mailpit)');
-    socket.on('data', (chunk: string) => {
-      buffer += chunk;
-      for (;;) {
-        if (inData) {
-          const terminator = buffer.startsWith('.\r\n') ? 0 : buffer.indexOf('\r\n.\r\n');
-          if (terminator < 0) return;
-          const data = buffer.slice(0, terminator).replace(/^\.\./gm, '.');
-          buffer = buffer.slice(terminator === 0 ? 3 : terminator + 5);
-          inData = false;
-          this.mails.push({ from, to, subject: headerOf(data, 'Subject'), data });
-          from = '';
-          to = [];
-          reply('250 OK: message accepted');
-          continue;
-        }
-        const end = buffer.indexOf('\r\n');
-        if (end < 0) return;
-        const line = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const verb = line.split(' ')[0]?.toUpperCase() ?? '';
-        const address = /<([^>]*)>/.exec(line)?.[1] ?? '';
-        switch (verb) {
-          case 'EHLO':
-            socket.write('250-shopscope-test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n');
-            break;
-          case 'HELO':
-          case 'NOOP':
-            reply('250 OK');
-            break;
-          case 'MAIL':
-            from = address;
-            reply('250 OK');
-            break;
-          case 'RCPT':
-            to.push(address);
-            reply('250 OK');
-            break;
-          case 'DATA':
-            inData = true;
-            reply('354 End data with <CR><LF>.<CR><LF>');
-            break;
-          case 'RSET':
-            from = '';
-            to = [];
-            reply('250 OK');
-            break;
-          case 'QUIT':
-            reply('221 Bye');
-            socket.end();
-            return;
-          default:
-            reply('502 Command not implemented');
-        }
-      }
-    });
-  }
+export async function mailpitMessages(mailpitUrl: string): Promise<Mail[]> {
+  const res = await fetch(`${mailpitUrl}/api/v1/messages?limit=500`, { signal: AbortSignal.timeout(5_000) });
+  if (!res.ok) throw new Error(`Mailpit answered ${res.status} to GET /api/v1/messages`);
+  const body = (await res.json()) as MailpitMessages;
+  return body.messages.map((m) => ({
+    from: m.From?.Address ?? '',
+    to: (m.To ?? []).map((t) => t.Address),
+    subject: m.Subject,
+  }));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -495,7 +401,7 @@ export function prometheusConfig(targets: Record<string, string>): any {
   return config;
 }
 
-/** alertmanager.yml with the mail server (Mailpit in compose) moved to the in-test SMTP catcher. */
+/** alertmanager.yml with the mail server (mailpit:1025 in compose) moved to Mailpit's loopback port. */
 export function alertmanagerConfig(smtpPort: number): any {
   const config = readYaml('prometheus/alertmanager.yml');
   expectEndpoint(config.global.smtp_smarthost, 'mailpit:1025', 'prometheus/alertmanager.yml smtp_smarthost');
@@ -523,10 +429,10 @@ async function freePorts<K extends string>(names: readonly K[]): Promise<Record<
 const PORT_NAMES = [
   'prometheus',
   'alertmanager',
-  'smtp',
+  'mailpitSmtp',
+  'mailpitHttp',
   'grafanaClosed',
   'lokiHttp',
-  'lokiGrpc',
   'jaegerOtlp',
   'jaegerQuery',
   'jaegerQueryGrpc',
@@ -556,7 +462,6 @@ export class NativeStack {
   readonly startedAt = Date.now();
   readonly components: Component[] = [];
   readonly services = new Map<ServiceName, ServiceProcess>();
-  readonly smtp = new SmtpCatcher();
   db: MariaDb | undefined;
   private dbStarting: Promise<MariaDb> | undefined;
   ports!: StackPorts;
@@ -573,6 +478,13 @@ export class NativeStack {
   }
   get jaegerUrl(): string {
     return `http://127.0.0.1:${this.ports.jaegerQuery}`;
+  }
+  get mailpitUrl(): string {
+    return `http://127.0.0.1:${this.ports.mailpitHttp}`;
+  }
+  /** The e-mails Mailpit received so far (Alertmanager's notifications). */
+  mails(): Promise<Mail[]> {
+    return mailpitMessages(this.mailpitUrl);
   }
   get lokiUrl(): string {
     return `http://127.0.0.1:${this.ports.lokiHttp}`;
@@ -601,13 +513,8 @@ export class NativeStack {
 
   /** A component that should run but has exited, if any (to stop waiting at once). */
   problem(): string | undefined {
-    const dead = this.components.find((c) => c.exitCode !== null && !c.stoppedOnPurpose && !c.name.startsWith('k6'));
+    const dead = this.components.find((c) => c.exitCode !== null && !c.stoppedOnPurpose);
     return dead ? `${dead.name} exited with ${dead.exitCode}:\n${dead.tail()}` : undefined;
-  }
-
-  /** Starts one more process (e.g. k6) under this stack: logged in its directory, stopped by `stop()`. */
-  run(name: string, command: string, args: string[], env: Record<string, string> = {}): Component {
-    return this.component(name).start(command, args, { cwd: this.dir, env });
   }
 
   private component(name: string): Component {
@@ -647,7 +554,18 @@ export class NativeStack {
     // collector → services), MariaDB alongside.
     const dbStarting = MariaDb.start();
     this.dbStarting = dbStarting;
-    await this.smtp.start(ports.smtp);
+    const mailpitDir = path.join(this.dir, 'mailpit');
+    mkdirSync(mailpitDir);
+    // As in compose (MP_MAX_MESSAGES), with its listeners and database moved here.
+    const mailpit = this.component('mailpit').start(
+      toolPath('MAILPIT'),
+      [
+        `--smtp=${loopback(ports.mailpitSmtp)}`,
+        `--listen=${loopback(ports.mailpitHttp)}`,
+        `--database=${path.join(mailpitDir, 'mailpit.db')}`,
+      ],
+      { cwd: mailpitDir, env: { MP_MAX_MESSAGES: readEnvFile('.env.example').get('MAILPIT_MAX_MESSAGES') ?? '500' } },
+    );
 
     const promDir = path.join(this.dir, 'prometheus');
     mkdirSync(promDir);
@@ -681,7 +599,7 @@ export class NativeStack {
 
     const amDir = path.join(this.dir, 'alertmanager');
     mkdirSync(amDir);
-    writeFileSync(path.join(amDir, 'alertmanager.yml'), JSON.stringify(alertmanagerConfig(ports.smtp), null, 2));
+    writeFileSync(path.join(amDir, 'alertmanager.yml'), JSON.stringify(alertmanagerConfig(ports.mailpitSmtp), null, 2));
     const alertmanager = this.component('alertmanager').start(
       toolPath('ALERTMANAGER'),
       [
@@ -694,22 +612,12 @@ export class NativeStack {
       { cwd: amDir },
     );
 
+    // Loki: its stand-in (loki-standin.ts), a Node process of its own, on loki/config.yaml.
     const lokiDir = path.join(this.dir, 'loki');
     mkdirSync(lokiDir);
     const loki = this.component('loki').start(
-      toolPath('LOKI'),
-      [
-        `-config.file=${repoPath('loki/config.yaml')}`,
-        '-config.expand-env=true',
-        '-server.http-listen-address=127.0.0.1',
-        `-server.http-listen-port=${ports.lokiHttp}`,
-        '-server.grpc-listen-address=127.0.0.1',
-        `-server.grpc-listen-port=${ports.lokiGrpc}`,
-        `-common.path-prefix=${lokiDir}`,
-        `-common.storage.filesystem.chunk-directory=${path.join(lokiDir, 'chunks')}`,
-        `-common.storage.filesystem.rules-directory=${path.join(lokiDir, 'rules')}`,
-        `-compactor.working-directory=${path.join(lokiDir, 'compactor')}`,
-      ],
+      process.execPath,
+      [repoPath('tests/stack/loki-standin.ts'), `--port=${ports.lokiHttp}`, `--config=${repoPath('loki/config.yaml')}`],
       { cwd: lokiDir },
     );
 
@@ -733,11 +641,12 @@ export class NativeStack {
     await Promise.all([
       waitHealthy(prometheus, `${this.prometheusUrl}/-/ready`),
       waitHealthy(alertmanager, `${this.alertmanagerUrl}/-/ready`),
+      waitHealthy(mailpit, `${this.mailpitUrl}/readyz`),
       waitHealthy(jaeger, `http://${loopback(ports.jaegerHealth)}/status`),
-      // Loki is ready ~15 s after start (its ingester waits to join the ring).
-      waitHealthy(loki, `${this.lokiUrl}/ready`, 90_000),
+      // The stand-in is ready at once (the real Loki took ~15 s, its ingester joining the ring).
+      waitHealthy(loki, `${this.lokiUrl}/ready`),
     ]);
-    log('prometheus, alertmanager, jaeger and loki are ready');
+    log('prometheus, alertmanager, jaeger and the loki stand-in are ready');
 
     const collector = this.startWithLoopbackOverlay(
       'otel-collector',
@@ -900,7 +809,6 @@ export class NativeStack {
     const byName = (name: string) => this.components.filter((c) => c.name === name);
     await Promise.allSettled(byName('otel-collector').map((c) => c.stop()));
     await Promise.allSettled(this.components.map((c) => c.stop()));
-    await this.smtp.stop().catch(() => {});
     // A MariaDB still starting when something else failed is waited for, then removed.
     const db = this.db ?? (await this.dbStarting?.catch(() => undefined));
     await db?.destroy().catch(() => {});
