@@ -11,7 +11,7 @@
  * and then in reverse, so that a drift of the machine weighs on all alike.
  */
 import type { NativeStack } from '../tests/stack/native-stack.ts';
-import { type LoadContext, runLoad } from './k6.ts';
+import { type LoadContext, runLoad } from './load.ts';
 import { cpuSnapshot, cpuUsed } from './proc.ts';
 import type { BreakdownResult, Plan } from './results.ts';
 

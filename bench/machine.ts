@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { repoRoot, toolPath } from '../tests/stack/lib.ts';
+import { loadGeneratorVersion } from './load.ts';
 import type { Machine } from './results.ts';
 
 function output(command: string, args: string[]): string {
@@ -31,7 +32,7 @@ export function machineInfo(): Machine {
     os: osName(),
     kernel: os.release(),
     node: process.version,
-    k6: output(toolPath('K6'), ['version']).split('\n')[0] ?? 'unknown',
+    loadGenerator: loadGeneratorVersion(),
     collector: output(toolPath('OTELCOL'), ['--version']),
     commit: output('git', ['rev-parse', '--short=12', 'HEAD']),
     uncommittedServiceFiles: changed === '' || changed === 'unknown' ? 0 : changed.split('\n').length,

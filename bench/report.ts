@@ -2,7 +2,7 @@
  * The benchmark's report: the budgets judged (reported, never asserted) and every table,
  * as Markdown — printed to stdout and written to docs/performance.md (or --out).
  */
-import { type LoadResult, WORKLOADS, type Workload } from './k6.ts';
+import { type LoadResult, WORKLOADS, type Workload } from './load.ts';
 import { SDK_LOGS_STAGE, SDK_SPANS_STAGE } from './loss.ts';
 import { COLLECTOR } from './proc.ts';
 import {
@@ -115,7 +115,7 @@ function machineSection(results: Results): string {
       ['memory', `${fixed(m.memoryGiB, 1)} GiB`],
       ['OS', `${m.os} (kernel ${m.kernel})`],
       ['Node.js', m.node],
-      ['k6 / collector', `${m.k6} / ${m.collector}`],
+      ['load generator / collector', `${m.loadGenerator ?? `k6 ${m.k6 ?? 'unknown'}`} / ${m.collector}`],
       ['commit', `${m.commit}${m.uncommittedServiceFiles ? ` + ${m.uncommittedServiceFiles} uncommitted file(s) under services/` : ''}`],
       ['load average (1/5/15 min) at start → end', `${m.loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')} → ${m.loadAverageAtEnd.map((l) => l.toFixed(2)).join(' ')}`],
       ['run time', `${fixed(results.durationS / 60, 1)} min`],
@@ -123,10 +123,10 @@ function machineSection(results: Results): string {
   );
 }
 
-/** What failed, where: the failures k6 described, for whoever has to find out why. */
+/** What failed, where: the failures the load described, for whoever has to find out why. */
 function failureNotes(runs: [string, LoadResult][]): string {
   const lines = runs.flatMap(([where, result]) => result.failureSamples.map((sample) => `- ${where}: ${sample}`));
-  return lines.length === 0 ? '' : ['', 'Failures seen (the first of each k6 VU, as k6 described them):', '', ...lines].join('\n');
+  return lines.length === 0 ? '' : ['', 'Failures seen (the first distinct ones of each run; every one is counted above):', '', ...lines].join('\n');
 }
 
 function overheadSection(results: Results): string {
@@ -173,7 +173,7 @@ function overheadSection(results: Results): string {
     }
   }
   return [
-    `Each round restarts the four services with telemetry on (the product's configuration: traces, metrics and logs exported over OTLP/gRPC to the collector) or off (\`OTEL_SDK_DISABLED=true\`: the SDK is not even loaded), on the same ports, the rest of the stack unchanged. Rounds alternate ${results.plan.rounds.join('/')} so that a drift of the machine during the run weighs on both settings alike; each value below is the mean of the rounds of that setting. In each round and for each workload, k6 first offers a fixed rate (open model, constant-arrival-rate: the same load whatever the services do) for ${plan.warmupS} s of warm-up and ${plan.measureS} s measured, then ${plan.peakVus} VUs loop without pause (closed model) for ${plan.peakWarmupS} s + ${plan.peakMeasureS} s measured: the peak throughput. For the journey, latencies are of the whole journey (six requests); for the other two, of the request.`,
+    `Each round restarts the four services with telemetry on (the product's configuration: traces, metrics and logs exported over OTLP/gRPC to the collector) or off (\`OTEL_SDK_DISABLED=true\`: the SDK is not even loaded), on the same ports, the rest of the stack unchanged. Rounds alternate ${results.plan.rounds.join('/')} so that a drift of the machine during the run weighs on both settings alike; each value below is the mean of the rounds of that setting. In each round and for each workload, the load first arrives at a fixed rate (open model: iteration n starts n / rate s after the start whether or not earlier ones were answered, so the load is the same whatever the services do) for ${plan.warmupS} s of warm-up and ${plan.measureS} s measured, then ${plan.peakVus} users loop without pause (closed loop: autocannon's connections, or journey users) for ${plan.peakWarmupS} s + ${plan.peakMeasureS} s measured: the peak throughput. For the journey, latencies are of the whole journey (six requests); for the other two, of the request.`,
     '',
     '**Latency at a fixed load** (on / off, ms)',
     '',
@@ -221,7 +221,7 @@ function breakdownSection(results: Results): string {
     ];
   });
   return [
-    `product-service's own CPU time (user + system, from /proc, its helper threads included) per \`GET /api/products\` request, with k6 offering ${b.rate} requests/s (a fixed rate: the rest of the machine is equally busy in every configuration). Each configuration restarts the services with standard OTEL_* variables (bench/breakdown.ts); they run in one order, then in reverse, and the median is shown. Taking a part away shows what that part costs, including the garbage it leaves for the collector of the V8 heap; the parts overlap (no server span also means no child spans under it), so the savings do not add up to the whole.`,
+    `product-service's own CPU time (user + system, from /proc, its helper threads included) per \`GET /api/products\` request, with the open model offering ${b.rate} requests/s (a fixed arrival rate: the rest of the machine is equally busy in every configuration). Each configuration restarts the services with standard OTEL_* variables (bench/breakdown.ts); they run in one order, then in reverse, and the median is shown. Taking a part away shows what that part costs, including the garbage it leaves for the collector of the V8 heap; the parts overlap (no server span also means no child spans under it), so the savings do not add up to the whole.`,
     '',
     table(['configuration', 'what it is', 'CPU ms per request, each round', 'median', 'vs off', 'vs on'], rows),
     '',
@@ -270,9 +270,9 @@ function capacitySection(results: Results): string {
       ? ''
       : `**With telemetry off**, the same ladder (no confirmation run) passed up to **${c.offLadderPerS} journeys/s**: what the shop's own code sustains on this machine, the ceiling any telemetry change could approach.`;
   return [
-    `The journey of a signed-in shopper, through the web shop's pages with the VU's session cookie: catalogue → product page → add to cart (form POST with the page's CSRF token, 303) → cart page → checkout (form POST, 303) → thank-you page. ${results.plan.shoppers} shoppers are registered and signed in before any measurement (one per VU, so no two journeys share a cart), and every product is restocked to 1 000 000 units first (product_db.products.stock; the API has no restock call and the seed's 10 000 could run out), so stock never limits the result.`,
+    `The journey of a signed-in shopper, through the web shop's pages with the shopper's session cookie: catalogue → product page → add to cart (form POST with the page's CSRF token, 303) → cart page → checkout (form POST, 303) → thank-you page. ${results.plan.shoppers} shoppers are registered and signed in before any measurement (each journey in flight has one to itself, so no two journeys share a cart), and every product is restocked to 1 000 000 units first (product_db.products.stock; the API has no restock call and the seed's 10 000 could run out), so stock never limits the result.`,
     '',
-    `k6 offers a fixed rate of journeys (constant-arrival-rate): each step of the ladder is ${plan.warmupS} s of warm-up and ${plan.measureS} s measured. A step **passes** when the p95 of every request of the measured phase is below ${plan.p95LimitMs} ms, no request or check failed and k6 dropped no iteration, so the rate was really offered and served: k6 starts rate × 2 s of VUs before each step (one shopper each) and drops an iteration only when all are busy, that is when journeys take over 2 s on average. The ladder doubles from ${plan.startRate} journeys/s until a step fails, then bisects between the last pass and the first failure to within 10 %. The highest passing rate is then confirmed by a ${plan.holdS} s run judged the same way (footprint and loss are measured during it); if it does not hold, it is retried 10 % lower, up to ${plan.maxHolds} runs. The capacity is the rate of the run that held.`,
+    `The open model offers a fixed rate of journeys (journey n starts n / rate s after the start, whatever the answers): each step of the ladder is ${plan.warmupS} s of warm-up and ${plan.measureS} s measured. A step **passes** when the p95 of every request of the measured phase is below ${plan.p95LimitMs} ms, no request or check failed and no iteration was dropped, so the rate was really offered and served: the generator allows rate × 2 s of journeys in flight (one shopper each) and drops an arrival only when all are busy, that is when journeys take over 2 s on average. The ladder doubles from ${plan.startRate} journeys/s until a step fails, then bisects between the last pass and the first failure to within 10 %. The highest passing rate is then confirmed by a ${plan.holdS} s run judged the same way (footprint and loss are measured during it); if it does not hold, it is retried 10 % lower, up to ${plan.maxHolds} runs. The capacity is the rate of the run that held.`,
     '',
     table(
       ['run', 'journeys/s offered', 'succeeded per s', 'request p95 (ms)', 'request p99 (ms)', 'journey p95 (ms)', 'errors', 'dropped', 'result'],
@@ -347,6 +347,23 @@ function lossSection(results: Results): string {
   ].join('\n');
 }
 
+/**
+ * How closely the open model kept its schedule: how late its arrivals started, worst over
+ * the fixed-rate runs of the report (runs made with k6 have no such record: nothing is said).
+ */
+function arrivalNote(results: Results): string {
+  const runs = [
+    ...results.overhead.flatMap((w) => w.rounds.map((r) => r.fixed)),
+    ...results.capacity.steps.map((s) => s.result),
+    ...results.capacity.holds.map((s) => s.result),
+    ...(results.capacity.offSteps ?? []).map((s) => s.result),
+  ].filter((r) => r.startLateMs !== undefined);
+  if (runs.length === 0) return '';
+  const worst = (pick: (p: NonNullable<LoadResult['startLateMs']>) => number) =>
+    Math.max(...runs.map((r) => (r.startLateMs ? pick(r.startLateMs) : Number.NaN)));
+  return ` How closely the open model kept its schedule: over the ${runs.length} fixed-rate runs of overhead and capacity, the 99th percentile of how late an arrival started after its due time (warm-up excluded) was at most ${ms(worst((p) => p.p99))} ms in any run, the latest arrival ${ms(worst((p) => p.max))} ms late (about 1 ms is the timers' resolution; more is time its thread waited for a core; every run's figure is in the --json results, \`startLateMs\`).`;
+}
+
 export function renderReport(results: Results): string {
   const budgetRows = budgets(results).map((b) => [b.name, b.measured, b.limit, b.pass ? 'pass' : '**FAIL**']);
   const quick =
@@ -362,7 +379,7 @@ export function renderReport(results: Results): string {
     '<!-- Generated by `npm run bench` (bench/run.ts): edit bench/report.ts, not this file. -->',
     '',
     ...quick,
-    `The stack ran natively on this machine, as \`npm run bench\` starts it (tests/stack/native-stack.ts): MariaDB, the four services on Node.js (\`services/*/dist\`), the OpenTelemetry Collector on \`otel-collector/config.yaml\`, Jaeger, Prometheus, Loki and Alertmanager, all on loopback, with the services' product settings (\`OTEL_METRIC_EXPORT_INTERVAL=${results.plan.metricExportIntervalMs}\`, \`LOG_LEVEL=info\`). Load comes from k6 (real binary) on the same machine: it competes for the same CPU cores as everything it measures, equally in every phase. See bench/README.md for how to run it.`,
+    `The stack ran natively on this machine, as \`npm run bench\` starts it (tests/stack/native-stack.ts): MariaDB, the four services on Node.js (\`services/*/dist\`), the OpenTelemetry Collector on \`otel-collector/config.yaml\`, Jaeger, Prometheus and Alertmanager, and a stand-in for Loki (tests/stack/loki-standin.ts: Loki is AGPL and not built, so no number here is Loki's), all on loopback, with the services' product settings (\`OTEL_METRIC_EXPORT_INTERVAL=${results.plan.metricExportIntervalMs}\`, \`LOG_LEVEL=info\`). Load comes from the benchmark's own generator (bench/load.ts, in a worker thread of \`npm run bench\`): an **open model at a fixed arrival rate** (undici; each arrival at its scheduled time whatever the services answer) for every fixed-load run, and a **closed loop** for the peak (autocannon's connections for single requests, journey users for the journey). It runs on the same machine and competes for the same CPU cores as everything it measures, equally in every phase.${arrivalNote(results)} See bench/README.md for how to run it and why it measures this way.`,
     '',
     '## Machine',
     '',

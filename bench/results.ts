@@ -2,14 +2,14 @@
  * The benchmark's results as data (also written as JSON with --json), the plan that
  * produced them, and the few derived numbers both the report and the budgets use.
  */
-import type { LoadResult, Workload } from './k6.ts';
+import type { LoadResult, Workload } from './load.ts';
 import type { LossRow } from './loss.ts';
 
 export type Telemetry = 'on' | 'off';
 
 export interface Plan {
   name: 'full' | 'quick';
-  /** Signed-in shoppers created before the measurements (the journey's VUs use one each). */
+  /** Signed-in shoppers created before the measurements (each journey in flight uses one, alone). */
   shoppers: number;
   /** Telemetry of each overhead round, in order: A/B/A/B so drift of the machine cancels. */
   rounds: Telemetry[];
@@ -18,7 +18,7 @@ export interface Plan {
     measureS: number;
     /** Offered load of the latency phase: requests/s (api, catalogue) or journeys/s (journey). */
     rates: Record<Workload, number>;
-    /** Closed-loop peak-throughput phase: VUs looping without pause. */
+    /** Closed-loop peak-throughput phase: this many users (connections) looping without pause. */
     peakVus: number;
     peakWarmupS: number;
     peakMeasureS: number;
@@ -55,7 +55,10 @@ export interface Machine {
   os: string;
   kernel: string;
   node: string;
-  k6: string;
+  /** The load generators (bench/load.ts). */
+  loadGenerator: string;
+  /** Runs made with k6 (before the generator was replaced) said its version here instead. */
+  k6?: string;
   collector: string;
   commit: string;
   /** Files under services/ with changes not committed when the run started. */
@@ -146,7 +149,7 @@ export function headlineLatency(result: LoadResult) {
 }
 
 /**
- * Failed answers in a run. workloads.k6.js checks every answer, so a request that failed
+ * Failed answers in a run. bench/workloads.ts checks every answer, so a request that failed
  * (an error status) also failed its check: the failed checks are the count, and the failed
  * requests only a part of them (kept as the larger, should a request ever go unchecked).
  */

@@ -5,8 +5,9 @@
  *   npm run bench -- --quick --out /tmp/p.md --json /tmp/p.json   # smoke run, ~3 min
  *
  * It boots the native stack (tests/stack/native-stack.ts: MariaDB, the four services on
- * Node 24, the real collector, Jaeger, Prometheus, Loki, Alertmanager on loopback), loads
- * it with the real k6 binary and measures, in order:
+ * Node 24, the real collector, Jaeger, Prometheus, Alertmanager and the Loki stand-in on
+ * loopback), loads it (bench/load.ts: an open model at a fixed rate on undici, a closed
+ * loop for the peak with autocannon) and measures, in order:
  *
  *   1. instrumentation overhead: three workloads at a fixed rate and at peak, in rounds
  *      alternating telemetry on / off (OTEL_SDK_DISABLED) — latency, throughput, CPU;
@@ -29,7 +30,7 @@ import { repoPath } from '../tests/stack/lib.ts';
 import { NativeStack } from '../tests/stack/native-stack.ts';
 import { measureBreakdown } from './breakdown.ts';
 import { metricFreshness, traceFreshness } from './freshness.ts';
-import { type LoadContext, type LoadResult, runLoad, WORKLOADS } from './k6.ts';
+import { type LoadContext, type LoadResult, runLoad, WORKLOADS } from './load.ts';
 import { collectorDrained, type LossRow, lossRows, lossSnapshot, settle } from './loss.ts';
 import { machineInfo } from './machine.ts';
 import { COLLECTOR, cpuSnapshot, cpuUsed, RssSampler } from './proc.ts';
@@ -96,6 +97,8 @@ function summary(result: LoadResult): string {
     `${result.okPerS.toFixed(1)}/s ok`,
     result.journeyMs ? `journey ${p(result.journeyMs)}, request ${p(result.latencyMs)}` : p(result.latencyMs),
     `errors ${errors}, dropped ${result.droppedIterations}`,
+    // The open model's own health: how late its arrivals were.
+    ...(result.startLateMs ? [`arrivals late p99 ${result.startLateMs.p99.toFixed(1)} ms`] : []),
   ].join(', ');
 }
 

@@ -37,7 +37,7 @@ export interface Shopper {
   cookies: Record<string, string>;
 }
 
-/** Registers and signs in `count` shoppers, `concurrency` at a time; writes them to `file` for k6. */
+/** Registers and signs in `count` shoppers, `concurrency` at a time; writes them to `file` for the load's worker. */
 export async function createShoppers(stack: NativeStack, count: number, file: string, concurrency = 4): Promise<Shopper[]> {
   const frontend = stack.service('frontend').url;
   const shoppers: Shopper[] = [];
