@@ -12,7 +12,7 @@ Usage: scripts/crash-service.sh [--service NAME] [options]
 
 Kills a service's container with SIGKILL (\`docker compose kill <service>\`), as an
 out-of-memory kill or a crash would, waits for the ServiceDown alert to fire, starts the
-container again (\`docker compose start <service>\`) and waits for the alert to resolve.
+container again (\`docker compose up --detach --no-deps <service>\`) and waits for the alert to resolve.
 
 What it teaches: a dead process sends no telemetry at all, and "no data" cannot tell dead
 from idle. ServiceDown comes from outside the service: the collector calls every

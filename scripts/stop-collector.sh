@@ -12,7 +12,7 @@ Usage: scripts/stop-collector.sh [options]
 
 Stops the OpenTelemetry Collector container (\`docker compose stop otel-collector\`),
 waits for the CollectorDown alert to fire, starts it again
-(\`docker compose start otel-collector\`) and waits for the alert to resolve.
+(\`docker compose up --detach --no-deps otel-collector\`) and waits for the alert to resolve.
 
 What it teaches: the pipeline has to watch itself. With the collector down no trace,
 metric or log reaches Jaeger, Prometheus or Loki, and the /readyz probes stop too — so

@@ -12,7 +12,7 @@ Usage: scripts/stop-database.sh [--service NAME] [options]
 
 Stops the MySQL container of a service (\`docker compose stop <service's db>\`: user-db,
 product-db or order-db), waits for the DatabaseUnavailable alert to fire, starts the
-database again (\`docker compose start <db>\`) and waits for the alert to resolve.
+database again (\`docker compose up --detach --no-deps <db>\`) and waits for the alert to resolve.
 
 What it teaches: a running service that lost its database is not a dead service. Its
 /readyz answers 503 naming the database, so the collector's probe tells the two apart:

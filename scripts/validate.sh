@@ -185,6 +185,11 @@ check_readyz() {
     DETAIL="200"
     return 0
   fi
+  # A service that cannot log in to its database never starts listening; its log says why.
+  # The commonest cause on a laptop: a password changed in .env after the first start.
+  if [ "$CONTAINERS_CHECKED" = 1 ] && docker compose logs --tail 50 "$1" 2>/dev/null | grep -q 'ER_ACCESS_DENIED_ERROR'; then
+    DETAIL="$DETAIL; its database refuses the user and password: was MYSQL_PASSWORD changed in .env after the first start? Put the old value back, or \`docker compose down -v\` (deletes the data); see the README's Troubleshooting"
+  fi
   return 1
 }
 
@@ -463,11 +468,14 @@ done
 
 say "${C_BOLD}ShopScope pipeline check${C_RESET} — Prometheus $PROMETHEUS_URL, Jaeger $JAEGER_URL, Loki $LOKI_URL, Grafana $GRAFANA_URL"
 
+# 1 once the stack is known to run under docker compose (its logs can then be read).
+CONTAINERS_CHECKED=0
 if [ "${SHOPSCOPE_SKIP_CONTAINERS:-0}" = 1 ]; then
   skip containers "skipped (SHOPSCOPE_SKIP_CONTAINERS=1)"
 elif control_commands_overridden; then
   skip containers "skipped (SHOPSCOPE_*_CMD overridden: the stack is not run by docker compose)"
 else
+  CONTAINERS_CHECKED=1
   check containers check_containers
 fi
 for service in "${SERVICES[@]}"; do check "readyz $service" check_readyz "$service"; done

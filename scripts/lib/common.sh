@@ -81,7 +81,9 @@ load_config() {
   : "${ADMIN_TOKEN:=$(setting ADMIN_TOKEN shopscope-demo-admin-token)}"
   : "${SHOPSCOPE_KILL_CMD:=docker compose kill}"
   : "${SHOPSCOPE_STOP_CMD:=docker compose stop}"
-  : "${SHOPSCOPE_START_CMD:=docker compose start}"
+  # Starts the one container again, as it was: `docker compose start` would also start (and
+  # wait for) every container it depends on, so one unhealthy backend could fail a restore.
+  : "${SHOPSCOPE_START_CMD:=docker compose up --detach --no-deps --no-build --no-recreate}"
   # Seconds between two looks at Prometheus while waiting, and between progress lines.
   : "${POLL_INTERVAL:=2}"
   : "${PROGRESS_EVERY:=15}"
@@ -99,7 +101,7 @@ load_config() {
 control_commands_overridden() {
   [ "$SHOPSCOPE_KILL_CMD" != "docker compose kill" ] ||
     [ "$SHOPSCOPE_STOP_CMD" != "docker compose stop" ] ||
-    [ "$SHOPSCOPE_START_CMD" != "docker compose start" ]
+    [ "$SHOPSCOPE_START_CMD" != "docker compose up --detach --no-deps --no-build --no-recreate" ]
 }
 
 # service_url SERVICE: the base URL of one of the four services.
@@ -574,7 +576,7 @@ are read from the repository's .env when it exists, or from SHOPSCOPE_ENV_FILE):
   FRONTEND_URL, USER_SERVICE_URL, PRODUCT_SERVICE_URL, ORDER_SERVICE_URL (:8080-:8083)
   ADMIN_TOKEN (shopscope-demo-admin-token) the fault API's token
   SHOPSCOPE_KILL_CMD (docker compose kill), SHOPSCOPE_STOP_CMD (docker compose stop),
-  SHOPSCOPE_START_CMD (docker compose start): run as '<command> <container name>' from
+  SHOPSCOPE_START_CMD (docker compose up --detach --no-deps --no-build --no-recreate): run as '<command> <container name>' from
   the repository root
   TRAFFIC_RPS (2)   requests per second of the background traffic, where one is needed
   POLL_INTERVAL (2) seconds between two looks at Prometheus

@@ -1,7 +1,8 @@
 /**
  * scripts/validate.sh run for real against the native stack (native-stack.ts): the real
- * services, collector, Prometheus, Alertmanager, Jaeger and Loki on loopback, with the
- * script's URLs pointing at them. Two things are stood in:
+ * services, collector, Prometheus, Alertmanager and Jaeger on loopback, and the Loki
+ * stand-in (loki-standin.ts; Loki is AGPL and not built), with the script's URLs pointing
+ * at them. Two more things are stood in:
  * - Grafana, by grafana-api-standin.ts: the part of Grafana's HTTP API validate.sh calls,
  *   answering from the repository's provisioning files;
  * - the `docker` command, for the containers check only: a script on PATH that prints what
@@ -23,7 +24,7 @@ import { after, before, describe, test } from 'node:test';
 import { freePort } from '../src/harness/ports.ts';
 import { GrafanaApiStandIn } from './grafana-api-standin.ts';
 import { readRepoFile, readYaml, repoPath, requireTool, runOk } from './lib.ts';
-import { runScript, type ScriptResult, stackEnv } from './native-control.ts';
+import { runScript, type ScriptResult, stackEnv } from './scripts-runner.ts';
 import { NativeStack, SERVICE_NAMES } from './native-stack.ts';
 
 const started = Date.now();

@@ -87,6 +87,16 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return false;
 }
 
+/**
+ * Why a refused login is not a passing outage. The database volume keeps the user and
+ * password it was created with: MySQL's image applies MYSQL_USER/MYSQL_PASSWORD only when it
+ * initialises an empty volume, so a password changed in .env afterwards is never applied.
+ */
+export const ACCESS_DENIED_HINT =
+  'the database refused this user and password. With docker compose, a database keeps the password it was ' +
+  'created with: if MYSQL_PASSWORD (or MYSQL_USER) changed in .env after the first start, put the old value ' +
+  'back, or reset the databases with `docker compose down -v` (this deletes their data)';
+
 /** Readiness probe: undefined when the database answers, otherwise the reason. */
 export async function databaseProblem(sequelize: Sequelize, timeoutMs = 1_500): Promise<string | undefined> {
   let timer: NodeJS.Timeout | undefined;
@@ -100,7 +110,8 @@ export async function databaseProblem(sequelize: Sequelize, timeoutMs = 1_500): 
     return undefined;
   } catch (err) {
     const e = err as { parent?: { code?: string }; message?: string };
-    return `database unavailable: ${e.parent?.code ?? e.message ?? 'unknown error'}`;
+    const code = e.parent?.code ?? e.message ?? 'unknown error';
+    return `database unavailable: ${code}${code === 'ER_ACCESS_DENIED_ERROR' ? ` (${ACCESS_DENIED_HINT})` : ''}`;
   } finally {
     clearTimeout(timer);
   }
