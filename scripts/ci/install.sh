@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Installs everything ShopScope's tests need on a Debian machine without Docker, idempotently:
-#   - Debian packages: MariaDB (throwaway test databases), Chromium (browser tests), shellcheck
+# Installs everything ShopScope's tests need on a Debian machine, idempotently:
+#   - Debian packages: MariaDB (throwaway test databases), Chromium (browser tests), the
+#     shell linter; the Docker Engine (docker.io with containerd and runc, not started here:
+#     tests/compose/engine.sh starts its own), iptables for its networks, and debootstrap
+#     for the base image of the compose rehearsal
 #   - Node 24 LTS from the npm registry's binary package, cached by version outside the repo
 #   - the workspace's npm packages (npm ci)
 # Source it to get Node 24 on PATH in the calling shell:  source scripts/ci/install.sh
@@ -22,13 +25,19 @@ install_debian_packages() {
   command -v mariadbd >/dev/null 2>&1 || missing+=(mariadb-server)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+  [ -x /usr/sbin/dockerd ] || missing+=(docker.io)
+  [ -x /usr/bin/containerd ] || missing+=(containerd)
+  [ -x /usr/sbin/runc ] || missing+=(runc)
+  [ -x /usr/sbin/iptables ] || missing+=(iptables)
+  [ -x /usr/sbin/debootstrap ] || missing+=(debootstrap)
   if [ "${#missing[@]}" -eq 0 ]; then
     log "Debian packages already present"
     return
   fi
   log "installing Debian packages: ${missing[*]}"
   as_root apt-get update -qq
-  # Installing mariadb-server must not start a system-wide server: tests start their own.
+  # Installing mariadb-server or docker.io must not start a system-wide server: tests start
+  # their own.
   as_root env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
