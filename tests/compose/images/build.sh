@@ -142,7 +142,8 @@ build_node() {
   # system trusts; `npm ci` in services/Dockerfile must trust it too. Only in the
   # rehearsal's image, and only npm: its global config file gets the CA (a laptop's
   # official image has neither). Nothing else in the image changes.
-  local ca="${SHOPSCOPE_REHEARSAL_EXTRA_CA:-${NODE_EXTRA_CA_CERTS:-}}"
+  # The CA file this machine's npm or Node is told to trust, if any.
+  local ca="${SHOPSCOPE_REHEARSAL_EXTRA_CA:-${NODE_EXTRA_CA_CERTS:-$(npm config get cafile 2>/dev/null)}}"
   if [ -n "$ca" ] && [ -f "$ca" ]; then
     mkdir -p "$ctx/usr-local/etc"
     cp "$ca" "$ctx/usr-local/etc/rehearsal-extra-ca.pem"
