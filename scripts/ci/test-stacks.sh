@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the native stack tests and the compose rehearsal side by side: the rehearsal spends
+# Runs the native stack tests (then the benchmark's smoke run) and the compose rehearsal side by side: the rehearsal spends
 # most of its ~18 minutes waiting (for alerts to fire and to leave their 5-minute windows,
 # for containers to turn healthy), time the native tests can use. Each gets its own ports
 # (the native stack picks free ones; compose publishes the fixed ones of .env.example).
@@ -12,7 +12,10 @@ trap 'rm -f "$log"' EXIT
 
 npm run test:compose >"$log" 2>&1 &
 compose_pid=$!
-npm run test:stack
+# The benchmark's smoke run comes after the other native tests: by then the rehearsal has
+# built its images and mostly waits, so a fixed-rate load is not run beside `npm ci` and
+# four TypeScript builds competing for the same two cores.
+npm run test:stack && npm run test:bench
 stack_status=$?
 wait "$compose_pid"
 compose_status=$?
