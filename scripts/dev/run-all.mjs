@@ -58,7 +58,7 @@ const url = (offset) => `http://127.0.0.1:${basePort + offset}`;
 const common = {
   ...process.env,
   HOST: values.host,
-  ADMIN_TOKEN: process.env.ADMIN_TOKEN ?? 'shopscope-admin-demo-token',
+  ADMIN_TOKEN: process.env.ADMIN_TOKEN ?? 'shopscope-demo-admin-token',
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
   DEPLOYMENT_ENVIRONMENT: process.env.DEPLOYMENT_ENVIRONMENT ?? 'development',
   ...(process.env.OTEL_EXPORTER_OTLP_ENDPOINT ? {} : { OTEL_SDK_DISABLED: 'true' }),

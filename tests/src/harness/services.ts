@@ -13,6 +13,8 @@ import { freePort, waitFor } from './ports.ts';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export type ServiceName = 'user' | 'product' | 'order' | 'frontend';
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+/** The service credential of the internal endpoints (product-service's stock reservations). */
+export const INTERNAL_TOKEN = 'test-internal-token-0123456789';
 
 /**
  * services/runtime.env: the heap and allocator settings every service process runs with
@@ -72,6 +74,7 @@ export class ServiceProcess {
           PORT: String(this.port),
           LOG_LEVEL: 'info',
           ADMIN_TOKEN,
+          INTERNAL_TOKEN,
           ...this.env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -21,7 +21,9 @@ export interface ServeOptions {
  * The telemetry bootstrap installs no signal handler of its own, so this is the one place.
  */
 export function serve(app: Express, options: ServeOptions): Promise<Server> {
-  const { logger, port, host = process.env.HOST ?? '0.0.0.0' } = options;
+  // Loopback unless told otherwise: a service started by hand on a laptop is not for other
+  // machines. Containers set HOST=0.0.0.0 (services/Dockerfile, docker-compose.yml).
+  const { logger, port, host = process.env.HOST ?? '127.0.0.1' } = options;
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host);
     server.keepAliveTimeout = 65_000; // longer than common proxy idle timeouts
