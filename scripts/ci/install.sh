@@ -10,9 +10,10 @@
 # Needs root (or sudo) for apt-get; everything else goes to $SHOPSCOPE_CACHE.
 set -euo pipefail
 
-NODE_VERSION="${NODE_VERSION:-24.21.0}"
-SHOPSCOPE_CACHE="${SHOPSCOPE_CACHE:-/opt/shopscope-cache}"
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+# shellcheck source=scripts/ci/node.sh
+source "$repo_root/scripts/ci/node.sh"
 
 log() { printf '[install] %s\n' "$*" >&2; }
 
@@ -41,30 +42,11 @@ install_debian_packages() {
   as_root env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-install_node() {
-  local arch
-  case "$(uname -m)" in
-    x86_64) arch=x64 ;;
-    aarch64 | arm64) arch=arm64 ;;
-    *) log "unsupported architecture $(uname -m)"; return 1 ;;
-  esac
-  local dir="$SHOPSCOPE_CACHE/node-$NODE_VERSION"
-  local bin="$dir/node_modules/node-linux-$arch/bin"
-  if [ ! -x "$bin/node" ]; then
-    log "installing Node $NODE_VERSION into $dir"
-    mkdir -p "$dir"
-    # The binary package needs no Node of its own: any npm can unpack it.
-    npm install --prefix "$dir" --no-save --no-audit --no-fund --loglevel=error "node-linux-$arch@$NODE_VERSION" >/dev/null
-  fi
-  export PATH="$bin:$PATH"
-  log "using Node $(node --version) from $bin"
-}
-
 install_npm_packages() {
   log "npm ci"
   (cd "$repo_root" && npm ci --no-audit --no-fund --loglevel=error)
 }
 
 install_debian_packages
-install_node
+use_node_24
 install_npm_packages

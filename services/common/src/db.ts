@@ -97,6 +97,14 @@ export const ACCESS_DENIED_HINT =
   'created with: if MYSQL_PASSWORD (or MYSQL_USER) changed in .env after the first start, put the old value ' +
   'back, or reset the databases with `docker compose down -v` (this deletes their data)';
 
+export const UNKNOWN_DATABASE_HINT =
+  'the server is up but has no database of the name DATABASE_URL ends with. docker compose and `npm run dev` ' +
+  'create it; a service started alone needs it created first (CREATE DATABASE, see the README\'s "Run the shop ' +
+  'without Docker")';
+
+/** What to do about the errors a learner can fix, by MySQL error code. */
+const HINTS: Record<string, string> = { ER_ACCESS_DENIED_ERROR: ACCESS_DENIED_HINT, ER_BAD_DB_ERROR: UNKNOWN_DATABASE_HINT };
+
 /** Readiness probe: undefined when the database answers, otherwise the reason. */
 export async function databaseProblem(sequelize: Sequelize, timeoutMs = 1_500): Promise<string | undefined> {
   let timer: NodeJS.Timeout | undefined;
@@ -111,7 +119,8 @@ export async function databaseProblem(sequelize: Sequelize, timeoutMs = 1_500): 
   } catch (err) {
     const e = err as { parent?: { code?: string }; message?: string };
     const code = e.parent?.code ?? e.message ?? 'unknown error';
-    return `database unavailable: ${code}${code === 'ER_ACCESS_DENIED_ERROR' ? ` (${ACCESS_DENIED_HINT})` : ''}`;
+    const hint = HINTS[code];
+    return `database unavailable: ${code}${hint ? ` (${hint})` : ''}`;
   } finally {
     clearTimeout(timer);
   }
