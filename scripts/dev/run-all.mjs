@@ -15,7 +15,7 @@ import path from 'node:path';
 import { parseArgs, parseEnv } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
-import { mariaDbInstalled, ThrowawayMariaDb } from './mariadb.ts';
+import { mariaDbInstalled, ThrowawayMariaDb } from './mariadb.mts';
 
 const HELP = `Usage: npm run dev [-- options]      (or scripts/dev.sh [options])
 
@@ -79,7 +79,7 @@ async function databaseServer() {
     const dbUrl = (name) => `mysql://${server.username}:${server.password}@${server.host}/${name}`;
     return { dbUrl, describe: `${server.protocol}//${server.host} (yours)`, destroy: async () => {} };
   }
-  if (!(await mariaDbInstalled())) {
+  if (!mariaDbInstalled()) {
     console.error(
       'No database server given and no MariaDB to start one: install MariaDB (Debian/Ubuntu: ' +
         'sudo apt-get install mariadb-server; macOS: brew install mariadb), or give your own ' +

@@ -1,10 +1,10 @@
 /**
- * The tests' throwaway MariaDB: scripts/dev/mariadb.ts (the same server `npm run dev`
+ * The tests' throwaway MariaDB: scripts/dev/mariadb.mts (the same server `npm run dev`
  * starts), with the tests' application account. Each test file starts its own on a free
  * loopback port with a fresh data directory, and destroys it.
  * Needs Debian's mariadb-server package (mariadbd and mariadb-install-db on PATH).
  */
-import { ThrowawayMariaDb } from '../../../scripts/dev/mariadb.ts';
+import { ThrowawayMariaDb } from '../../../scripts/dev/mariadb.mts';
 
 export const DB_USER = 'shopscope';
 export const DB_PASSWORD = 'shopscope-test';

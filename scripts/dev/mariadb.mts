@@ -8,6 +8,7 @@
  * Ubuntu: `apt-get install mariadb-server`; macOS: `brew install mariadb`).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,14 +28,30 @@ export interface MariaDbOptions {
   bufferPoolMb?: number;
 }
 
-/** Whether MariaDB's server binaries are on PATH. */
-export async function mariaDbInstalled(): Promise<boolean> {
-  try {
-    await run('mariadbd', ['--version']);
-    return true;
-  } catch {
-    return false;
+/**
+ * Where a program is: on PATH, or in the sbin folders a non-root user's PATH lacks (Debian
+ * installs mariadbd in /usr/sbin).
+ */
+function locate(program: string): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin', '/sbin'];
+  for (const dir of dirs.filter(Boolean)) {
+    const candidate = path.join(dir, program);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
   }
+  return undefined;
+}
+
+const MARIADBD = 'mariadbd';
+const INSTALL_DB = 'mariadb-install-db';
+
+/** Whether MariaDB's server binaries are installed. */
+export function mariaDbInstalled(): boolean {
+  return locate(MARIADBD) !== undefined && locate(INSTALL_DB) !== undefined;
 }
 
 export class ThrowawayMariaDb {
@@ -61,7 +78,7 @@ export class ThrowawayMariaDb {
     const db = new ThrowawayMariaDb(dir, options.port ?? (await freeLoopbackPort()), options);
     try {
       await mkdir(db.tmpDir);
-      await run('mariadb-install-db', [
+      await run(locate(INSTALL_DB) ?? INSTALL_DB, [
         '--no-defaults',
         `--datadir=${db.dataDir}`,
         `--tmpdir=${db.tmpDir}`,
@@ -114,7 +131,7 @@ export class ThrowawayMariaDb {
   async startServer(): Promise<void> {
     this.output = '';
     const child = spawn(
-      'mariadbd',
+      locate(MARIADBD) ?? MARIADBD,
       [
         '--no-defaults',
         `--datadir=${this.dataDir}`,
