@@ -159,7 +159,7 @@ test('two replicas starting at once on an empty database both migrate and become
     const rows = await orderDb.query<Array<{ name: string }>>('SELECT name FROM order_replicas.schema_migrations ORDER BY name');
     assert.deepEqual(
       rows.map((r) => r.name),
-      ['0001-create-orders', '0002-create-order-items'],
+      ['0001-create-orders', '0002-create-order-items', '0003-widen-order-total'],
     );
   } finally {
     await Promise.all(replicas.map((replica) => replica.stop()));

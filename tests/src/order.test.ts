@@ -3,10 +3,13 @@
  * database: the cart, checkout, order history, bad input and authentication.
  */
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { signUp, type TestAccount } from './harness/accounts.ts';
+import { loginAdmin, signUp, type TestAccount } from './harness/accounts.ts';
 import { call } from './harness/http.ts';
 import { type CatalogueProduct, catalogue, databaseOf, productNow, Shopper, storedOrders } from './harness/orders.ts';
+import { INTERNAL_TOKEN, REPO_ROOT } from './harness/services.ts';
 import { type Backend, startBackend } from './harness/shop.ts';
 
 let shop: Backend;
@@ -201,6 +204,52 @@ describe('cart and checkout', () => {
     assert.equal((await shopper.cart()).body.result.items[0].quantity, 1000);
   });
 
+  test('the largest cart the API allows (50 lines × 1000 × €100,000) checks out with its exact total', async () => {
+    // product-service's top price (10,000,000 cents) × order-service's limits. INT UNSIGNED
+    // held at most 4,294,967,295 cents (€42.9M): one such line (10^10 cents) overflowed it,
+    // checkout answered 500. The total now fits BIGINT and a JS number exactly.
+    const MAX_PRICE_CENTS = 10_000_000;
+    const LINES = 50;
+    const QUANTITY = 1000;
+    const adminKey = await loginAdmin(shop.user.url);
+    const tag = `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    const products: number[] = [];
+    for (let i = 0; i < LINES; i++) {
+      const res = await call(shop.product.url, 'POST', '/api/product/create', {
+        apiKey: adminKey,
+        body: { name: `Gold bar ${tag} ${i}`, price_cents: MAX_PRICE_CENTS, stock: QUANTITY },
+      });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      products.push(res.body.result.id);
+    }
+    const { account, shopper } = await newShopper('whale');
+    for (const id of products) {
+      const added = await shopper.add(id, QUANTITY);
+      assert.equal(added.status, 200, JSON.stringify(added.body));
+    }
+    const expected = LINES * QUANTITY * MAX_PRICE_CENTS; // 5 × 10^11 cents, far below 2^53
+    assert.ok(expected > 2 ** 32 && Number.isSafeInteger(expected));
+    const cart = (await shopper.cart()).body.result;
+    assert.equal(cart.total_cents, expected);
+    assert.equal(cart.items[0].line_total_cents, QUANTITY * MAX_PRICE_CENTS);
+
+    const placed = await shopper.checkout();
+    assert.equal(placed.status, 201, `never a 500: ${placed.status} ${JSON.stringify(placed.body)}`);
+    const order = placed.body.result;
+    assert.equal(order.total_cents, expected);
+    assert.equal(typeof order.total_cents, 'number', 'a BIGINT comes back as a JSON number');
+    assert.equal(order.item_count, LINES * QUANTITY);
+    assert.deepEqual((await shopper.order(order.id)).body.result, order);
+    assert.deepEqual((await shopper.orders()).body.results, [order]);
+    const stored = await storedOrders(shop.db, shop.order, account.user.id);
+    assert.equal(Number(stored.orders[0]?.total_cents), expected);
+    assert.equal(stored.orders[0]?.status, 'placed');
+    // Nothing is stuck: the next cart is empty and usable.
+    assert.deepEqual((await shopper.cart()).body.result.items, []);
+    assert.equal((await shopper.add(mouse.id, 1)).status, 200);
+    for (const id of products.slice(0, 3)) assert.equal((await productNow(shop.product.url, id)).stock, 0);
+  });
+
   test('a checkout abandoned half-way is taken over by the next one; a recent one is not', async () => {
     const { account, shopper } = await newShopper();
     const cartId = (await shopper.add(laptop.id, 1)).body.result.id;
@@ -225,11 +274,41 @@ describe('cart and checkout', () => {
   });
 });
 
+describe('the order total limit', () => {
+  // No request can reach it while product-service caps prices at 10,000,000 cents (the
+  // largest cart is 5 × 10^11 cents): checkout's guard is tested on its own.
+  const require = createRequire(import.meta.url);
+  const { orderTotalCents } = require(path.join(REPO_ROOT, 'services/order/dist/domain/checkout.js')) as {
+    orderTotalCents(lines: Array<{ quantity: number; unit_price_cents: number }>): number;
+  };
+  const { MAX_ORDER_TOTAL_CENTS } = require(path.join(REPO_ROOT, 'services/order/dist/db/models.js')) as {
+    MAX_ORDER_TOTAL_CENTS: number;
+  };
+
+  test('a total a JS number holds exactly is accepted; one beyond is a clear 409, never a rounded total', () => {
+    assert.equal(MAX_ORDER_TOTAL_CENTS, Number.MAX_SAFE_INTEGER);
+    assert.equal(orderTotalCents([{ quantity: 1000, unit_price_cents: 10_000_000 }]), 10_000_000_000);
+    assert.equal(orderTotalCents([{ quantity: 1, unit_price_cents: Number.MAX_SAFE_INTEGER }]), Number.MAX_SAFE_INTEGER);
+    // 50 lines of 1000 at 200 billion cents each: 10^16 cents, beyond 2^53.
+    const huge = Array.from({ length: 50 }, () => ({ quantity: 1000, unit_price_cents: 200_000_000_000 }));
+    for (const lines of [huge, [{ quantity: 1, unit_price_cents: Number.MAX_SAFE_INTEGER }, { quantity: 1, unit_price_cents: 1 }]]) {
+      assert.throws(
+        () => orderTotalCents(lines),
+        (err: { status?: number; reason?: string; message?: string }) =>
+          err.status === 409 && err.reason === 'order_total_limit' && /too large/.test(err.message ?? ''),
+      );
+    }
+  });
+});
+
 describe('reservations left by earlier attempts', () => {
   // What product-service may hold under `order-<id>` when a previous checkout attempt timed
   // out after its reservation went through: the test plays that lost attempt directly.
   const reserveAs = (cartId: number, items: Array<{ product_id: number; quantity: number }>) =>
-    call(shop.product.url, 'POST', '/api/products/reserve', { body: { order_ref: `order-${cartId}`, items } });
+    call(shop.product.url, 'POST', '/api/products/reserve', {
+      apiKey: INTERNAL_TOKEN, // the service credential order-service presents
+      body: { order_ref: `order-${cartId}`, items },
+    });
 
   test('the same items: checkout reuses the reservation and takes the stock once', async () => {
     const { shopper } = await newShopper();

@@ -18,7 +18,7 @@ import {
   checkGracefulStop,
   startTwoAtOnce,
 } from './harness/service-checks.ts';
-import { type ServiceProcess, startService } from './harness/services.ts';
+import { INTERNAL_TOKEN, type ServiceProcess, startService } from './harness/services.ts';
 import { telemetryEnv } from './harness/shop.ts';
 
 const NO_TELEMETRY = { OTEL_SDK_DISABLED: 'true' };
@@ -89,12 +89,19 @@ async function newProduct(stock: number, name = `Test product ${++refCounter}`):
   return res.body.result;
 }
 
+/** The stock endpoints are internal: every call presents the service credential, as order-service does. */
+const AS_SERVICE = { apiKey: INTERNAL_TOKEN };
+
 function reserve(orderRef: string, items: Array<{ product_id: unknown; quantity: unknown }>) {
-  return call(products.url, 'POST', '/api/products/reserve', { body: { order_ref: orderRef, items } });
+  return call(products.url, 'POST', '/api/products/reserve', { ...AS_SERVICE, body: { order_ref: orderRef, items } });
+}
+
+function confirm(orderRef: string) {
+  return call(products.url, 'POST', '/api/products/confirm', { ...AS_SERVICE, body: { order_ref: orderRef } });
 }
 
 function release(orderRef: string) {
-  return call(products.url, 'POST', '/api/products/release', { body: { order_ref: orderRef } });
+  return call(products.url, 'POST', '/api/products/release', { ...AS_SERVICE, body: { order_ref: orderRef } });
 }
 
 describe('catalogue', () => {
@@ -387,6 +394,40 @@ describe('stock reservations', () => {
     assert.equal(await stockOf(a.id), 8);
   });
 
+  test('confirm keeps the hold (idempotent); a confirmed hold is replayed and released like any other', async () => {
+    const a = await newProduct(10);
+    const ref = newRef();
+    const reserved = await reserve(ref, [{ product_id: a.id, quantity: 3 }]);
+    assert.equal(reserved.status, 200);
+    const [row] = await db.query(`SELECT expires_at FROM \`${database}\`.reservations WHERE order_ref = ?`, [ref]);
+    assert.ok(row.expires_at, 'an unconfirmed hold has an expiry');
+
+    const confirmed = await confirm(ref);
+    assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
+    assert.equal(confirmed.body.result.status, 'confirmed');
+    assert.deepEqual(confirmed.body.result.items, reserved.body.result.items);
+    assert.equal((await confirm(ref)).status, 200, 'a second confirm is a replay');
+    const [after] = await db.query(`SELECT status, expires_at FROM \`${database}\`.reservations WHERE order_ref = ?`, [
+      ref,
+    ]);
+    assert.deepEqual([after.status, after.expires_at], ['confirmed', null], 'a confirmed hold never expires');
+    assert.equal(await stockOf(a.id), 7);
+
+    const replay = await reserve(ref, [{ product_id: a.id, quantity: 3 }]);
+    assert.equal(replay.status, 200);
+    assert.equal(replay.body.result.status, 'confirmed');
+    assert.equal((await reserve(ref, [{ product_id: a.id, quantity: 1 }])).status, 409, 'other items');
+    assert.equal(await stockOf(a.id), 7);
+
+    assert.equal((await release(ref)).status, 200);
+    assert.equal(await stockOf(a.id), 10);
+    const late = await confirm(ref);
+    assert.equal(late.status, 409, 'a released hold cannot be confirmed');
+    assert.equal(late.body.details.reason, 'reservation_not_held');
+    assert.equal((await confirm(newRef())).status, 404);
+    assert.equal(await stockOf(a.id), 10);
+  });
+
   test('all-or-nothing: 409 naming the short product, nothing taken, and the failure is not remembered', async () => {
     const a = await newProduct(5);
     const b = await newProduct(2);
@@ -445,18 +486,20 @@ describe('stock reservations', () => {
       [{ order_ref: 42, items: [item] }, ['order_ref']],
     ];
     for (const [body, fields] of cases) {
-      const res = await call(products.url, 'POST', '/api/products/reserve', { body });
+      const res = await call(products.url, 'POST', '/api/products/reserve', { ...AS_SERVICE, body });
       assert.equal(res.status, 400, JSON.stringify(body).slice(0, 200));
       assert.deepEqual(Object.keys(res.body.details.fields).sort(), fields, JSON.stringify(body).slice(0, 200));
     }
     for (const rawBody of ['{"order_ref": "x", "items": [', '"just a string"', '']) {
-      const res = await call(products.url, 'POST', '/api/products/reserve', { rawBody });
+      const res = await call(products.url, 'POST', '/api/products/reserve', { ...AS_SERVICE, rawBody });
       assert.equal(res.status, 400, rawBody);
     }
     const huge = await reserve(newRef(), Array.from({ length: 5000 }, () => item));
     assert.equal(huge.status, 413);
     assert.equal((await release('bad ref!')).status, 400);
-    assert.equal((await call(products.url, 'POST', '/api/products/release', { body: {} })).status, 400);
+    assert.equal((await call(products.url, 'POST', '/api/products/release', { ...AS_SERVICE, body: {} })).status, 400);
+    assert.equal((await confirm('bad ref!')).status, 400);
+    assert.equal((await call(products.url, 'POST', '/api/products/confirm', { ...AS_SERVICE, body: {} })).status, 400);
 
     assert.equal(await stockOf(a.id), 5);
     assert.equal(await countRows('reservations'), reservationsBefore);
@@ -466,10 +509,13 @@ describe('stock reservations', () => {
     const totalStock = async () =>
       Number((await db.query(`SELECT SUM(stock) AS n FROM \`${database}\`.products`))[0].n);
     const before = [await countRows('products'), await countRows('reservations'), await totalStock()];
-    await checkGarbageNeverFails(products, [
+    const internal: Array<[string, string]> = [
       ['POST', '/api/products/reserve'],
+      ['POST', '/api/products/confirm'],
       ['POST', '/api/products/release'],
-    ]);
+    ];
+    await checkGarbageNeverFails(products, internal);
+    await checkGarbageNeverFails(products, internal, { authorization: `Bearer ${INTERNAL_TOKEN}` });
     await checkGarbageNeverFails(products, [['POST', '/api/product/create']], { authorization: `Bearer ${adminKey}` });
     assert.deepEqual([await countRows('products'), await countRows('reservations'), await totalStock()], before);
   });
@@ -575,12 +621,13 @@ describe('telemetry', () => {
 
   test('reservation outcomes are counted and on the span; admin keys are never exported', async () => {
     const a = await newProduct(3);
-    const at = (path: string, body: unknown) => call(instrumented.url, 'POST', path, { body });
+    const at = (path: string, body: unknown) => call(instrumented.url, 'POST', path, { ...AS_SERVICE, body });
     const ref = newRef();
     const items = [{ product_id: a.id, quantity: 2 }];
     assert.equal((await at('/api/products/reserve', { order_ref: ref, items })).status, 200);
     assert.equal((await at('/api/products/reserve', { order_ref: ref, items })).status, 200);
     assert.equal((await at('/api/products/reserve', { order_ref: newRef(), items })).status, 409);
+    assert.equal((await at('/api/products/confirm', { order_ref: ref })).status, 200);
     assert.equal((await at('/api/products/release', { order_ref: ref })).status, 200);
     const created = await call(instrumented.url, 'POST', '/api/product/create', {
       apiKey: adminKey,
@@ -590,7 +637,8 @@ describe('telemetry', () => {
 
     await receiver.waitUntil(
       'one count per outcome',
-      () => ['reserved', 'replayed', 'insufficient_stock', 'released'].every((o) => reservations(o) >= 1),
+      () =>
+        ['reserved', 'replayed', 'insufficient_stock', 'confirmed', 'released'].every((o) => reservations(o) >= 1),
     );
     await receiver.waitUntil('the refused reservation span', () =>
       receiver.spans.some((s) => s.attributes['reservation.outcome'] === 'insufficient_stock'),

@@ -27,6 +27,7 @@ export {
 export { type FaultConfig, FaultInjector, faultSchema } from './faults';
 export { createServiceApp, type ServiceApp, type ServiceAppOptions, toHttpError } from './http/app';
 export { type CallOptions, ServiceClient, type ServiceResponse } from './http/client';
+export { requireInternalCaller } from './http/internal-auth';
 export { type ServeOptions, serve } from './http/serve';
 export { createLogger, type Logger } from './logger';
 export { integerField, pageFields, parseBody, parseId, parseQuery, textField } from './validate';

@@ -29,7 +29,10 @@ export function buildApp({ config, logger, sequelize }: AppDeps): ServiceApp {
     readiness: () => databaseProblem(sequelize),
   });
   const users = new UserDirectory(new ServiceClient('user-service', config.USER_SERVICE_URL));
-  const products = new ProductCatalog(new ServiceClient('product-service', config.PRODUCT_SERVICE_URL));
+  const products = new ProductCatalog(
+    new ServiceClient('product-service', config.PRODUCT_SERVICE_URL),
+    config.INTERNAL_TOKEN,
+  );
 
   service.app.use(cartRoutes({ users, carts: new Carts({ sequelize, products }) }));
   service.app.use(checkoutRoutes({ checkout: new Checkout({ sequelize, users, products, logger }) }));

@@ -11,6 +11,13 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env) {
       PRODUCT_SERVICE_URL: env.httpUrl(),
       /** Protects the fault API; without it the fault API answers 403. */
       ADMIN_TOKEN: env.secret(16).optional(),
+      /**
+       * The service credential order-service presents to product-service's internal stock
+       * endpoints (reserve, confirm, release) as `Authorization: Bearer <token>`; must equal
+       * product-service's INTERNAL_TOKEN. Optional so carts and order history work without
+       * it, but then every checkout fails with a 503 naming the credential.
+       */
+      INTERNAL_TOKEN: env.secret(16).optional(),
       LOG_LEVEL: env.logLevel(),
     },
     source,

@@ -13,6 +13,9 @@ async function main(): Promise<void> {
   await waitForDatabase(sequelize, logger);
   await migrate(sequelize, config.DATABASE_URL, migrations, logger);
 
+  if (!config.INTERNAL_TOKEN) {
+    logger.warn('INTERNAL_TOKEN is not set: product-service will refuse to reserve stock, so checkouts will fail');
+  }
   const { app, markShuttingDown } = buildApp({ config, logger, sequelize });
   await serve(app, {
     port: config.PORT,

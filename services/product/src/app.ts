@@ -11,13 +11,25 @@ export interface AppDeps {
   users: ServiceClient;
   logger: Logger;
   adminToken: string | undefined;
+  /** The service credential of the internal stock endpoints; without it they answer 503. */
+  internalToken: string | undefined;
+  /** How long a stock hold that is never confirmed keeps its stock. */
+  reservationTtlMs: number;
 }
 
 /**
  * The product-service HTTP app with every route mounted and the error handlers in place
  * (`app` is finished). Tests and main.ts build it the same way.
  */
-export function buildApp({ sequelize, models, users, logger, adminToken }: AppDeps): ServiceApp {
+export function buildApp({
+  sequelize,
+  models,
+  users,
+  logger,
+  adminToken,
+  internalToken,
+  reservationTtlMs,
+}: AppDeps): ServiceApp {
   const service = createServiceApp({
     name: 'product-service',
     logger,
@@ -27,7 +39,7 @@ export function buildApp({ sequelize, models, users, logger, adminToken }: AppDe
     adminToken,
   });
   service.app.use(productsRouter(models, users, logger));
-  service.app.use(reservationsRouter(sequelize, models, logger));
+  service.app.use(reservationsRouter(sequelize, models, logger, { internalToken, holdForMs: reservationTtlMs }));
   service.finish();
   return service;
 }

@@ -4,6 +4,7 @@ import { readConfig } from './config';
 import { migrations } from './db/migrations';
 import { initModels } from './db/models';
 import { seed } from './db/seed';
+import { ReservationSweeper } from './sweeper';
 
 /** config → database → migrate + seed → app → serve (see docs/development.md). */
 async function main(): Promise<void> {
@@ -16,12 +17,30 @@ async function main(): Promise<void> {
   await migrate(sequelize, config.DATABASE_URL, migrations, logger, () => seed(models, logger));
 
   const users = new ServiceClient('user-service', config.USER_SERVICE_URL);
-  const { app, markShuttingDown } = buildApp({ sequelize, models, users, logger, adminToken: config.ADMIN_TOKEN });
+  const reservationTtlMs = config.RESERVATION_TTL_SECONDS * 1000;
+  if (!config.INTERNAL_TOKEN) {
+    logger.warn('INTERNAL_TOKEN is not set: the internal stock endpoints answer 503 (checkouts cannot reserve stock)');
+  }
+  const { app, markShuttingDown } = buildApp({
+    sequelize,
+    models,
+    users,
+    logger,
+    adminToken: config.ADMIN_TOKEN,
+    internalToken: config.INTERNAL_TOKEN,
+    reservationTtlMs,
+  });
+  // Gives back the stock of holds never confirmed within RESERVATION_TTL_SECONDS.
+  const sweeper = new ReservationSweeper({ sequelize, models, logger, ttlMs: reservationTtlMs });
+  sweeper.start();
   await serve(app, {
     port: config.PORT,
     logger,
     onShutdownStart: markShuttingDown,
-    onShutdown: () => sequelize.close(),
+    onShutdown: async () => {
+      await sweeper.stop();
+      await sequelize.close();
+    },
   });
 }
 

@@ -1,5 +1,5 @@
 import { conflict, HttpError, transactionWithRetry } from '@shopscope/common';
-import { type Sequelize, Transaction, UniqueConstraintError } from 'sequelize';
+import { Op, type Sequelize, Transaction, UniqueConstraintError } from 'sequelize';
 import type { Product, ProductModels, Reservation, ReservationItem, ReservationStatus } from './db/models';
 
 /**
@@ -14,6 +14,13 @@ import type { Product, ProductModels, Reservation, ReservationItem, ReservationS
  *   retried by `transactionWithRetry`.
  * - Idempotent per `order_ref`: the reservation row is the idempotency key. A replay finds
  *   it and answers what was reserved; release puts stock back exactly once.
+ * - Holds expire unless confirmed: a new hold is `reserved` until `expires_at` (the TTL
+ *   from now). order-service confirms it as soon as it has the answer (`confirm`); a hold
+ *   nobody confirmed (the answer was lost, the caller died, its release failed) is given
+ *   back by `expire`, run by the sweeper, under the same locks as a release. Confirm,
+ *   release and expire all lock the reservation row first and re-read its status, so
+ *   whichever comes second sees what the first did: a hold is given back at most once, and
+ *   a confirmed hold never expires.
  *
  * READ COMMITTED: plain reads see the latest committed rows, and a locking read of an
  * order_ref that does not exist yet takes no gap lock (under REPEATABLE READ two new
@@ -34,8 +41,8 @@ export interface ReservationView {
   currency: 'EUR';
 }
 
-/** How a request ended, as counted by the `shopscope.stock.reservations` metric. */
-export type ReservationOutcome = 'reserved' | 'replayed' | 'released';
+/** How a request (or an expiry) ended, as counted by the `shopscope.stock.reservations` metric. */
+export type ReservationOutcome = 'reserved' | 'replayed' | 'confirmed' | 'released' | 'expired';
 
 export interface ReservationResult {
   outcome: ReservationOutcome;
@@ -56,15 +63,17 @@ export function mergeItems(items: RequestedItem[]): RequestedItem[] {
 /**
  * Reserves every item for `orderRef`, or nothing: 404 naming an unknown product, 409
  * naming the first product short of stock. A replay with the same items answers the
- * existing reservation and takes nothing more; different items under an active
- * reservation are a 409 (release it first). A released `orderRef` can be reserved again,
- * e.g. when a checkout that failed after reserving is retried.
+ * existing reservation (reserved or confirmed) and takes nothing more, nor extends its
+ * expiry; different items under an active reservation are a 409 (release it first). A
+ * released or expired `orderRef` can be reserved again, e.g. when a checkout that failed
+ * after reserving is retried. A new hold expires `holdForMs` from now unless confirmed.
  */
 export async function reserve(
   sequelize: Sequelize,
   models: ProductModels,
   orderRef: string,
   requested: RequestedItem[],
+  holdForMs: number,
 ): Promise<ReservationResult> {
   const { Reservation, ReservationItem } = models;
   const items = mergeItems(requested);
@@ -76,9 +85,13 @@ export async function reserve(
       //    A concurrent request for the same order_ref waits here until this one ends.
       let reservation = await Reservation.findByPk(orderRef, { transaction, lock: transaction.LOCK.UPDATE });
       const isNew = reservation === null;
+      const expiresAt = new Date(Date.now() + holdForMs);
       if (reservation === null) {
-        reservation = await Reservation.create({ order_ref: orderRef, status: 'reserved', released_at: null }, { transaction });
-      } else if (reservation.status === 'reserved') {
+        reservation = await Reservation.create(
+          { order_ref: orderRef, status: 'reserved', expires_at: expiresAt, released_at: null },
+          { transaction },
+        );
+      } else if (isHeld(reservation)) {
         const held = await ReservationItem.findAll({ where: { order_ref: orderRef }, transaction });
         if (!sameItems(held, items)) {
           throw conflict(
@@ -106,7 +119,7 @@ export async function reserve(
       }
       if (!isNew) {
         await ReservationItem.destroy({ where: { order_ref: orderRef }, transaction });
-        await reservation.update({ status: 'reserved', released_at: null }, { transaction });
+        await reservation.update({ status: 'reserved', expires_at: expiresAt, released_at: null }, { transaction });
       }
       const lines = await ReservationItem.bulkCreate(
         items.map((item) => {
@@ -134,8 +147,39 @@ export async function reserve(
 }
 
 /**
+ * Confirms a hold: it keeps its stock until released and never expires. Idempotent (a
+ * second confirm answers 'replayed'). 404 for an order_ref never reserved; 409
+ * `reservation_not_held` when the hold was already released or expired (its stock may be
+ * sold by now: reserve again).
+ */
+export async function confirm(sequelize: Sequelize, models: ProductModels, orderRef: string): Promise<ReservationResult> {
+  const { Reservation, ReservationItem } = models;
+  return transactionWithRetry(
+    sequelize,
+    async (transaction) => {
+      // The reservation row only: the sweeper and release lock it first too, so they wait.
+      const reservation = await Reservation.findByPk(orderRef, { transaction, lock: transaction.LOCK.UPDATE });
+      if (reservation === null) throw noReservation(orderRef);
+      const held = await ReservationItem.findAll({ where: { order_ref: orderRef }, transaction });
+      if (reservation.status === 'confirmed') return { outcome: 'replayed', reservation: toView(reservation, held) };
+      if (reservation.status !== 'reserved') {
+        throw conflict(
+          `The reservation for order reference ${orderRef} was ${reservation.status}; reserve again`,
+          { order_ref: orderRef, status: reservation.status },
+          'reservation_not_held',
+        );
+      }
+      await reservation.update({ status: 'confirmed', expires_at: null }, { transaction });
+      return { outcome: 'confirmed', reservation: toView(reservation, held) };
+    },
+    TRANSACTION,
+  );
+}
+
+/**
  * Puts a reservation's stock back, once: a second release changes nothing and answers
- * the released reservation again ('replayed'). 404 for an order_ref never reserved.
+ * the released reservation again ('replayed'), as does the release of an expired hold.
+ * 404 for an order_ref never reserved.
  */
 export async function release(sequelize: Sequelize, models: ProductModels, orderRef: string): Promise<ReservationResult> {
   const { Reservation, ReservationItem } = models;
@@ -143,22 +187,80 @@ export async function release(sequelize: Sequelize, models: ProductModels, order
     sequelize,
     async (transaction) => {
       const reservation = await Reservation.findByPk(orderRef, { transaction, lock: transaction.LOCK.UPDATE });
-      if (reservation === null) {
-        throw new HttpError(404, `No reservation for order reference ${orderRef}`, { order_ref: orderRef }, 'not_found');
-      }
+      if (reservation === null) throw noReservation(orderRef);
       const held = await ReservationItem.findAll({ where: { order_ref: orderRef }, transaction });
-      if (reservation.status === 'released') return { outcome: 'replayed', reservation: toView(reservation, held) };
-
-      // Same lock order as reserve: reservation row (held), then products by id.
-      await lockProducts(models, held, transaction);
-      for (const item of held) {
-        await models.Product.increment('stock', { by: item.quantity, where: { id: item.product_id }, transaction });
-      }
-      await reservation.update({ status: 'released', released_at: new Date() }, { transaction });
+      if (!isHeld(reservation)) return { outcome: 'replayed', reservation: toView(reservation, held) };
+      await giveBack(models, reservation, held, 'released', transaction);
       return { outcome: 'released', reservation: toView(reservation, held) };
     },
     TRANSACTION,
   );
+}
+
+/**
+ * Up to `limit` order_refs of unconfirmed holds whose `expires_at` is at or before `now`,
+ * oldest first (a plain read on the (status, expires_at) index: `expire` re-checks each
+ * one under its lock).
+ */
+export async function dueHolds({ Reservation }: ProductModels, now: Date, limit: number): Promise<string[]> {
+  const rows = await Reservation.findAll({
+    attributes: ['order_ref'],
+    where: { status: 'reserved', expires_at: { [Op.lte]: now } },
+    order: [['expires_at', 'ASC']],
+    limit,
+  });
+  return rows.map((row) => row.order_ref);
+}
+
+/**
+ * Gives an unconfirmed, expired hold's stock back (status `expired`), exactly like a
+ * release and under the same locks. Undefined when, once locked, the hold turns out to be
+ * confirmed, released, re-reserved with a later expiry or gone: someone got there first.
+ */
+export async function expire(
+  sequelize: Sequelize,
+  models: ProductModels,
+  orderRef: string,
+  now: Date,
+): Promise<ReservationResult | undefined> {
+  const { Reservation, ReservationItem } = models;
+  return transactionWithRetry(
+    sequelize,
+    async (transaction) => {
+      const reservation = await Reservation.findByPk(orderRef, { transaction, lock: transaction.LOCK.UPDATE });
+      if (reservation === null || reservation.status !== 'reserved') return undefined;
+      if (reservation.expires_at === null || reservation.expires_at.getTime() > now.getTime()) return undefined;
+      const held = await ReservationItem.findAll({ where: { order_ref: orderRef }, transaction });
+      await giveBack(models, reservation, held, 'expired', transaction);
+      return { outcome: 'expired', reservation: toView(reservation, held) };
+    },
+    TRANSACTION,
+  );
+}
+
+/** Whether a reservation still holds its stock. */
+function isHeld(reservation: Reservation): boolean {
+  return reservation.status === 'reserved' || reservation.status === 'confirmed';
+}
+
+/** Puts the held stock back and closes the reservation (its row already locked). */
+async function giveBack(
+  models: ProductModels,
+  reservation: Reservation,
+  held: ReservationItem[],
+  status: 'released' | 'expired',
+  transaction: Transaction,
+): Promise<void> {
+  // Same lock order as reserve: reservation row (held), then products by id.
+  await lockProducts(models, held, transaction);
+  for (const item of held) {
+    await models.Product.increment('stock', { by: item.quantity, where: { id: item.product_id }, transaction });
+  }
+  await reservation.update({ status, expires_at: null, released_at: new Date() }, { transaction });
+}
+
+function noReservation(orderRef: string): HttpError {
+  return new HttpError(404, `No reservation for order reference ${orderRef}`, { order_ref: orderRef }, 'not_found');
 }
 
 /** SELECT … FOR UPDATE of the items' products, in ascending id order. */

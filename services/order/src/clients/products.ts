@@ -1,4 +1,4 @@
-import type { ServiceClient } from '@shopscope/common';
+import { DependencyError, type ServiceClient, type ServiceResponse } from '@shopscope/common';
 import { z } from 'zod';
 import { expectAnswer, fieldOf } from './answers';
 
@@ -47,14 +47,19 @@ export type ReservationOutcome =
   | { status: 'held_for_other_items' };
 
 /**
- * product-service as order-service sees it: product look-ups, and stock reservations
- * identified by an order reference (a replay of the same reference reserves nothing more).
+ * product-service as order-service sees it: product look-ups (public), and stock
+ * reservations identified by an order reference (a replay of the same reference reserves
+ * nothing more). The reservation endpoints are internal: each call presents the service
+ * credential (INTERNAL_TOKEN) as `Authorization: Bearer`; the user's own API key is never
+ * sent to product-service.
  */
 export class ProductCatalog {
   private readonly client: ServiceClient;
+  private readonly internalToken: string | undefined;
 
-  constructor(client: ServiceClient) {
+  constructor(client: ServiceClient, internalToken: string | undefined) {
     this.client = client;
+    this.internalToken = internalToken;
   }
 
   /** One product, or undefined when product-service does not know the id. */
@@ -73,9 +78,16 @@ export class ProductCatalog {
     return new Map(results.map((p) => [p.id, p]));
   }
 
-  /** Reserves stock for every line at once; a refusal (short stock, unknown product) reserves nothing. */
+  /**
+   * Reserves stock for every line at once, then confirms the hold; a refusal (short stock,
+   * unknown product) reserves nothing. product-service gives back a hold that is never
+   * confirmed after its RESERVATION_TTL_SECONDS: confirming as soon as the answer is in
+   * means only a hold whose answer never reached us (timeout, crash, failed release)
+   * expires, never the stock of an order we go on to place. A confirm that fails throws
+   * (a 503): the checkout then releases the hold and reopens the cart.
+   */
   async reserve(orderRef: string, items: ReservationRequest[]): Promise<ReservationOutcome> {
-    const response = await this.client.post<unknown>('/api/products/reserve', { body: { order_ref: orderRef, items } });
+    const response = await this.internalCall('/api/products/reserve', { order_ref: orderRef, items });
     if (response.status === 409 || response.status === 404) {
       const details = fieldOf(response.body, 'details');
       // A refusal names a product; a clash with an existing reservation names only the reference.
@@ -95,12 +107,39 @@ export class ProductCatalog {
       200,
       z.object({ result: z.object({ items: z.array(reservedLineShape) }) }),
     );
+    await this.confirm(orderRef);
     return { status: 'reserved', lines: answer.result.items };
+  }
+
+  /**
+   * Confirms a hold: product-service keeps it until it is released (it no longer expires).
+   * Idempotent. Throws (503) when the hold is gone, e.g. it expired before we confirmed it.
+   */
+  async confirm(orderRef: string): Promise<void> {
+    const response = await this.internalCall('/api/products/confirm', { order_ref: orderRef });
+    if (response.status === 409 || response.status === 404) {
+      throw new DependencyError(this.client.name, 'the reservation was given back before it could be confirmed');
+    }
+    expectAnswer(this.client.name, response, 200, z.unknown());
   }
 
   /** Puts a reservation's stock back. Releasing a reference that holds nothing is not an error. */
   async release(orderRef: string): Promise<void> {
-    const response = await this.client.post<unknown>('/api/products/release', { body: { order_ref: orderRef } });
+    const response = await this.internalCall('/api/products/release', { order_ref: orderRef });
     if (response.status !== 404) expectAnswer(this.client.name, response, 200, z.unknown());
+  }
+
+  /** A POST to an internal endpoint, with the service credential; a 401 names the credential. */
+  private async internalCall(path: string, body: unknown): Promise<ServiceResponse<unknown>> {
+    const response = await this.client.post<unknown>(path, { body, apiKey: this.internalToken });
+    if (response.status === 401) {
+      throw new DependencyError(
+        this.client.name,
+        this.internalToken
+          ? "refused order-service's service credential: INTERNAL_TOKEN differs from product-service's"
+          : 'requires the service credential: INTERNAL_TOKEN is not set in order-service',
+      );
+    }
+    return response;
   }
 }

@@ -65,4 +65,24 @@ export const migrations: Migration[] = [
       await qi.dropTable('order_items');
     },
   },
+  {
+    // A total above 4,294,967,295 cents (€42.9M) overflowed INT UNSIGNED: every checkout of
+    // such a cart answered 500, so it could never be placed. Line totals and cart totals are never stored (they are
+    // computed from unit prices, which stay INT UNSIGNED like product-service's prices).
+    name: '0003-widen-order-total',
+    async up({ context: qi }) {
+      await qi.changeColumn('orders', 'total_cents', {
+        type: DataTypes.BIGINT.UNSIGNED,
+        allowNull: false,
+        defaultValue: 0,
+      });
+    },
+    async down({ context: qi }) {
+      await qi.changeColumn('orders', 'total_cents', {
+        type: DataTypes.INTEGER.UNSIGNED,
+        allowNull: false,
+        defaultValue: 0,
+      });
+    },
+  },
 ];

@@ -15,10 +15,18 @@ import {
 export const ORDER_STATUSES = ['open', 'pending', 'placed'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-/** Largest quantity of one product in one cart line: keeps totals far from integer overflow. */
+/** Largest quantity of one product in one cart line. */
 export const MAX_LINE_QUANTITY = 1000;
 /** Most distinct products in one cart: bounds the product-service lookups and reservations. */
 export const MAX_CART_LINES = 50;
+/**
+ * Largest order total, in cents, that checkout accepts: the largest integer a JS number
+ * holds exactly (2^53 − 1, about €90 trillion). `orders.total_cents` is BIGINT UNSIGNED
+ * (up to 2^64 − 1), so the column is never the limit. With product-service's bounds (a price
+ * of at most 10,000,000 cents) a cart can reach only MAX_CART_LINES × MAX_LINE_QUANTITY ×
+ * 10,000,000 = 5 × 10^11 cents (€5 billion): the limit is a guard should those bounds change.
+ */
+export const MAX_ORDER_TOTAL_CENTS = Number.MAX_SAFE_INTEGER;
 
 export class Order extends Model<InferAttributes<Order>, InferCreationAttributes<Order>> {
   declare id: CreationOptional<number>;
@@ -61,7 +69,18 @@ export function initModels(sequelize: Sequelize): void {
       user_id: { type: DataTypes.INTEGER.UNSIGNED, allowNull: false },
       status: { type: DataTypes.ENUM(...ORDER_STATUSES), allowNull: false, defaultValue: 'open' },
       open_user_id: { type: DataTypes.INTEGER.UNSIGNED, allowNull: true },
-      total_cents: { type: DataTypes.INTEGER.UNSIGNED, allowNull: false, defaultValue: 0 },
+      // BIGINT since migration 0003. mysql2 (as Sequelize configures it) returns a BIGINT as a
+      // number when it is a safe integer, which checkout guarantees (MAX_ORDER_TOTAL_CENTS);
+      // the getter keeps the attribute a number even if a string ever came back.
+      total_cents: {
+        type: DataTypes.BIGINT.UNSIGNED,
+        allowNull: false,
+        defaultValue: 0,
+        get(this: Order) {
+          const raw: unknown = this.getDataValue('total_cents');
+          return typeof raw === 'string' ? Number(raw) : (raw as number);
+        },
+      },
       item_count: { type: DataTypes.INTEGER.UNSIGNED, allowNull: false, defaultValue: 0 },
       currency: { type: DataTypes.CHAR(3), allowNull: false, defaultValue: 'EUR' },
       placed_at: { type: DataTypes.DATE(3), allowNull: true },

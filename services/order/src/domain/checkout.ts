@@ -4,7 +4,7 @@ import type { Span } from '@opentelemetry/api';
 import type { Sequelize } from 'sequelize';
 import type { ProductCatalog, ReservationOutcome, ReservationRequest, ReservedLine } from '../clients/products';
 import type { UserDirectory } from '../clients/users';
-import { Order, OrderItem } from '../db/models';
+import { MAX_ORDER_TOTAL_CENTS, Order, OrderItem } from '../db/models';
 import { type OrderView, orderView } from './views';
 
 /**
@@ -133,6 +133,7 @@ export class Checkout {
   private async markPlaced(cart: Order, lines: ReservedLine[]): Promise<OrderView> {
     let placed: OrderView | undefined;
     try {
+      const totalCents = orderTotalCents(lines);
       placed = await transactionWithRetry(this.sequelize, async (transaction) => {
         for (const line of lines) {
           await OrderItem.update(
@@ -145,7 +146,7 @@ export class Checkout {
             status: 'placed',
             open_user_id: null,
             item_count: lines.reduce((sum, line) => sum + line.quantity, 0),
-            total_cents: lines.reduce((sum, line) => sum + line.quantity * line.unit_price_cents, 0),
+            total_cents: totalCents,
             placed_at: new Date(),
           },
           { where: { id: cart.id, status: 'pending' }, transaction },
@@ -156,7 +157,8 @@ export class Checkout {
         return orderView(order, items);
       });
     } catch (err) {
-      // The stock is reserved but the order is not saved: give the stock back, reopen the cart.
+      // The stock is reserved but the order is not saved (or its total is refused): give the
+      // stock back, reopen the cart.
       await this.products
         .release(orderRef(cart.id))
         .catch((releaseErr) => this.logger.error({ err: releaseErr, order_id: cart.id }, 'could not release stock'));
@@ -187,6 +189,23 @@ export class Checkout {
 }
 
 const emptyCart = () => conflict('Your cart is empty', undefined, 'empty_cart');
+
+/**
+ * The order's total in cents, computed exactly; 409 `order_total_limit` above
+ * MAX_ORDER_TOTAL_CENTS (what a JS number holds exactly), so an order is never saved with a
+ * rounded total. The cart stays open: removing items brings it back under the limit.
+ */
+export function orderTotalCents(lines: ReadonlyArray<{ quantity: number; unit_price_cents: number }>): number {
+  const total = lines.reduce((sum, line) => sum + BigInt(line.quantity) * BigInt(line.unit_price_cents), 0n);
+  if (total > BigInt(MAX_ORDER_TOTAL_CENTS)) {
+    throw conflict(
+      `The order total is too large: at most ${MAX_ORDER_TOTAL_CENTS} cents per order`,
+      { total_cents: total.toString(), max_total_cents: MAX_ORDER_TOTAL_CENTS },
+      'order_total_limit',
+    );
+  }
+  return Number(total);
+}
 
 /** The low-cardinality `reason` of a failed checkout, for the span and the failures metric. */
 function failureReason(err: unknown): string {

@@ -81,4 +81,22 @@ export const migrations: Migration[] = [
       await qi.dropTable('reservation_items');
     },
   },
+  {
+    // Hold expiry: a hold that is taken but never confirmed gives its stock back once
+    // `expires_at` has passed. One ALTER (column and the sweeper's index together), so the
+    // step is applied whole or not at all. Holds taken before this step keep NULL: they
+    // belong to orders that were placed, and never expire.
+    name: '0004-reservation-expiry',
+    async up({ context: qi }) {
+      await qi.sequelize.query(
+        'ALTER TABLE reservations ADD COLUMN expires_at DATETIME(3) NULL AFTER status, ' +
+          'ADD INDEX reservations_status_expires_at (status, expires_at)',
+      );
+    },
+    async down({ context: qi }) {
+      await qi.sequelize.query(
+        'ALTER TABLE reservations DROP INDEX reservations_status_expires_at, DROP COLUMN expires_at',
+      );
+    },
+  },
 ];

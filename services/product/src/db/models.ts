@@ -22,7 +22,14 @@ export class Product extends Model<InferAttributes<Product>, InferCreationAttrib
   declare updated_at: CreationOptional<Date>;
 }
 
-export type ReservationStatus = 'reserved' | 'released';
+/**
+ * - `reserved`: the stock is held, until `expires_at` unless confirmed;
+ * - `confirmed`: order-service got the answer and is placing the order: held until released;
+ * - `released`: given back by order-service (a failed or replaced checkout);
+ * - `expired`: never confirmed, given back by the sweeper once `expires_at` had passed.
+ * A `released` or `expired` order_ref can be reserved again.
+ */
+export type ReservationStatus = 'reserved' | 'confirmed' | 'released' | 'expired';
 
 /**
  * Stock held for one order, keyed by the caller's `order_ref` so that a retried request
@@ -31,6 +38,9 @@ export type ReservationStatus = 'reserved' | 'released';
 export class Reservation extends Model<InferAttributes<Reservation>, InferCreationAttributes<Reservation>> {
   declare order_ref: string;
   declare status: ReservationStatus;
+  /** When an unconfirmed hold gives its stock back; null once confirmed (and for holds older than expiry). */
+  declare expires_at: Date | null;
+  /** When the stock went back (released or expired). */
   declare released_at: Date | null;
   declare created_at: CreationOptional<Date>;
   declare updated_at: CreationOptional<Date>;
@@ -96,6 +106,7 @@ export function initModels(sequelize: Sequelize): ProductModels {
     {
       order_ref: { type: DataTypes.STRING(64), primaryKey: true },
       status: { type: DataTypes.STRING(16), allowNull: false },
+      expires_at: { type: DataTypes.DATE(3), allowNull: true },
       released_at: { type: DataTypes.DATE(3), allowNull: true },
       created_at: DataTypes.DATE(3),
       updated_at: DataTypes.DATE(3),

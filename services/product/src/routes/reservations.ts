@@ -1,10 +1,10 @@
-import { integerField, type Logger, parseBody, textField } from '@shopscope/common';
+import { integerField, type Logger, parseBody, requireInternalCaller, textField } from '@shopscope/common';
 import { annotateActiveSpan, businessMetrics } from '@shopscope/telemetry';
 import { Router } from 'express';
 import type { Sequelize } from 'sequelize';
 import { z } from 'zod';
 import type { ProductModels } from '../db/models';
-import { isInsufficientStock, type ReservationResult, release, reserve } from '../reservations';
+import { confirm, isInsufficientStock, type ReservationResult, release, reserve } from '../reservations';
 
 const orderRef = textField(1, 64).regex(/^[A-Za-z0-9._:-]+$/, 'may contain only letters, digits, ".", "_", ":" and "-"');
 
@@ -22,14 +22,30 @@ const reserveSchema = z.object({
     .max(100, 'must list at most 100 items'),
 });
 
-const releaseSchema = z.object({ order_ref: orderRef });
+const refSchema = z.object({ order_ref: orderRef });
+
+export interface ReservationsOptions {
+  /** The service credential (INTERNAL_TOKEN); without it the endpoints answer 503. */
+  internalToken: string | undefined;
+  /** How long a hold that is never confirmed keeps its stock. */
+  holdForMs: number;
+}
 
 /**
- * Stock reservations for order-service (internal: no caller authentication). Each request
- * is counted by outcome and its span carries the order reference and the outcome.
+ * Stock reservations for order-service. Internal: every route requires the service
+ * credential (`Authorization: Bearer <INTERNAL_TOKEN>`) and a JSON body (see
+ * requireInternalCaller); no user's API key opens them. Each request is counted by
+ * outcome and its span carries the order reference and the outcome.
  */
-export function reservationsRouter(sequelize: Sequelize, models: ProductModels, logger: Logger): Router {
+export function reservationsRouter(
+  sequelize: Sequelize,
+  models: ProductModels,
+  logger: Logger,
+  { internalToken, holdForMs }: ReservationsOptions,
+): Router {
   const router = Router();
+  // Per route, not router.use(): a request for any other path must still reach the 404.
+  const internalOnly = requireInternalCaller(internalToken);
 
   const answer = ({ outcome, reservation }: ReservationResult) => {
     businessMetrics.stockReservations.add(1, { outcome });
@@ -38,11 +54,11 @@ export function reservationsRouter(sequelize: Sequelize, models: ProductModels, 
     return { result: reservation };
   };
 
-  router.post('/api/products/reserve', async (req, res) => {
+  router.post('/api/products/reserve', internalOnly, async (req, res) => {
     const { order_ref, items } = parseBody(reserveSchema, req.body);
     annotateActiveSpan({ 'reservation.order_ref': order_ref, 'reservation.item_count': items.length });
     try {
-      res.json(answer(await reserve(sequelize, models, order_ref, items)));
+      res.json(answer(await reserve(sequelize, models, order_ref, items, holdForMs)));
     } catch (err) {
       if (isInsufficientStock(err)) {
         businessMetrics.stockReservations.add(1, { outcome: 'insufficient_stock' });
@@ -54,8 +70,15 @@ export function reservationsRouter(sequelize: Sequelize, models: ProductModels, 
     }
   });
 
-  router.post('/api/products/release', async (req, res) => {
-    const { order_ref } = parseBody(releaseSchema, req.body);
+  // order-service confirms a hold as soon as it has the answer: a confirmed hold never expires.
+  router.post('/api/products/confirm', internalOnly, async (req, res) => {
+    const { order_ref } = parseBody(refSchema, req.body);
+    annotateActiveSpan({ 'reservation.order_ref': order_ref });
+    res.json(answer(await confirm(sequelize, models, order_ref)));
+  });
+
+  router.post('/api/products/release', internalOnly, async (req, res) => {
+    const { order_ref } = parseBody(refSchema, req.body);
     annotateActiveSpan({ 'reservation.order_ref': order_ref });
     res.json(answer(await release(sequelize, models, order_ref)));
   });
