@@ -438,6 +438,40 @@ describe('bad input', () => {
     assert.match(huge.headers.get('content-type') ?? '', /text\/html/);
   });
 
+  it('puts the security headers on every answer, the early errors included', async () => {
+    // Bodies are parsed (and refused with a 400 or 413) before any route runs: helmet must
+    // run before the parsers, or these pages went out without CSP, nosniff or framing rules.
+    const form = 'application/x-www-form-urlencoded';
+    const requests: Array<[string, string, string, RequestInit]> = [
+      ['malformed JSON', 'POST', '/register', { body: '{"username": ', headers: { 'content-type': 'application/json' } }],
+      ['form without a CSRF token', 'POST', '/login', { body: 'username=x&password=y', headers: { 'content-type': form } }],
+      ['oversized form', 'POST', '/login', { body: `username=${'y'.repeat(100_000)}`, headers: { 'content-type': form } }],
+      ['oversized JSON', 'POST', '/register', { body: JSON.stringify({ u: 'y'.repeat(100_000) }), headers: { 'content-type': 'application/json' } }],
+      ['unsupported charset', 'POST', '/login', { body: 'username=x', headers: { 'content-type': `${form}; charset=ebcdic` } }],
+      ['unknown path', 'GET', '/no-such-page', {}],
+      ['unknown path, JSON client', 'GET', '/no-such-page', { headers: { accept: 'application/json' } }],
+      ['unknown static file', 'GET', '/static/nothing-here.css', {}],
+      ['health probe', 'GET', '/healthz', {}],
+      ['fault API without the token', 'GET', '/admin/faults', {}],
+    ];
+    for (const [what, method, path, init] of requests) {
+      const res = await fetch(`${shop.frontend.url}${path}`, { ...init, method, redirect: 'manual' });
+      await res.arrayBuffer();
+      if (what.startsWith('malformed')) assert.equal(res.status, 400, what);
+      if (what.startsWith('oversized')) assert.equal(res.status, 413, what);
+      if (what.startsWith('unknown path')) assert.equal(res.status, 404, what);
+      if (what.startsWith('unsupported')) assert.equal(res.status, 415, what);
+      const csp = res.headers.get('content-security-policy') ?? '';
+      assert.match(csp, /default-src 'self'/, `${what} (${res.status}): CSP`);
+      assert.match(csp, /frame-ancestors 'none'/, `${what} (${res.status}): frame-ancestors`);
+      assert.equal(res.headers.get('x-content-type-options'), 'nosniff', `${what} (${res.status}): nosniff`);
+      assert.equal(res.headers.get('x-frame-options'), 'SAMEORIGIN', `${what} (${res.status}): x-frame-options`);
+      assert.equal(res.headers.get('referrer-policy'), 'no-referrer', `${what} (${res.status}): referrer-policy`);
+      assert.equal(res.headers.get('x-powered-by'), null, what);
+      seen.push({ path, status: res.status });
+    }
+  });
+
   it('never answered a page with a server error', () => {
     const errors = seen.filter((p) => p.status >= 500);
     assert.deepEqual(errors, []);

@@ -391,7 +391,7 @@ describe('user-service replicas starting at once on an empty database', () => {
     );
     assert.deepEqual(users.map((r) => [r.username, r.is_admin]), [['admin', 1]]);
     const applied = await db.query<Array<{ name: string }>>(`SELECT name FROM \`${database}\`.schema_migrations ORDER BY name`);
-    assert.deepEqual(applied.map((r) => r.name), ['0001-create-users', '0002-create-api-keys']);
+    assert.deepEqual(applied.map((r) => r.name), ['0001-create-users', '0002-create-api-keys', '0003-api-key-expiry']);
     // The migration lock made one replica do the work while the other waited.
     const logged = (msg: string) => replicas.filter((r) => r.logs.some((line) => line.msg === msg)).length;
     assert.equal(logged('migrations applied'), 1);

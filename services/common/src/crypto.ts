@@ -1,5 +1,6 @@
 import { createHash, randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import { RetryLaterError } from './errors';
 
 const scryptUnbounded = promisify(scryptCallback) as (
   password: string,
@@ -15,18 +16,100 @@ const scryptUnbounded = promisify(scryptCallback) as (
  * threads free; further logins wait their turn (a hash takes a few tens of milliseconds).
  */
 const MAX_CONCURRENT_HASHES = 2;
+
+/**
+ * The waiting line is bounded, in length and in time: a flood of logins (600 bad passwords
+ * at once) used to queue behind two slots, so an innocent login waited 5–6 s. Now a hash
+ * that would join a full line is refused at once, and one that waited `maxWaitMs` without
+ * getting a slot is refused then, with a 503 and `Retry-After: 1` (PasswordHashingBusyError).
+ * Every login is answered within about half a second plus its own hash, flood or not. A hash
+ * takes ~50 ms alone and ~80 ms with two at once on a 2-CPU machine, so 16 waiters are about
+ * 0.6 s of work: the line absorbs ordinary bursts (the benchmark signs in 4 at a time, the
+ * k6 spike a few dozen a second) and sheds only floods. Throughput is unchanged: the two
+ * slots stay busy as long as anyone waits.
+ */
+export interface PasswordHashingLimits {
+  /** Most hashes waiting for a slot (PASSWORD_HASH_MAX_QUEUE in user-service, default 16). */
+  maxQueued: number;
+  /** Longest a hash waits for a slot before it is refused (PASSWORD_HASH_MAX_WAIT_MS, default 500). */
+  maxWaitMs: number;
+}
+
+export const DEFAULT_PASSWORD_HASHING_LIMITS: Readonly<PasswordHashingLimits> = { maxQueued: 16, maxWaitMs: 500 };
+
+/** Seconds a client is told to wait (Retry-After) when its password check was shed. */
+const BUSY_RETRY_AFTER_SECONDS = 1;
+
+/** The password hashing line is full: a 503 with Retry-After, reason `password_hashing_busy`. */
+export class PasswordHashingBusyError extends RetryLaterError {
+  constructor() {
+    super(503, 'Too many sign-ins at once, try again shortly', BUSY_RETRY_AFTER_SECONDS, 'password_hashing_busy');
+    this.name = 'PasswordHashingBusyError';
+  }
+}
+
+let limits: PasswordHashingLimits = { ...DEFAULT_PASSWORD_HASHING_LIMITS };
 let hashing = 0;
-const waiting: Array<() => void> = [];
+interface Waiter {
+  grant: () => void;
+  timer: NodeJS.Timeout;
+}
+const waiting: Waiter[] = [];
+
+/** Sets the bounds of the waiting line (services call it once at start-up; tests to shrink it). */
+export function configurePasswordHashing(next: Partial<PasswordHashingLimits>): void {
+  limits = { ...limits, ...next };
+}
+
+/** How many hashes run and wait right now (for tests and diagnostics). */
+export function passwordHashingLoad(): { running: number; queued: number } {
+  return { running: hashing, queued: waiting.length };
+}
+
+/**
+ * True when a hash asked for now would be refused (both slots busy and the line full): a
+ * login can be shed before it costs a database lookup.
+ */
+export function passwordHashingFull(): boolean {
+  return hashing >= MAX_CONCURRENT_HASHES && waiting.length >= limits.maxQueued;
+}
+
+/** Takes a slot, waiting in the bounded line if need be; rejects with PasswordHashingBusyError. */
+function acquireSlot(): Promise<void> | undefined {
+  if (hashing < MAX_CONCURRENT_HASHES) {
+    hashing++;
+    return undefined;
+  }
+  if (waiting.length >= limits.maxQueued) return Promise.reject(new PasswordHashingBusyError());
+  return new Promise<void>((resolve, reject) => {
+    const waiter: Waiter = {
+      grant: () => {
+        clearTimeout(waiter.timer);
+        resolve();
+      },
+      timer: setTimeout(() => {
+        const index = waiting.indexOf(waiter);
+        if (index >= 0) waiting.splice(index, 1);
+        reject(new PasswordHashingBusyError());
+      }, limits.maxWaitMs),
+    };
+    waiting.push(waiter);
+  });
+}
+
+/** A finishing hash hands its slot to the first waiter, or frees it. */
+function releaseSlot(): void {
+  const next = waiting.shift();
+  if (next) next.grant();
+  else hashing--;
+}
 
 async function scrypt(...args: Parameters<typeof scryptUnbounded>): Promise<Buffer> {
-  if (hashing < MAX_CONCURRENT_HASHES) hashing++;
-  else await new Promise<void>((resolve) => waiting.push(resolve)); // a finishing hash hands over its slot
+  await acquireSlot();
   try {
     return await scryptUnbounded(...args);
   } finally {
-    const next = waiting.shift();
-    if (next) next();
-    else hashing--;
+    releaseSlot();
   }
 }
 

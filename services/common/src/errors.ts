@@ -30,6 +30,21 @@ export const conflict = (message: string, details?: ErrorDetails, reason = 'conf
   new HttpError(409, message, details, reason);
 
 /**
+ * Come back later: a 429 (this client made too many failed attempts) or a 503 (the service
+ * sheds work it cannot do in time). The error handler sends `Retry-After` with the seconds,
+ * which `details.retry_after_seconds` repeats for clients that only read the body.
+ */
+export class RetryLaterError extends HttpError {
+  readonly retryAfterSeconds: number;
+  constructor(status: 429 | 503, message: string, retryAfterSeconds: number, reason: string) {
+    const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+    super(status, message, { retry_after_seconds: seconds }, reason);
+    this.name = 'RetryLaterError';
+    this.retryAfterSeconds = seconds;
+  }
+}
+
+/**
  * A dependency (database, another service) is unreachable or failing. Always a 503
  * with a reason a person can act on, e.g. "product-service unavailable: timeout after 2000 ms".
  */

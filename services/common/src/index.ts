@@ -1,6 +1,18 @@
 export { apiKeyFromHeader } from './auth';
 export { env, loadConfig } from './config';
-export { hashPassword, randomToken, sha256Hex, timingSafeEqualStrings, verifyPassword } from './crypto';
+export {
+  configurePasswordHashing,
+  DEFAULT_PASSWORD_HASHING_LIMITS,
+  hashPassword,
+  PasswordHashingBusyError,
+  type PasswordHashingLimits,
+  passwordHashingFull,
+  passwordHashingLoad,
+  randomToken,
+  sha256Hex,
+  timingSafeEqualStrings,
+  verifyPassword,
+} from './crypto';
 export {
   createDatabase,
   databaseProblem,
@@ -22,6 +34,7 @@ export {
   forbidden,
   HttpError,
   notFound,
+  RetryLaterError,
   unauthorized,
 } from './errors';
 export { type FaultConfig, FaultInjector, faultSchema } from './faults';
@@ -29,5 +42,12 @@ export { createServiceApp, type ServiceApp, type ServiceAppOptions, toHttpError 
 export { type CallOptions, ServiceClient, type ServiceResponse } from './http/client';
 export { requireInternalCaller } from './http/internal-auth';
 export { type ServeOptions, serve } from './http/serve';
+export {
+  accountKey,
+  clientAddressKey,
+  type FailureThrottle,
+  type FailureThrottleOptions,
+  failureThrottle,
+} from './http/throttle';
 export { createLogger, type Logger } from './logger';
 export { integerField, pageFields, parseBody, parseId, parseQuery, textField } from './validate';

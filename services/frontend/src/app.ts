@@ -8,7 +8,7 @@ import { errorPages } from './error-pages';
 import type { Language } from './i18n';
 import { rememberLanguageFromQuery } from './language';
 import { Pages } from './pages';
-import { accountRoutes } from './routes/account';
+import { accountRoutes, WEB_LOGIN_THROTTLE, type WebLoginThrottleSettings } from './routes/account';
 import { cartRoutes } from './routes/cart';
 import { catalogueRoutes } from './routes/catalogue';
 import type { RouteDeps } from './routes/deps';
@@ -23,6 +23,8 @@ export interface AppDeps {
   sessionSecret: string;
   defaultLanguage: Language;
   adminToken: string | undefined;
+  /** The login form's per-browser limit on failed sign-ins; default WEB_LOGIN_THROTTLE. */
+  webLoginThrottle?: WebLoginThrottleSettings;
 }
 
 /**
@@ -40,6 +42,9 @@ export function buildApp(deps: AppDeps): ServiceApp {
     readiness: async () => undefined,
     adminToken: deps.adminToken,
     renderError: errorPages(pages, logger),
+    // First of all, so that every answer carries them: the error pages of a malformed or
+    // oversized body (refused while parsing it, before any route), 404s, probes, the fault API.
+    firstMiddleware: [securityHeaders()],
   });
   const { app } = service;
 
@@ -50,28 +55,6 @@ export function buildApp(deps: AppDeps): ServiceApp {
   // cost CPU and memory. Templates change only with a restart, so always cache.
   app.set('view cache', true);
 
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'"],
-          imgSrc: ["'self'"],
-          fontSrc: ["'self'"],
-          connectSrc: ["'self'"],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-          baseUri: ["'self'"],
-          objectSrc: ["'none'"],
-        },
-      },
-      // HSTS belongs to whoever terminates TLS; sent from plain-HTTP localhost it would
-      // pin the learner's browser to HTTPS for every other app on localhost.
-      strictTransportSecurity: false,
-    }),
-  );
   app.use(STATIC_PREFIX, staticFiles());
   app.use(cookieParser());
   app.use(sessionMiddleware(deps.sessionSecret));
@@ -81,11 +64,35 @@ export function buildApp(deps: AppDeps): ServiceApp {
   const routeDeps: RouteDeps = { backends, pages };
   app.use(catalogueRoutes(routeDeps));
   app.use(productRoutes(routeDeps));
-  app.use(accountRoutes(routeDeps, logger));
+  app.use(accountRoutes(routeDeps, logger, deps.webLoginThrottle ?? WEB_LOGIN_THROTTLE));
   app.use(cartRoutes(routeDeps));
   app.use(orderRoutes(routeDeps));
   app.use(languageRoutes());
 
   service.finish();
   return service;
+}
+
+/** helmet's security headers with the shop's Content-Security-Policy (everything from 'self'). */
+function securityHeaders() {
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'self'"],
+        objectSrc: ["'none'"],
+      },
+    },
+    // HSTS belongs to whoever terminates TLS; sent from plain-HTTP localhost it would
+    // pin the learner's browser to HTTPS for every other app on localhost.
+    strictTransportSecurity: false,
+  });
 }

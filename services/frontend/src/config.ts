@@ -1,6 +1,7 @@
 import { env, loadConfig } from '@shopscope/common';
 import { z } from 'zod';
 import { DEFAULT_LANGUAGE, isLanguage, type Language } from './i18n';
+import { WEB_LOGIN_THROTTLE } from './routes/account';
 
 /**
  * `LANG` doubles as the POSIX locale variable, so shells and base images often set it to
@@ -31,6 +32,15 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env) {
       LOG_LEVEL: env.logLevel(),
       /** Page language for visitors who have not chosen one: `en` (default) or `fr`. */
       LANG: pageLanguage,
+      /** Failed sign-ins at the login form per browser address within the window, then 429. */
+      WEB_LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(1_000_000)
+        .default(WEB_LOGIN_THROTTLE.maxFailuresPerAddress),
+      /** The window of that count, in seconds (the same variable user-service reads). */
+      LOGIN_THROTTLE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(WEB_LOGIN_THROTTLE.windowSeconds),
     },
     source,
   );

@@ -21,6 +21,10 @@ async function main(): Promise<void> {
     sessionSecret: config.SESSION_SECRET,
     defaultLanguage: config.LANG,
     adminToken: config.ADMIN_TOKEN,
+    webLoginThrottle: {
+      maxFailuresPerAddress: config.WEB_LOGIN_MAX_FAILURES_PER_ADDRESS,
+      windowSeconds: config.LOGIN_THROTTLE_WINDOW_SECONDS,
+    },
   });
   await serve(service.app, { port: config.PORT, logger, onShutdownStart: service.markShuttingDown });
 }

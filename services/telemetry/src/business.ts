@@ -40,7 +40,16 @@ export const businessMetrics = {
     description: 'Login attempts by outcome',
     unit: '{login}',
   }),
-  /** product-service: stock reservation requests by `outcome` (reserved, insufficient_stock, replayed, released). */
+  /**
+   * user-service and frontend: sign-in and API-key attempts refused with a 429 because too
+   * many failed before them, by `limit` (login_account, login_address, api_key_address,
+   * web_login_address). See services/common/src/http/throttle.ts.
+   */
+  authThrottled: meter.createCounter('shopscope.auth.throttled', {
+    description: 'Sign-in and API-key attempts refused (429) after too many failures, by limit',
+    unit: '{attempt}',
+  }),
+  /** product-service: stock reservation requests by `outcome` (reserved, insufficient_stock, replayed, confirmed, released, expired). */
   stockReservations: meter.createCounter('shopscope.stock.reservations', {
     description: 'Stock reservation requests by outcome',
     unit: '{reservation}',

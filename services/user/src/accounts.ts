@@ -1,6 +1,6 @@
-import { conflict, hashPassword, randomToken, sha256Hex, verifyPassword } from '@shopscope/common';
+import { conflict, hashPassword, type Logger, randomToken, sha256Hex, verifyPassword } from '@shopscope/common';
 import { Op, UniqueConstraintError } from 'sequelize';
-import type { User, UserModels } from './db/models';
+import type { ApiKey, User, UserModels } from './db/models';
 
 /**
  * The account rules of the user-service, kept apart from HTTP so they read as plain steps:
@@ -75,18 +75,83 @@ export async function checkCredentials(
 ): Promise<User | undefined> {
   const user = await User.findOne({ where: { username } });
   if (!user) {
-    decoyHash ??= hashPassword(randomToken());
+    // Not cached when it fails (a full hashing line sheds it): the next login tries again.
+    decoyHash ??= hashPassword(randomToken()).catch((err: unknown) => {
+      decoyHash = undefined;
+      throw err;
+    });
     await verifyPassword(password, await decoyHash);
     return undefined;
   }
   return (await verifyPassword(password, user.password_hash)) ? user : undefined;
 }
 
-/** Creates a fresh API key for the user. The key is returned once; only its SHA-256 is stored. */
+/** How long a key works after its login unless configured (API_KEY_TTL_SECONDS): 24 hours. */
+export const DEFAULT_API_KEY_TTL_MS = 24 * 60 * 60 * 1000;
+/** An expired key's row is kept this long (its holder still hears "expired"), then deleted. */
+export const EXPIRED_KEY_RETENTION_MS = 24 * 60 * 60 * 1000;
+/** How often each replica deletes the keys past their retention. */
+const PURGE_INTERVAL_MS = 60 * 60 * 1000;
+/** Rows deleted per statement, so a purge never holds many locks at once. */
+const PURGE_BATCH = 1000;
+
+let apiKeyTtlMs = DEFAULT_API_KEY_TTL_MS;
+
+/** Sets the lifetime of the keys issued from now on (main.ts, from API_KEY_TTL_SECONDS). */
+export function setApiKeyLifetime(ttlMs: number): void {
+  if (!Number.isInteger(ttlMs) || ttlMs < 1000) throw new Error(`invalid API key lifetime: ${ttlMs} ms`);
+  apiKeyTtlMs = ttlMs;
+}
+
+/**
+ * Creates a fresh API key for the user, valid for the configured lifetime from now (an
+ * absolute lifetime: using the key does not extend it). The key is returned once; only its
+ * SHA-256 is stored.
+ */
 export async function issueApiKey({ ApiKey }: UserModels, user: User): Promise<string> {
   const key = randomToken(32);
-  await ApiKey.create({ user_id: user.id, key_hash: sha256Hex(key), last_used_at: null, revoked_at: null });
+  await ApiKey.create({
+    user_id: user.id,
+    key_hash: sha256Hex(key),
+    last_used_at: null,
+    revoked_at: null,
+    expires_at: new Date(Date.now() + apiKeyTtlMs),
+  });
   return key;
+}
+
+/** True once the key's lifetime is over: it authenticates no more (401, "log in again"). */
+export function isApiKeyExpired(apiKey: Pick<ApiKey, 'expires_at'>, now = Date.now()): boolean {
+  return apiKey.expires_at.getTime() <= now;
+}
+
+/** Deletes the keys (revoked or not) that expired more than a retention period ago; returns how many. */
+export async function purgeExpiredApiKeys({ ApiKey }: UserModels, now = Date.now()): Promise<number> {
+  const where = { expires_at: { [Op.lt]: new Date(now - EXPIRED_KEY_RETENTION_MS) } };
+  let deleted = 0;
+  for (;;) {
+    const batch = await ApiKey.destroy({ where, limit: PURGE_BATCH });
+    deleted += batch;
+    if (batch < PURGE_BATCH) return deleted;
+  }
+}
+
+/**
+ * Purges expired keys now and then every hour, in the background (several replicas may
+ * purge at once: deleting the same rows twice is harmless). Returns the function that stops it.
+ */
+export function startApiKeyPurge(models: UserModels, logger: Logger): () => void {
+  const purge = () => {
+    purgeExpiredApiKeys(models)
+      .then((deleted) => {
+        if (deleted > 0) logger.info({ deleted }, 'expired API keys deleted');
+      })
+      .catch((err: unknown) => logger.warn({ err }, 'could not delete expired API keys'));
+  };
+  purge();
+  const timer = setInterval(purge, PURGE_INTERVAL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /** Revokes one key (logout). Other sessions of the same user keep theirs. */

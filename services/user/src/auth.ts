@@ -1,6 +1,7 @@
 import { apiKeyFromHeader, forbidden, sha256Hex, unauthorized } from '@shopscope/common';
 import { annotateActiveSpan } from '@shopscope/telemetry';
 import type { RequestHandler, Response } from 'express';
+import { isApiKeyExpired } from './accounts';
 import type { ApiKey, User, UserModels } from './db/models';
 
 /** Who is calling: the user and the key they presented (never the key itself). */
@@ -14,7 +15,7 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
  * Middleware resolving the caller from `Authorization: Bearer <api_key>`: the key is hashed
- * and looked up with its user in one query. 401 when the key is missing, unknown or revoked.
+ * and looked up with its user in one query. 401 when the key is missing, unknown, revoked or expired.
  */
 export function authenticate({ ApiKey }: UserModels): RequestHandler {
   return async (req, res, next) => {
@@ -25,6 +26,7 @@ export function authenticate({ ApiKey }: UserModels): RequestHandler {
       include: 'user',
     });
     if (!apiKey?.user) throw unauthorized('Invalid or revoked API key');
+    if (isApiKeyExpired(apiKey)) throw unauthorized('API key expired: log in again for a new one');
 
     const lastUsed = apiKey.last_used_at?.getTime() ?? 0;
     if (Date.now() - lastUsed > LAST_USED_RESOLUTION_MS) {

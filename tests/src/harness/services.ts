@@ -33,11 +33,14 @@ export class ServiceProcess {
   readonly name: ServiceName;
   readonly port: number;
   readonly env: Record<string, string>;
+  /** Start without HOST in the environment (the service's own default applies). */
+  readonly omitHost: boolean;
 
-  constructor(name: ServiceName, port: number, env: Record<string, string>) {
+  constructor(name: ServiceName, port: number, env: Record<string, string>, { omitHost = false } = {}) {
     this.name = name;
     this.port = port;
     this.env = env;
+    this.omitHost = omitHost;
   }
 
   get url(): string {
@@ -76,6 +79,7 @@ export class ServiceProcess {
           ADMIN_TOKEN,
           INTERNAL_TOKEN,
           ...this.env,
+          ...(this.omitHost ? { HOST: undefined } : {}),
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -125,8 +129,8 @@ export class ServiceProcess {
 export async function startService(
   name: ServiceName,
   env: Record<string, string>,
-  options: { waitReady?: boolean; port?: number } = {},
+  options: { waitReady?: boolean; port?: number; omitHost?: boolean } = {},
 ): Promise<ServiceProcess> {
-  const service = new ServiceProcess(name, options.port ?? (await freePort()), env);
+  const service = new ServiceProcess(name, options.port ?? (await freePort()), env, { omitHost: options.omitHost });
   return service.start({ waitReady: options.waitReady ?? true });
 }

@@ -7,7 +7,7 @@ import express, {
   type Response,
 } from 'express';
 import { isDatabaseUnavailable, isLockConflict } from '../db';
-import { HttpError } from '../errors';
+import { HttpError, RetryLaterError } from '../errors';
 import { FaultInjector } from '../faults';
 import type { Logger } from '../logger';
 
@@ -25,6 +25,12 @@ export interface ServiceAppOptions {
    * logging are done before it is called, so renderers only shape the response.
    */
   renderError?: (error: HttpError, req: Request, res: Response) => boolean;
+  /**
+   * Middleware mounted before everything else, so it applies to every response, including
+   * the probes, the fault API, the 404 and the errors of the body parsers (400 malformed,
+   * 413 too large): e.g. helmet's security headers.
+   */
+  firstMiddleware?: RequestHandler[];
 }
 
 export interface ServiceApp {
@@ -50,6 +56,7 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback, uniquelocal');
   app.set('query parser', 'simple');
+  for (const middleware of options.firstMiddleware ?? []) app.use(middleware);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -117,6 +124,7 @@ function errorHandler(logger: Logger, renderError: ServiceAppOptions['renderErro
       res.end();
       return;
     }
+    if (error instanceof RetryLaterError) res.set('Retry-After', String(error.retryAfterSeconds));
     if (renderError?.(error, req, res)) return;
     res.status(error.status).json(errorBody(error));
   };

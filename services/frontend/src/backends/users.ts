@@ -1,5 +1,5 @@
 import type { ServiceClient } from '@shopscope/common';
-import { fieldErrors, unexpectedAnswer } from './answers';
+import { errorDetails, fieldErrors, unexpectedAnswer } from './answers';
 
 export interface User {
   id: number;
@@ -26,7 +26,9 @@ export type RegisterOutcome =
 
 export type LoginOutcome =
   | { ok: true; apiKey: string; user: User }
-  | { ok: false; reason: 'invalid' | 'wrong_credentials'; fields: Record<string, string> };
+  | { ok: false; reason: 'invalid' | 'wrong_credentials'; fields: Record<string, string> }
+  /** 429: too many failed logins for this account (or from the shop's address); wait `retryAfterSeconds`. */
+  | { ok: false; reason: 'throttled'; fields: Record<string, string>; retryAfterSeconds: number };
 
 /** user-service: accounts and API keys (docs/api.md). */
 export class UserApi {
@@ -47,6 +49,10 @@ export class UserApi {
     if (res.status === 200) return { ok: true, apiKey: res.body.result.api_key, user: res.body.result.user };
     if (res.status === 400) return { ok: false, reason: 'invalid', fields: fieldErrors(res.body) };
     if (res.status === 401) return { ok: false, reason: 'wrong_credentials', fields: {} };
+    if (res.status === 429) {
+      const seconds = Number(errorDetails(res.body).retry_after_seconds);
+      return { ok: false, reason: 'throttled', fields: {}, retryAfterSeconds: seconds > 0 ? Math.ceil(seconds) : 60 };
+    }
     throw unexpectedAnswer(this.client.name, 'login', res);
   }
 

@@ -102,6 +102,8 @@ export const en = {
     noAccount: 'New here?',
     registerLink: 'Create an account',
     wrongCredentials: 'Wrong username or password.',
+    throttled: (minutes: number) =>
+      `Too many failed sign-in attempts. For your security, please wait ${minutes === 1 ? 'a minute' : `${minutes} minutes`} before trying again.`,
     demoAccount: 'Demo account: admin / admin123',
   },
 

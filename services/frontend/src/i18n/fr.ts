@@ -99,6 +99,8 @@ export const fr: Messages = {
     noAccount: 'Nouveau ici ?',
     registerLink: 'Créer un compte',
     wrongCredentials: 'Nom d’utilisateur ou mot de passe incorrect.',
+    throttled: (minutes: number) =>
+      `Trop de tentatives de connexion échouées. Par sécurité, veuillez patienter ${minutes === 1 ? 'une minute' : `${minutes} minutes`} avant de réessayer.`,
     demoAccount: 'Compte de démonstration : admin / admin123',
   },
 

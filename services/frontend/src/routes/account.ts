@@ -1,4 +1,9 @@
-import { DependencyError, type Logger } from '@shopscope/common';
+import {
+  clientAddressKey,
+  DependencyError,
+  failureThrottle,
+  type Logger,
+} from '@shopscope/common';
 import { Router, type Request, type Response } from 'express';
 import type { Registration } from '../backends';
 import { type FormErrors, formRaw, formText } from '../forms';
@@ -11,8 +16,27 @@ import type { RouteDeps } from './deps';
 export const REGISTRATION_FIELDS = ['username', 'email', 'password', 'first_name', 'last_name'] as const;
 type RegistrationField = (typeof REGISTRATION_FIELDS)[number];
 
+/**
+ * Failed sign-ins allowed per browser address within the window, then the form answers 429
+ * with Retry-After (WEB_LOGIN_MAX_FAILURES_PER_ADDRESS, LOGIN_THROTTLE_WINDOW_SECONDS).
+ * Lower than user-service's per-address limit (100): every web login reaches user-service
+ * from this shop's single address, so it is here that each browser is held back, and one
+ * attacker at the form cannot use up user-service's count for all shoppers. user-service's
+ * per-account limit (10 per 15 min) applies to web logins too; its 429 is shown the same way.
+ */
+export const WEB_LOGIN_THROTTLE: WebLoginThrottleSettings = { maxFailuresPerAddress: 20, windowSeconds: 15 * 60 };
+
+export interface WebLoginThrottleSettings {
+  maxFailuresPerAddress: number;
+  windowSeconds: number;
+}
+
 /** `/register`, `/login`, `POST /logout`: accounts live in user-service; the session here. */
-export function accountRoutes({ backends, pages }: RouteDeps, logger: Logger): Router {
+export function accountRoutes(
+  { backends, pages }: RouteDeps,
+  logger: Logger,
+  throttle: WebLoginThrottleSettings,
+): Router {
   const router = Router();
 
   async function showRegister(
@@ -32,6 +56,24 @@ export function accountRoutes({ backends, pages }: RouteDeps, logger: Logger): R
     const next = safeLocalPath(req.body?.next ?? req.query.next);
     await pages.render(req, res, 'login', { title: t.login.title, username, next, errors }, status);
   }
+
+  /** The form again, with "too many attempts, wait N minutes", as a 429 with Retry-After. */
+  async function showThrottled(req: Request, res: Response, retryAfterSeconds: number) {
+    const { t } = pages.context(req);
+    res.set('Retry-After', String(retryAfterSeconds));
+    const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
+    await showLogin(req, res, formText(req.body, 'username', 100), { _form: t.login.throttled(minutes) }, 429);
+  }
+
+  // Counts the form's failed sign-ins (answered 401) per browser address, in memory (one
+  // frontend process); successful ones never count (services/common/src/http/throttle.ts).
+  const webLoginThrottle = failureThrottle({
+    name: 'web_login_address',
+    limit: throttle.maxFailuresPerAddress,
+    windowMs: throttle.windowSeconds * 1000,
+    key: clientAddressKey,
+    onThrottled: (req, res, _next, retryAfterSeconds) => showThrottled(req, res, retryAfterSeconds),
+  });
 
   router.get('/register', async (req, res) => {
     if (sessionUser(req)) return res.redirect(303, '/');
@@ -64,13 +106,18 @@ export function accountRoutes({ backends, pages }: RouteDeps, logger: Logger): R
     await showLogin(req, res);
   });
 
-  router.post('/login', async (req, res) => {
+  router.post('/login', webLoginThrottle, async (req, res) => {
     const username = formText(req.body, 'username', 100);
     const password = formRaw(req.body, 'password', 200);
     const outcome = await backends.users.login(username, password);
     if (outcome.ok) {
       signIn(req, outcome.user, outcome.apiKey);
       res.redirect(303, safeLocalPath(req.body?.next));
+      return;
+    }
+    if (outcome.reason === 'throttled') {
+      // user-service holds this account (or this shop's address) back.
+      await showThrottled(req, res, outcome.retryAfterSeconds);
       return;
     }
     const { t } = pages.context(req);

@@ -64,4 +64,21 @@ export const migrations: Migration[] = [
       await qi.dropTable('api_keys');
     },
   },
+  {
+    // API keys get a lifetime (accounts.ts sets expires_at at login). One ALTER statement.
+    // Keys issued before this step never expired and may have been copied anywhere: they
+    // take the default, the time of the upgrade, so they expire with it and their holders
+    // sign in again once. The default also means a row inserted without a lifetime is
+    // expired from the start (fail closed). The index serves the purge of expired keys.
+    name: '0003-api-key-expiry',
+    async up({ context: qi }) {
+      await qi.sequelize.query(
+        'ALTER TABLE api_keys ADD COLUMN expires_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3), ' +
+          'ADD INDEX api_keys_expires_at (expires_at)',
+      );
+    },
+    async down({ context: qi }) {
+      await qi.sequelize.query('ALTER TABLE api_keys DROP INDEX api_keys_expires_at, DROP COLUMN expires_at');
+    },
+  },
 ];

@@ -24,7 +24,8 @@ export class User extends Model<InferAttributes<User>, InferCreationAttributes<U
 
 /**
  * An API key handed out at login. Only its SHA-256 is stored, so a copy of the database
- * does not let anyone act as a user; revoking (logout) keeps the row for auditing.
+ * does not let anyone act as a user; revoking (logout) keeps the row for auditing. A key
+ * works until `expires_at` (login + API_KEY_TTL_SECONDS); a day later the row is deleted.
  */
 export class ApiKey extends Model<InferAttributes<ApiKey>, InferCreationAttributes<ApiKey>> {
   declare id: CreationOptional<number>;
@@ -33,6 +34,7 @@ export class ApiKey extends Model<InferAttributes<ApiKey>, InferCreationAttribut
   declare created_at: CreationOptional<Date>;
   declare last_used_at: Date | null;
   declare revoked_at: Date | null;
+  declare expires_at: Date;
   /** Loaded with `include: 'user'` when authenticating. */
   declare user?: NonAttribute<User>;
 }
@@ -89,6 +91,7 @@ export function initModels(sequelize: Sequelize): UserModels {
       created_at: DataTypes.DATE(3),
       last_used_at: { type: DataTypes.DATE(3), allowNull: true },
       revoked_at: { type: DataTypes.DATE(3), allowNull: true },
+      expires_at: { type: DataTypes.DATE(3), allowNull: false },
     },
     { sequelize, tableName: 'api_keys', createdAt: 'created_at', updatedAt: false },
   );

@@ -1,10 +1,17 @@
-import { type Logger, parseBody, unauthorized } from '@shopscope/common';
+import {
+  type Logger,
+  PasswordHashingBusyError,
+  parseBody,
+  passwordHashingFull,
+  unauthorized,
+} from '@shopscope/common';
 import { annotateActiveSpan, businessMetrics } from '@shopscope/telemetry';
 import { Router } from 'express';
 import { z } from 'zod';
 import { checkCredentials, issueApiKey, revokeApiKey } from '../accounts';
 import { authenticate, callerOf } from '../auth';
 import { toPublicUser, type UserModels } from '../db/models';
+import type { Throttles } from '../throttles';
 
 const required = (max: number) =>
   z
@@ -14,18 +21,29 @@ const required = (max: number) =>
 
 const loginSchema = z.object({ username: required(254), password: required(1024) });
 
-/** Log in (a fresh API key per login) and log out (that key is revoked). */
-export function sessionsRouter(models: UserModels, logger: Logger): Router {
+/**
+ * Log in (a fresh API key per login) and log out (that key is revoked). Failed logins are
+ * throttled per client address and per account (src/throttles.ts): a 429 with Retry-After,
+ * before the password is hashed, so a throttled guess costs no scrypt.
+ */
+export function sessionsRouter(models: UserModels, logger: Logger, throttles: Throttles): Router {
   const router = Router();
+  const { byAddress, byAccount } = throttles.login;
 
-  router.post('/api/user/login', async (req, res) => {
+  router.post('/api/user/login', byAddress, byAccount, async (req, res) => {
     const { username, password } = parseBody(loginSchema, req.body);
+    // A flood fills the hashing line: shed at once (503, Retry-After), before the lookup.
+    if (passwordHashingFull()) throw new PasswordHashingBusyError();
     const user = await checkCredentials(models, username.trim(), password);
     if (!user) {
       businessMetrics.logins.add(1, { outcome: 'failure' });
       throw unauthorized('Invalid username or password');
     }
     const apiKey = await issueApiKey(models, user);
+    throttles.knownKeys.remember(apiKey);
+    // The account's owner got in: earlier typos no longer count against it (the per-address
+    // count is kept, or a guesser could clear it by signing in to an account of their own).
+    await byAccount.reset(req);
     businessMetrics.logins.add(1, { outcome: 'success' });
     annotateActiveSpan({ 'user.id': user.id });
     logger.info({ user_id: user.id }, 'user logged in');
@@ -33,7 +51,7 @@ export function sessionsRouter(models: UserModels, logger: Logger): Router {
     res.json({ result: { api_key: apiKey, user: toPublicUser(user) }, api_key: apiKey });
   });
 
-  router.post('/api/user/logout', authenticate(models), async (_req, res) => {
+  router.post('/api/user/logout', throttles.apiKeys, authenticate(models), async (_req, res) => {
     const { user, apiKey } = callerOf(res);
     await revokeApiKey(models, apiKey.id);
     logger.info({ user_id: user.id }, 'user logged out');

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { register } from '../accounts';
 import { authenticate, callerOf, requireAdmin } from '../auth';
 import { toPublicUser, type UserModels } from '../db/models';
+import type { Throttles } from '../throttles';
 
 const USERNAME = /^[A-Za-z0-9_.-]{3,32}$/;
 
@@ -23,10 +24,11 @@ const registrationSchema = z.object({
 const listSchema = z.object({ ...pageFields() });
 
 /** Accounts: sign-up, "does this username exist", the caller's profile, the admin's list. */
-export function usersRouter(models: UserModels, logger: Logger): Router {
+export function usersRouter(models: UserModels, logger: Logger, throttles: Throttles): Router {
   const router = Router();
   const { User } = models;
-  const auth = authenticate(models);
+  // Unknown keys are throttled per address before they are looked up (src/throttles.ts).
+  const auth = [throttles.apiKeys, authenticate(models)] as const;
 
   router.post('/api/user/create', async (req, res) => {
     const user = await register(models, parseBody(registrationSchema, req.body));
@@ -43,11 +45,11 @@ export function usersRouter(models: UserModels, logger: Logger): Router {
     res.json({ result: true });
   });
 
-  router.get('/api/user', auth, (_req, res) => {
+  router.get('/api/user', ...auth, (_req, res) => {
     res.json({ result: toPublicUser(callerOf(res).user) });
   });
 
-  router.get('/api/users', auth, requireAdmin, async (req, res) => {
+  router.get('/api/users', ...auth, requireAdmin, async (req, res) => {
     const { limit, offset } = parseQuery(listSchema, req.query);
     const { rows, count } = await User.findAndCountAll({ order: [['id', 'ASC']], limit, offset });
     res.json({ results: rows.map(toPublicUser), total: count });
