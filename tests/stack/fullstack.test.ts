@@ -121,6 +121,15 @@ before(
     const stranger = new WebClient(frontend);
     const badLogin = await stranger.submit('/login', '/login', { username: 'admin', password: 'not-the-password' });
     assert.ok(badLogin.status >= 400 && badLogin.status < 500, `bad login answered ${badLogin.status}`);
+    // A guesser locked out of one account: 10 wrong passwords, then the 429 the Business
+    // dashboard's "Throttled logins (429) per minute" panel counts (user-service's per-account limit).
+    const user = stack.service('user-service').url;
+    const victim = uniqueUsername('guessed');
+    const guesses = [];
+    for (let i = 0; i < 11; i++) {
+      guesses.push((await call(user, 'POST', '/api/user/login', { body: { username: victim, password: `guess-${i}` } })).status);
+    }
+    assert.deepEqual(guesses, [...Array(10).fill(401), 429], 'ten failures, then the account is throttled');
     const emptyCart = await newShopper('empty');
     assert.equal((await emptyCart.submit('/checkout', '/checkout/process')).status, 409);
     assert.equal((await stranger.get('/product/no-such-product')).status, 404);
@@ -238,7 +247,10 @@ describe('Prometheus holds the metrics', () => {
       `every business metric (${metrics.join(', ')})`,
       async () => {
         for (const metric of metrics) if ((await prom.samples(metric)).length === 0) throw new Error(`no ${metric} yet`);
-        return (await sum('shopscope_orders_placed_total')) >= orders.length;
+        return (
+          (await sum('shopscope_orders_placed_total')) >= orders.length &&
+          (await sum('shopscope_auth_throttled_total{limit="login_account"}')) >= 1
+        );
       },
       { timeoutMs: 45_000, intervalMs: 1_000, fatal },
     );
@@ -249,6 +261,9 @@ describe('Prometheus holds the metrics', () => {
     assert.ok((await sum('shopscope_users_registered_total')) >= 4, 'the shoppers registered');
     assert.ok((await sum('shopscope_logins_total{outcome="failure"}')) >= 1, 'the failed login');
     assert.ok((await sum('shopscope_logins_total{outcome="success"}')) >= 4, 'the shoppers logged in');
+    // Every limit has its series from start-up, at 0 until it refuses anyone.
+    const limits = (await prom.samples('shopscope_auth_throttled_total')).map((r) => r.metric.limit).sort();
+    assert.deepEqual([...new Set(limits)], ['api_key_address', 'login_account', 'login_address', 'web_login_address']);
     assert.ok((await sum('shopscope_stock_reservations_total{outcome="reserved"}')) >= orders.length);
     assert.ok((await sum('shopscope_page_views_total{page="/"}')) > 0, 'catalogue page views');
   });

@@ -58,6 +58,10 @@ export function failureThrottle(options: FailureThrottleOptions): FailureThrottl
   const message = options.message ?? 'Too many failed attempts, try again later';
   // Each limiter keeps its info under its own name: several throttles see the same request.
   const property = `throttle_${name}`;
+  // The series exists at 0 from start-up: the Business dashboard shows 0 rather than
+  // "No data", and rate() sees the very first refusal (a counter that appears at 1 has no
+  // earlier sample to rise from).
+  businessMetrics.authThrottled.add(0, { limit: name });
 
   const limiter = rateLimit({
     windowMs,
