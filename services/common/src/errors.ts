@@ -1,3 +1,5 @@
+import type { ErrorReason } from '@shopscope/contracts';
+
 /**
  * The one error type every route throws. The error handler turns it into
  * `{message, details?}` with the given status; anything else becomes a 500
@@ -26,7 +28,8 @@ export const unauthorized = (message = 'Authentication required') =>
   new HttpError(401, message, undefined, 'unauthorized');
 export const forbidden = (message = 'Forbidden') => new HttpError(403, message, undefined, 'forbidden');
 export const notFound = (message = 'Not found') => new HttpError(404, message, undefined, 'not_found');
-export const conflict = (message: string, details?: ErrorDetails, reason = 'conflict') =>
+/** A 409; `reason` (one of the contracts' ErrorReason) is what clients branch on. */
+export const conflict = (message: string, details: ErrorDetails | undefined, reason: ErrorReason) =>
   new HttpError(409, message, details, reason);
 
 /**
@@ -36,7 +39,7 @@ export const conflict = (message: string, details?: ErrorDetails, reason = 'conf
  */
 export class RetryLaterError extends HttpError {
   readonly retryAfterSeconds: number;
-  constructor(status: 429 | 503, message: string, retryAfterSeconds: number, reason: string) {
+  constructor(status: 429 | 503, message: string, retryAfterSeconds: number, reason: ErrorReason) {
     const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
     super(status, message, { retry_after_seconds: seconds }, reason);
     this.name = 'RetryLaterError';

@@ -1,4 +1,5 @@
 export { apiKeyFromHeader } from './auth';
+export { UserDirectory, type UserDirectoryOptions } from './clients/user-directory';
 export { env, loadConfig } from './config';
 export {
   configurePasswordHashing,
@@ -38,6 +39,7 @@ export {
   unauthorized,
 } from './errors';
 export { type FaultConfig, FaultInjector, faultSchema } from './faults';
+export { detailsOf, errorOf, expectAnswer, reasonOf, unexpectedAnswer } from './http/answers';
 export { createServiceApp, type ServiceApp, type ServiceAppOptions, toHttpError } from './http/app';
 export { type CallOptions, ServiceClient, type ServiceResponse } from './http/client';
 export { requireInternalCaller } from './http/internal-auth';
@@ -50,4 +52,13 @@ export {
   failureThrottle,
 } from './http/throttle';
 export { createLogger, type Logger } from './logger';
+export {
+  type BaseConfig,
+  type Database,
+  type OpenDatabaseOptions,
+  openDatabase,
+  runService,
+  type ServiceDefinition,
+  type StartedService,
+} from './service';
 export { integerField, pageFields, parseBody, parseId, parseQuery, textField } from './validate';

@@ -2,13 +2,13 @@ import { createServiceApp, type Logger, type ServiceApp } from '@shopscope/commo
 import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
 import { STATIC_PREFIX, staticFiles, VIEWS_DIR } from './assets';
-import type { Backends } from './backends';
+import { createBackends } from './clients';
+import type { Config } from './config';
 import { csrfProtection } from './csrf';
 import { errorPages } from './error-pages';
-import type { Language } from './i18n';
 import { rememberLanguageFromQuery } from './language';
 import { Pages } from './pages';
-import { accountRoutes, WEB_LOGIN_THROTTLE, type WebLoginThrottleSettings } from './routes/account';
+import { accountRoutes } from './routes/account';
 import { cartRoutes } from './routes/cart';
 import { catalogueRoutes } from './routes/catalogue';
 import type { RouteDeps } from './routes/deps';
@@ -18,29 +18,31 @@ import { productRoutes } from './routes/product';
 import { sessionMiddleware } from './session';
 
 export interface AppDeps {
+  config: Config;
   logger: Logger;
-  backends: Backends;
-  sessionSecret: string;
-  defaultLanguage: Language;
-  adminToken: string | undefined;
-  /** The login form's per-browser limit on failed sign-ins; default WEB_LOGIN_THROTTLE. */
-  webLoginThrottle?: WebLoginThrottleSettings;
 }
 
 /**
- * The web shop: a backend-for-frontend that renders pages from the three APIs.
- * It owns no data, so it is ready as soon as it runs; whether each backend answers is
+ * The web shop: a backend-for-frontend that renders pages from the three APIs; main.ts
+ * and the in-process tests build it the same way. It owns no data, so it is ready as soon as it runs; whether each backend answers is
  * shown on the pages that need it (a 503 page naming what is unavailable).
  */
-export function buildApp(deps: AppDeps): ServiceApp {
-  const { logger, backends } = deps;
-  const csrf = csrfProtection(deps.sessionSecret);
-  const pages = new Pages({ backends, csrf, defaultLanguage: deps.defaultLanguage, logger });
+export function buildApp({ config, logger }: AppDeps): ServiceApp {
+  const backends = createBackends(
+    {
+      userServiceUrl: config.USER_SERVICE_URL,
+      productServiceUrl: config.PRODUCT_SERVICE_URL,
+      orderServiceUrl: config.ORDER_SERVICE_URL,
+    },
+    logger,
+  );
+  const csrf = csrfProtection(config.SESSION_SECRET);
+  const pages = new Pages({ backends, csrf, defaultLanguage: config.LANG, logger });
   const service = createServiceApp({
     name: 'frontend',
     logger,
     readiness: async () => undefined,
-    adminToken: deps.adminToken,
+    adminToken: config.ADMIN_TOKEN,
     renderError: errorPages(pages, logger),
     // First of all, so that every answer carries them: the error pages of a malformed or
     // oversized body (refused while parsing it, before any route), 404s, probes, the fault API.
@@ -57,14 +59,19 @@ export function buildApp(deps: AppDeps): ServiceApp {
 
   app.use(STATIC_PREFIX, staticFiles());
   app.use(cookieParser());
-  app.use(sessionMiddleware(deps.sessionSecret));
+  app.use(sessionMiddleware(config.SESSION_SECRET));
   app.use(rememberLanguageFromQuery);
   app.use(csrf.verify);
 
   const routeDeps: RouteDeps = { backends, pages };
   app.use(catalogueRoutes(routeDeps));
   app.use(productRoutes(routeDeps));
-  app.use(accountRoutes(routeDeps, logger, deps.webLoginThrottle ?? WEB_LOGIN_THROTTLE));
+  app.use(
+    accountRoutes(routeDeps, logger, {
+      maxFailuresPerAddress: config.WEB_LOGIN_MAX_FAILURES_PER_ADDRESS,
+      windowSeconds: config.LOGIN_THROTTLE_WINDOW_SECONDS,
+    }),
+  );
   app.use(cartRoutes(routeDeps));
   app.use(orderRoutes(routeDeps));
   app.use(languageRoutes());

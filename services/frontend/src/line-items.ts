@@ -1,4 +1,4 @@
-import type { LineItem, ProductApi } from './backends';
+import type { LineItem, ProductApi } from './clients';
 
 /** Shown when the catalogue cannot say what a product looks like. */
 export const PLACEHOLDER_IMAGE = '/static/images/products/placeholder.svg';

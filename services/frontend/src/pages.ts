@@ -3,7 +3,7 @@ import { businessMetrics } from '@shopscope/telemetry';
 import cookieParser from 'cookie-parser';
 import type { Request, Response } from 'express';
 import { assetUrl } from './assets';
-import type { Backends } from './backends';
+import type { Backends } from './clients';
 import { CSRF_FIELD, type CsrfProtection } from './csrf';
 import { dictionaries, type Formatters, formattersFor, LANGUAGES, type Language, type Messages } from './i18n';
 import { resolveLanguage } from './language';

@@ -1,8 +1,15 @@
-import { createServiceApp, databaseProblem, type Logger, type ServiceApp, ServiceClient } from '@shopscope/common';
-import type { Sequelize } from 'sequelize';
+import {
+  createServiceApp,
+  type Database,
+  databaseProblem,
+  type Logger,
+  type ServiceApp,
+  ServiceClient,
+  UserDirectory,
+} from '@shopscope/common';
 import { ProductCatalog } from './clients/products';
-import { UserDirectory } from './clients/users';
 import type { Config } from './config';
+import type { OrderModels } from './db/models';
 import { Carts } from './domain/cart';
 import { Checkout } from './domain/checkout';
 import { cartRoutes } from './routes/cart';
@@ -12,16 +19,17 @@ import { orderRoutes } from './routes/orders';
 export interface AppDeps {
   config: Config;
   logger: Logger;
-  /** With the models already bound (initModels). */
-  sequelize: Sequelize;
+  database: Database<OrderModels>;
 }
 
 /**
- * The order-service HTTP app. Ready means "my database answers": user-service and
- * product-service outages are reported per request (503 naming the service) instead, so
- * the service keeps serving what it can, e.g. order history while the catalogue is down.
+ * The order-service HTTP app with every route mounted and the error handlers in place; main.ts
+ * and the in-process tests build it the same way. Ready means "my database answers":
+ * user-service and product-service outages are reported per request (503 naming the service)
+ * instead, so the service keeps serving what it can, e.g. order history while the catalogue is down.
  */
-export function buildApp({ config, logger, sequelize }: AppDeps): ServiceApp {
+export function buildApp({ config, logger, database }: AppDeps): ServiceApp {
+  const { sequelize } = database;
   const service = createServiceApp({
     name: 'order-service',
     logger,

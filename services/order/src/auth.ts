@@ -1,7 +1,7 @@
-import { apiKeyFromHeader, unauthorized } from '@shopscope/common';
+import { apiKeyFromHeader, type UserDirectory, unauthorized } from '@shopscope/common';
+import type { PublicUser } from '@shopscope/contracts';
 import { annotateActiveSpan } from '@shopscope/telemetry';
 import type { Request, RequestHandler, Response } from 'express';
-import type { Caller, UserDirectory } from './clients/users';
 
 /** The caller's API key from `Authorization: Bearer …` (or the Flask-era `Basic …`); 401 without one. */
 export function apiKeyOf(req: Request): string {
@@ -21,8 +21,8 @@ export function authenticate(users: UserDirectory): RequestHandler {
 }
 
 /** The caller stored by `authenticate`. */
-export function callerOf(res: Response): Caller {
-  const caller = res.locals.caller as Caller | undefined;
+export function callerOf(res: Response): PublicUser {
+  const caller = res.locals.caller as PublicUser | undefined;
   if (!caller) throw new Error('authenticate() must run before this handler');
   return caller;
 }

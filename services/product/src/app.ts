@@ -1,45 +1,48 @@
-import { createServiceApp, databaseProblem, type Logger, type ServiceApp, type ServiceClient } from '@shopscope/common';
-import type { Sequelize } from 'sequelize';
+import {
+  createServiceApp,
+  type Database,
+  databaseProblem,
+  type Logger,
+  type ServiceApp,
+  ServiceClient,
+  UserDirectory,
+} from '@shopscope/common';
+import type { Config } from './config';
 import type { ProductModels } from './db/models';
-import { productsRouter } from './routes/products';
-import { reservationsRouter } from './routes/reservations';
+import { productRoutes } from './routes/products';
+import { reservationRoutes } from './routes/reservations';
 
 export interface AppDeps {
-  sequelize: Sequelize;
-  models: ProductModels;
-  /** user-service, asked whether an API key belongs to an administrator. */
-  users: ServiceClient;
+  config: Config;
   logger: Logger;
-  adminToken: string | undefined;
-  /** The service credential of the internal stock endpoints; without it they answer 503. */
-  internalToken: string | undefined;
-  /** How long a stock hold that is never confirmed keeps its stock. */
-  reservationTtlMs: number;
+  database: Database<ProductModels>;
 }
 
 /**
- * The product-service HTTP app with every route mounted and the error handlers in place
- * (`app` is finished). Tests and main.ts build it the same way.
+ * The product-service HTTP app with every route mounted and the error handlers in place;
+ * main.ts and the in-process tests build it the same way.
  */
-export function buildApp({
-  sequelize,
-  models,
-  users,
-  logger,
-  adminToken,
-  internalToken,
-  reservationTtlMs,
-}: AppDeps): ServiceApp {
+export function buildApp({ config, logger, database }: AppDeps): ServiceApp {
+  const { sequelize, models } = database;
   const service = createServiceApp({
     name: 'product-service',
     logger,
     // Ready when its database answers. user-service is not a readiness dependency: without
     // it only product creation fails (503), browsing and reservations keep working.
     readiness: () => databaseProblem(sequelize),
-    adminToken,
+    adminToken: config.ADMIN_TOKEN,
   });
-  service.app.use(productsRouter(models, users, logger));
-  service.app.use(reservationsRouter(sequelize, models, logger, { internalToken, holdForMs: reservationTtlMs }));
+  const users = new UserDirectory(new ServiceClient('user-service', config.USER_SERVICE_URL));
+  service.app.use(productRoutes({ models, users, logger }));
+  service.app.use(
+    reservationRoutes({
+      sequelize,
+      models,
+      logger,
+      internalToken: config.INTERNAL_TOKEN,
+      holdForMs: config.RESERVATION_TTL_SECONDS * 1000,
+    }),
+  );
   service.finish();
   return service;
 }

@@ -1,7 +1,7 @@
 import { apiKeyFromHeader, forbidden, sha256Hex, unauthorized } from '@shopscope/common';
 import { annotateActiveSpan } from '@shopscope/telemetry';
 import type { RequestHandler, Response } from 'express';
-import { isApiKeyExpired } from './accounts';
+import { isApiKeyExpired } from './domain/accounts';
 import type { ApiKey, User, UserModels } from './db/models';
 
 /** Who is calling: the user and the key they presented (never the key itself). */

@@ -1,57 +1,23 @@
-import {
-  configurePasswordHashing,
-  createDatabase,
-  createLogger,
-  migrate,
-  serve,
-  waitForDatabase,
-} from '@shopscope/common';
-import { setApiKeyLifetime, startApiKeyPurge } from './accounts';
+import { configurePasswordHashing, openDatabase, runService } from '@shopscope/common';
 import { buildApp } from './app';
 import { readConfig } from './config';
 import { migrations } from './db/migrations';
 import { initModels } from './db/models';
 import { seed } from './db/seed';
+import { startApiKeyPurge } from './domain/accounts';
 
-/** config → database → migrate + seed → app → serve (see docs/development.md). */
-async function main(): Promise<void> {
-  const config = readConfig();
-  const logger = createLogger('user-service', config.LOG_LEVEL);
-  configurePasswordHashing({ maxQueued: config.PASSWORD_HASH_MAX_QUEUE, maxWaitMs: config.PASSWORD_HASH_MAX_WAIT_MS });
-  const sequelize = createDatabase({ url: config.DATABASE_URL, logger });
-  const models = initModels(sequelize);
-  setApiKeyLifetime(config.API_KEY_TTL_SECONDS * 1000);
-
-  await waitForDatabase(sequelize, logger);
-  await migrate(sequelize, config.DATABASE_URL, migrations, logger, () => seed(models, logger));
-
-  const stopPurge = startApiKeyPurge(models, logger);
-
-  const { app, markShuttingDown } = buildApp({
-    sequelize,
-    models,
-    logger,
-    adminToken: config.ADMIN_TOKEN,
-    throttle: {
-      loginFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
-      loginFailuresPerAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS,
-      loginWindowSeconds: config.LOGIN_THROTTLE_WINDOW_SECONDS,
-      apiKeyFailuresPerAddress: config.API_KEY_MAX_FAILURES_PER_ADDRESS,
-      apiKeyWindowSeconds: config.API_KEY_THROTTLE_WINDOW_SECONDS,
-    },
-  });
-  await serve(app, {
-    port: config.PORT,
-    logger,
-    onShutdownStart: markShuttingDown,
-    onShutdown: () => {
+/** config → database (migrations, demo accounts) → app → serve: the same steps as every service (docs/development.md). */
+runService({
+  name: 'user-service',
+  readConfig,
+  start: async (config, logger) => {
+    configurePasswordHashing({ maxQueued: config.PASSWORD_HASH_MAX_QUEUE, maxWaitMs: config.PASSWORD_HASH_MAX_WAIT_MS });
+    const database = await openDatabase({ url: config.DATABASE_URL, logger, migrations, initModels, seed });
+    const stopPurge = startApiKeyPurge(database.models, logger);
+    const close = async () => {
       stopPurge();
-      return sequelize.close();
-    },
-  });
-}
-
-main().catch((err: unknown) => {
-  process.stderr.write(`user-service: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
+      await database.sequelize.close();
+    };
+    return { service: buildApp({ config, logger, database }), close };
+  },
 });

@@ -130,13 +130,18 @@ function errorHandler(logger: Logger, renderError: ServiceAppOptions['renderErro
   };
 }
 
+/** Statuses whose answer names its reason: a client decides what to do from it (docs/api.md, "Errors"). */
+const STATUSES_WITH_REASON = new Set([409, 429, 503]);
+
 /**
- * `{message, details?}`. A 409 always says which conflict it is in `details.reason`
- * (empty_cart, out_of_stock, already_in_progress, …): clients branch on that code,
- * never on the wording of the message.
+ * `{message, details?}`. A 409 says which conflict it is in `details.reason` (empty_cart,
+ * out_of_stock, already_in_progress, …), a 429 or 503 why to come back later (throttled,
+ * dependency_unavailable, database_unavailable, …): clients branch on that code (the union
+ * is ErrorReason in @shopscope/contracts), never on the wording of the message.
  */
 function errorBody(error: HttpError): { message: string; details?: Record<string, unknown> } {
-  const details = error.status === 409 && error.reason ? { ...error.details, reason: error.reason } : error.details;
+  const details =
+    STATUSES_WITH_REASON.has(error.status) && error.reason ? { ...error.details, reason: error.reason } : error.details;
   return details ? { message: error.message, details } : { message: error.message };
 }
 

@@ -7,9 +7,12 @@ export interface CallOptions {
   timeoutMs?: number;
 }
 
-export interface ServiceResponse<T> {
+/** A 2xx–4xx answer, its body not yet trusted: read it with expectAnswer (http/answers.ts). */
+export interface ServiceResponse {
+  /** The client's name for the service that answered (outage messages and logs). */
+  service: string;
   status: number;
-  body: T;
+  body: unknown;
 }
 
 /**
@@ -17,8 +20,9 @@ export interface ServiceResponse<T> {
  * instrumentation creates the client span and propagates W3C trace context.
  *
  * Contract: 2xx–4xx answers are returned for the caller to interpret (a 404 or 409 from
- * a dependency is business, not an outage). Timeouts, refused connections and 5xx
- * answers throw DependencyError, which the error handler turns into a 503 with the reason.
+ * a dependency is business, not an outage) through http/answers.ts, against the schemas of
+ * @shopscope/contracts. Timeouts, refused connections and 5xx answers throw
+ * DependencyError, which the error handler turns into a 503 with the reason.
  */
 export class ServiceClient {
   constructor(
@@ -27,19 +31,19 @@ export class ServiceClient {
     readonly timeoutMs = 3000,
   ) {}
 
-  get<T>(path: string, options: CallOptions = {}): Promise<ServiceResponse<T>> {
-    return this.request<T>('GET', path, options);
+  get(path: string, options: CallOptions = {}): Promise<ServiceResponse> {
+    return this.request('GET', path, options);
   }
 
-  post<T>(path: string, options: CallOptions = {}): Promise<ServiceResponse<T>> {
-    return this.request<T>('POST', path, options);
+  post(path: string, options: CallOptions = {}): Promise<ServiceResponse> {
+    return this.request('POST', path, options);
   }
 
-  delete<T>(path: string, options: CallOptions = {}): Promise<ServiceResponse<T>> {
-    return this.request<T>('DELETE', path, options);
+  delete(path: string, options: CallOptions = {}): Promise<ServiceResponse> {
+    return this.request('DELETE', path, options);
   }
 
-  async request<T>(method: string, path: string, options: CallOptions = {}): Promise<ServiceResponse<T>> {
+  async request(method: string, path: string, options: CallOptions = {}): Promise<ServiceResponse> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
@@ -66,7 +70,7 @@ export class ServiceClient {
       const upstream = typeof body === 'object' && body && 'message' in body ? String(body.message) : '';
       throw new DependencyError(this.name, `answered ${response.status}${upstream ? ` (${upstream})` : ''}`);
     }
-    return { status: response.status, body: body as T };
+    return { service: this.name, status: response.status, body };
   }
 }
 

@@ -5,7 +5,7 @@ import {
   type Logger,
 } from '@shopscope/common';
 import { Router, type Request, type Response } from 'express';
-import type { Registration } from '../backends';
+import type { Registration } from '../clients';
 import { type FormErrors, formRaw, formText } from '../forms';
 import type { Messages } from '../i18n';
 import { safeLocalPath } from '../paths';

@@ -1,7 +1,7 @@
 import { parseId } from '@shopscope/common';
 import { annotateActiveSpan } from '@shopscope/telemetry';
 import { Router, type Request, type Response } from 'express';
-import type { CheckoutRejection } from '../backends';
+import type { CheckoutRejection } from '../clients';
 import type { Messages } from '../i18n';
 import { withPictures } from '../line-items';
 import { rememberCartCount, requireUser, type SessionUser } from '../session';

@@ -1,4 +1,4 @@
-import type { Backends } from '../backends';
+import type { Backends } from '../clients';
 import type { Pages } from '../pages';
 
 /** What every route module receives from buildApp. */

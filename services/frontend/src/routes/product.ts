@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import type { AddItemOutcome, Product } from '../backends';
+import type { AddItemOutcome, Product } from '../clients';
 import { renderNotFound } from '../error-pages';
 import { type FormErrors, formText } from '../forms';
 import type { Messages } from '../i18n';

@@ -1,33 +1,26 @@
-import { DependencyError, type ServiceClient, type ServiceResponse } from '@shopscope/common';
-import { z } from 'zod';
-import { expectAnswer, fieldOf } from './answers';
+import {
+  DependencyError,
+  detailsOf,
+  errorOf,
+  expectAnswer,
+  reasonOf,
+  type ServiceClient,
+  type ServiceResponse,
+} from '@shopscope/common';
+import {
+  type Product,
+  ProductAnswer,
+  ProductPage,
+  type Reservation,
+  ReservationAnswer,
+  StockRefusalDetails,
+} from '@shopscope/contracts';
 
 /** What order-service needs to know about a product. */
-const productShape = z.object({
-  id: z.number().int().positive(),
-  name: z.string(),
-  price_cents: z.number().int().nonnegative(),
-});
-export type CatalogProduct = z.infer<typeof productShape>;
+export type CatalogProduct = Pick<Product, 'id' | 'name' | 'price_cents'>;
 
-const reservedLineShape = z.object({
-  product_id: z.number().int().positive(),
-  name: z.string(),
-  quantity: z.number().int().positive(),
-  unit_price_cents: z.number().int().nonnegative(),
-});
-export type ReservedLine = z.infer<typeof reservedLineShape>;
-
-/** What product-service tells about the product it could not reserve (all optional: we only relay it). */
-const refusalDetailsShape = z
-  .object({
-    product_id: z.number().int().optional(),
-    name: z.string().optional(),
-    requested: z.number().int().optional(),
-    available: z.number().int().optional(),
-  })
-  .optional()
-  .catch(undefined);
+/** A reserved line, at the price the stock was held at. */
+export type ReservedLine = Reservation['items'][number];
 
 export interface ReservationRequest {
   product_id: number;
@@ -43,7 +36,7 @@ export interface ReservationRequest {
  */
 export type ReservationOutcome =
   | { status: 'reserved'; lines: ReservedLine[] }
-  | { status: 'refused'; message: string; details: z.infer<typeof refusalDetailsShape> }
+  | { status: 'refused'; message: string; details: StockRefusalDetails | undefined }
   | { status: 'held_for_other_items' };
 
 /**
@@ -64,17 +57,17 @@ export class ProductCatalog {
 
   /** One product, or undefined when product-service does not know the id. */
   async find(id: number): Promise<CatalogProduct | undefined> {
-    const response = await this.client.get<unknown>(`/api/product/${id}`);
+    const response = await this.client.get(`/api/product/${id}`);
     if (response.status === 404) return undefined;
-    return expectAnswer(this.client.name, response, 200, z.object({ result: productShape })).result;
+    return expectAnswer(response, 200, ProductAnswer).result;
   }
 
   /** Several products in one call, by id; ids product-service does not know are absent from the map. */
   async findMany(ids: number[]): Promise<Map<number, CatalogProduct>> {
     if (ids.length === 0) return new Map();
     // With `ids` and no `limit`, product-service answers every product asked for (up to 100).
-    const response = await this.client.get<unknown>(`/api/products?ids=${ids.join(',')}`);
-    const { results } = expectAnswer(this.client.name, response, 200, z.object({ results: z.array(productShape) }));
+    const response = await this.client.get(`/api/products?ids=${ids.join(',')}`);
+    const { results } = expectAnswer(response, 200, ProductPage);
     return new Map(results.map((p) => [p.id, p]));
   }
 
@@ -89,24 +82,16 @@ export class ProductCatalog {
   async reserve(orderRef: string, items: ReservationRequest[]): Promise<ReservationOutcome> {
     const response = await this.internalCall('/api/products/reserve', { order_ref: orderRef, items });
     if (response.status === 409 || response.status === 404) {
-      const details = fieldOf(response.body, 'details');
-      // A refusal names a product; a clash with an existing reservation names only the reference.
-      if (fieldOf(details, 'order_ref') !== undefined && fieldOf(details, 'product_id') === undefined) {
-        return { status: 'held_for_other_items' };
-      }
-      const message = fieldOf(response.body, 'message');
+      // The reference already holds a reservation for other items (an earlier attempt
+      // whose answer was lost); otherwise a product is short (409) or unknown (404).
+      if (reasonOf(response) === 'reservation_mismatch') return { status: 'held_for_other_items' };
       return {
         status: 'refused',
-        message: typeof message === 'string' ? message : 'A product in the cart is not available',
-        details: refusalDetailsShape.parse(details),
+        message: errorOf(response).message || 'A product in the cart is not available',
+        details: detailsOf(response, StockRefusalDetails),
       };
     }
-    const answer = expectAnswer(
-      this.client.name,
-      response,
-      200,
-      z.object({ result: z.object({ items: z.array(reservedLineShape) }) }),
-    );
+    const answer = expectAnswer(response, 200, ReservationAnswer);
     await this.confirm(orderRef);
     return { status: 'reserved', lines: answer.result.items };
   }
@@ -120,18 +105,18 @@ export class ProductCatalog {
     if (response.status === 409 || response.status === 404) {
       throw new DependencyError(this.client.name, 'the reservation was given back before it could be confirmed');
     }
-    expectAnswer(this.client.name, response, 200, z.unknown());
+    expectAnswer(response, 200, ReservationAnswer);
   }
 
   /** Puts a reservation's stock back. Releasing a reference that holds nothing is not an error. */
   async release(orderRef: string): Promise<void> {
     const response = await this.internalCall('/api/products/release', { order_ref: orderRef });
-    if (response.status !== 404) expectAnswer(this.client.name, response, 200, z.unknown());
+    if (response.status !== 404) expectAnswer(response, 200, ReservationAnswer);
   }
 
   /** A POST to an internal endpoint, with the service credential; a 401 names the credential. */
-  private async internalCall(path: string, body: unknown): Promise<ServiceResponse<unknown>> {
-    const response = await this.client.post<unknown>(path, { body, apiKey: this.internalToken });
+  private async internalCall(path: string, body: unknown): Promise<ServiceResponse> {
+    const response = await this.client.post(path, { body, apiKey: this.internalToken });
     if (response.status === 401) {
       throw new DependencyError(
         this.client.name,

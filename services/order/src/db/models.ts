@@ -60,8 +60,13 @@ export class OrderItem extends Model<InferAttributes<OrderItem>, InferCreationAt
   declare updated_at: CreationOptional<Date>;
 }
 
+export interface OrderModels {
+  Order: typeof Order;
+  OrderItem: typeof OrderItem;
+}
+
 /** Binds the models to this service's Sequelize instance (the columns match migrations.ts). */
-export function initModels(sequelize: Sequelize): void {
+export function initModels(sequelize: Sequelize): OrderModels {
   const timestamps = { createdAt: 'created_at', updatedAt: 'updated_at' } as const;
   Order.init(
     {
@@ -103,4 +108,5 @@ export function initModels(sequelize: Sequelize): void {
     { sequelize, tableName: 'order_items', ...timestamps },
   );
   Order.hasMany(OrderItem, { as: 'items', foreignKey: 'order_id' });
+  return { Order, OrderItem };
 }

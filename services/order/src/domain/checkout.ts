@@ -1,9 +1,15 @@
-import { conflict, DependencyError, type Logger, toHttpError, transactionWithRetry } from '@shopscope/common';
+import {
+  conflict,
+  DependencyError,
+  type Logger,
+  toHttpError,
+  transactionWithRetry,
+  type UserDirectory,
+} from '@shopscope/common';
 import { businessMetrics, inSpan } from '@shopscope/telemetry';
 import type { Span } from '@opentelemetry/api';
 import type { Sequelize } from 'sequelize';
 import type { ProductCatalog, ReservationOutcome, ReservationRequest, ReservedLine } from '../clients/products';
-import type { UserDirectory } from '../clients/users';
 import { MAX_ORDER_TOTAL_CENTS, Order, OrderItem } from '../db/models';
 import { type OrderView, orderView } from './views';
 

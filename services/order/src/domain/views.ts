@@ -1,38 +1,14 @@
 import type { CatalogProduct } from '../clients/products';
-import type { Order, OrderItem } from '../db/models';
+import type { Cart, LineItem, Order } from '@shopscope/contracts';
+import type { Order as OrderRow, OrderItem } from '../db/models';
 
 /** Every price in the shop is in euros, as integer cents. */
 export const CURRENCY = 'EUR';
 
-export interface LineView {
-  product_id: number;
-  name: string;
-  unit_price_cents: number;
-  quantity: number;
-  line_total_cents: number;
-}
-
-/** The shape of `GET /api/order` (docs/api.md). `id` is null until the first item is added. */
-export interface CartView {
-  id: number | null;
-  /** "pending" only while a checkout of this cart is running. */
-  status: 'open' | 'pending';
-  items: LineView[];
-  item_count: number;
-  total_cents: number;
-  currency: string;
-}
-
-/** The shape of a placed order: prices as they were when it was placed. */
-export interface OrderView {
-  id: number;
-  status: 'placed';
-  items: LineView[];
-  item_count: number;
-  total_cents: number;
-  currency: string;
-  placed_at: string;
-}
+/** The public shapes (docs/api.md, @shopscope/contracts): what `GET /api/order` and the orders endpoints answer. */
+export type LineView = LineItem;
+export type CartView = Cart;
+export type OrderView = Order;
 
 function lineView(item: OrderItem, name: string, unitPriceCents: number): LineView {
   return {
@@ -59,7 +35,7 @@ export function emptyCartView(): CartView {
  * A cart priced with the catalogue's current names and prices. A product the catalogue no
  * longer lists keeps the name and price it had when added; checkout will then refuse it.
  */
-export function cartView(cart: Order, items: OrderItem[], catalogue: Map<number, CatalogProduct>): CartView {
+export function cartView(cart: OrderRow, items: OrderItem[], catalogue: Map<number, CatalogProduct>): CartView {
   const lines = items.map((item) => {
     const product = catalogue.get(item.product_id);
     return lineView(item, product?.name ?? item.name, product?.price_cents ?? item.unit_price_cents);
@@ -74,7 +50,7 @@ export function cartView(cart: Order, items: OrderItem[], catalogue: Map<number,
 }
 
 /** A placed order with the names and prices snapshotted at checkout. */
-export function orderView(order: Order, items: OrderItem[]): OrderView {
+export function orderView(order: OrderRow, items: OrderItem[]): OrderView {
   return {
     id: order.id,
     status: 'placed',

@@ -1,8 +1,7 @@
-import { integerField, notFound, parseBody, parseId } from '@shopscope/common';
+import { integerField, notFound, parseBody, parseId, type UserDirectory } from '@shopscope/common';
 import { Router } from 'express';
 import { z } from 'zod';
 import { authenticate, callerOf } from '../auth';
-import type { UserDirectory } from '../clients/users';
 import { MAX_LINE_QUANTITY } from '../db/models';
 import type { Carts } from '../domain/cart';
 

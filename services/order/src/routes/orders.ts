@@ -1,8 +1,7 @@
-import { notFound, pageFields, parseId, parseQuery } from '@shopscope/common';
+import { notFound, pageFields, parseId, parseQuery, type UserDirectory } from '@shopscope/common';
 import { Router } from 'express';
 import { z } from 'zod';
 import { authenticate, callerOf } from '../auth';
-import type { UserDirectory } from '../clients/users';
 import { placedOrder, placedOrders } from '../domain/orders';
 
 const historyQuery = z.object(pageFields());

@@ -55,26 +55,9 @@ export class ReservationItem extends Model<InferAttributes<ReservationItem>, Inf
   declare unit_price_cents: number;
 }
 
-/** The product as the API shows it. */
-export interface PublicProduct {
-  id: number;
-  name: string;
-  slug: string;
-  description: string;
-  price_cents: number;
-  currency: string;
-  stock: number;
-  image: string;
-}
-
 /** Where the web shop serves a product's picture unless one is given (the SVGs ship with the frontend). */
 export function imagePathFor(slug: string): string {
   return `/static/images/products/${slug}.svg`;
-}
-
-export function toPublicProduct(product: Product): PublicProduct {
-  const { id, name, slug, description, price_cents, currency, stock, image } = product;
-  return { id, name, slug, description, price_cents, currency, stock, image };
 }
 
 export interface ProductModels {

@@ -1,26 +1,12 @@
-import {
-  badRequest,
-  conflict,
-  integerField,
-  type Logger,
-  notFound,
-  pageFields,
-  parseBody,
-  parseId,
-  parseQuery,
-  type ServiceClient,
-  textField,
-} from '@shopscope/common';
+import { integerField, type Logger, pageFields, parseBody, parseQuery, textField, type UserDirectory } from '@shopscope/common';
+import type { ProductAnswer, ProductPage } from '@shopscope/contracts';
 import { annotateActiveSpan } from '@shopscope/telemetry';
 import { Router } from 'express';
-import { Op, UniqueConstraintError, type WhereOptions } from 'sequelize';
 import { z } from 'zod';
-import { requireAdmin } from '../admin';
-import { imagePathFor, type Product, type ProductModels, toPublicProduct } from '../db/models';
-
-/** Lowercase words joined by single dashes, with at least one letter (so it never looks like an id). */
-const SLUG = /^(?=[a-z0-9-]*[a-z])[a-z0-9]+(?:-[a-z0-9]+)*$/;
-const MAX_IDS = 100;
+import { requireAdmin } from '../auth';
+import type { ProductModels } from '../db/models';
+import { createProduct, findProduct, MAX_IDS, SLUG, searchProducts } from '../domain/catalogue';
+import { toPublicProduct } from '../domain/views';
 
 const listSchema = z.object({
   q: z.string({ error: 'must be given once' }).trim().max(100, 'must be at most 100 characters').optional(),
@@ -50,81 +36,36 @@ const createSchema = z.object({
     .optional(),
 });
 
-/** "Caméra 4K Pro" → "camera-4k-pro"; empty when the name has no usable letters. */
-export function slugify(name: string): string {
-  return name
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .slice(0, 100)
-    .replace(/^-+|-+$/g, '');
+export interface ProductRouteDeps {
+  models: ProductModels;
+  /** user-service, asked whether a caller is an administrator. */
+  users: UserDirectory;
+  logger: Logger;
 }
 
 /** The catalogue: list and search, one product by slug or id, and (admins) new products. */
-export function productsRouter(models: ProductModels, users: ServiceClient, logger: Logger): Router {
+export function productRoutes({ models, users, logger }: ProductRouteDeps): Router {
   const router = Router();
-  const { Product } = models;
 
   router.get('/api/products', async (req, res) => {
     const query = parseQuery(listSchema, req.query);
-    const where: WhereOptions<Product>[] = [];
-    if (query.ids) where.push({ id: query.ids });
-    if (query.q) {
-      const pattern = `%${escapeLike(query.q)}%`;
-      where.push({ [Op.or]: [{ name: { [Op.like]: pattern } }, { description: { [Op.like]: pattern } }] });
-    }
     // A lookup by ids returns every product asked for unless the caller pages explicitly.
     const limit = query.ids && req.query.limit === undefined ? MAX_IDS : query.limit;
-    const filter = { [Op.and]: where };
-    const rows = await Product.findAll({ where: filter, order: [['id', 'ASC']], limit, offset: query.offset });
-    // The total needs a COUNT query only when this page does not tell it: a page that is
-    // neither full nor past the end is the last one. (Lookups by ids, the most frequent
-    // call — the cart and checkout ask for their products — never need it.)
-    const lastPageReached = rows.length < limit && (rows.length > 0 || query.offset === 0);
-    const total = lastPageReached ? query.offset + rows.length : await Product.count({ where: filter });
-    res.json({ results: rows.map(toPublicProduct), total });
+    res.json((await searchProducts(models, { ...query, limit })) satisfies ProductPage);
   });
 
   router.get('/api/product/:slugOrId', async (req, res) => {
-    const { slugOrId } = req.params;
-    const id = parseId(slugOrId);
-    const product =
-      id !== undefined
-        ? await Product.findByPk(id)
-        : SLUG.test(slugOrId)
-          ? await Product.findOne({ where: { slug: slugOrId } })
-          : null;
-    if (!product) throw notFound('Product not found');
+    const product = await findProduct(models, req.params.slugOrId);
     annotateActiveSpan({ 'product.id': product.id });
-    res.json({ result: toPublicProduct(product) });
+    res.json({ result: toPublicProduct(product) } satisfies ProductAnswer);
   });
 
   router.post('/api/product/create', requireAdmin(users), async (req, res) => {
-    const input = parseBody(createSchema, req.body);
-    const slug = input.slug || slugify(input.name);
-    if (!SLUG.test(slug)) {
-      throw badRequest('Invalid request', { fields: { slug: 'cannot be made from this name: give one' } });
-    }
-    const taken = () =>
-      conflict(`The slug "${slug}" is already used by another product`, { fields: { slug: 'is already taken' } }, 'already_exists');
-    if (await Product.findOne({ where: { slug }, attributes: ['id'] })) throw taken();
-    let product: Product;
-    try {
-      product = await Product.create({ ...input, slug, image: input.image ?? imagePathFor(slug) });
-    } catch (err) {
-      if (err instanceof UniqueConstraintError) throw taken(); // created by someone else meanwhile
-      throw err;
-    }
+    const product = await createProduct(models, parseBody(createSchema, req.body));
     annotateActiveSpan({ 'product.id': product.id });
-    logger.info({ product_id: product.id, slug }, 'product created');
-    res.status(201).json({ result: toPublicProduct(product) });
+    logger.info({ product_id: product.id, slug: product.slug }, 'product created');
+    res.status(201).json({ result: toPublicProduct(product) } satisfies ProductAnswer);
   });
 
   return router;
-}
-
-/** LIKE treats % and _ as wildcards: a search for "100%" must match the text "100%". */
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

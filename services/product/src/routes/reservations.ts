@@ -3,8 +3,9 @@ import { annotateActiveSpan, businessMetrics } from '@shopscope/telemetry';
 import { Router } from 'express';
 import type { Sequelize } from 'sequelize';
 import { z } from 'zod';
+import type { ReservationAnswer } from '@shopscope/contracts';
 import type { ProductModels } from '../db/models';
-import { confirm, isInsufficientStock, type ReservationResult, release, reserve } from '../reservations';
+import { confirm, isInsufficientStock, type ReservationResult, release, reserve } from '../domain/reservations';
 
 const orderRef = textField(1, 64).regex(/^[A-Za-z0-9._:-]+$/, 'may contain only letters, digits, ".", "_", ":" and "-"');
 
@@ -24,7 +25,10 @@ const reserveSchema = z.object({
 
 const refSchema = z.object({ order_ref: orderRef });
 
-export interface ReservationsOptions {
+export interface ReservationRouteDeps {
+  sequelize: Sequelize;
+  models: ProductModels;
+  logger: Logger;
   /** The service credential (INTERNAL_TOKEN); without it the endpoints answer 503. */
   internalToken: string | undefined;
   /** How long a hold that is never confirmed keeps its stock. */
@@ -37,12 +41,7 @@ export interface ReservationsOptions {
  * requireInternalCaller); no user's API key opens them. Each request is counted by
  * outcome and its span carries the order reference and the outcome.
  */
-export function reservationsRouter(
-  sequelize: Sequelize,
-  models: ProductModels,
-  logger: Logger,
-  { internalToken, holdForMs }: ReservationsOptions,
-): Router {
+export function reservationRoutes({ sequelize, models, logger, internalToken, holdForMs }: ReservationRouteDeps): Router {
   const router = Router();
   // Per route, not router.use(): a request for any other path must still reach the 404.
   const internalOnly = requireInternalCaller(internalToken);
@@ -51,7 +50,7 @@ export function reservationsRouter(
     businessMetrics.stockReservations.add(1, { outcome });
     annotateActiveSpan({ 'reservation.outcome': outcome, 'reservation.total_cents': reservation.total_cents });
     logger.info({ order_ref: reservation.order_ref, outcome, total_cents: reservation.total_cents }, 'stock reservation');
-    return { result: reservation };
+    return { result: reservation } satisfies ReservationAnswer;
   };
 
   router.post('/api/products/reserve', internalOnly, async (req, res) => {

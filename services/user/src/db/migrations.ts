@@ -65,7 +65,7 @@ export const migrations: Migration[] = [
     },
   },
   {
-    // API keys get a lifetime (accounts.ts sets expires_at at login). One ALTER statement.
+    // API keys get a lifetime (domain/accounts.ts sets expires_at at login). One ALTER statement.
     // Keys issued before this step never expired and may have been copied anywhere: they
     // take the default, the time of the upgrade, so they expire with it and their holders
     // sign in again once. The default also means a row inserted without a lifetime is

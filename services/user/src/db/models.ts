@@ -9,7 +9,7 @@ import {
   type Sequelize,
 } from 'sequelize';
 
-/** An account. `password_hash` never leaves this service: see `toPublicUser`. */
+/** An account. `password_hash` never leaves this service: see `toPublicUser` (domain/views.ts). */
 export class User extends Model<InferAttributes<User>, InferCreationAttributes<User>> {
   declare id: CreationOptional<number>;
   declare username: string;
@@ -37,29 +37,6 @@ export class ApiKey extends Model<InferAttributes<ApiKey>, InferCreationAttribut
   declare expires_at: Date;
   /** Loaded with `include: 'user'` when authenticating. */
   declare user?: NonAttribute<User>;
-}
-
-/** The user as every API answer shows it: no password hash, no key. */
-export interface PublicUser {
-  id: number;
-  username: string;
-  email: string;
-  first_name: string;
-  last_name: string;
-  is_admin: boolean;
-  created_at: string;
-}
-
-export function toPublicUser(user: User): PublicUser {
-  return {
-    id: user.id,
-    username: user.username,
-    email: user.email,
-    first_name: user.first_name,
-    last_name: user.last_name,
-    is_admin: Boolean(user.is_admin),
-    created_at: user.created_at.toISOString(),
-  };
 }
 
 export interface UserModels {

@@ -1,5 +1,4 @@
 import {
-  type Logger,
   PasswordHashingBusyError,
   parseBody,
   passwordHashingFull,
@@ -8,10 +7,11 @@ import {
 import { annotateActiveSpan, businessMetrics } from '@shopscope/telemetry';
 import { Router } from 'express';
 import { z } from 'zod';
-import { checkCredentials, issueApiKey, revokeApiKey } from '../accounts';
+import type { LoginAnswer, MessageAnswer } from '@shopscope/contracts';
+import { checkCredentials, issueApiKey, revokeApiKey } from '../domain/accounts';
 import { authenticate, callerOf } from '../auth';
-import { toPublicUser, type UserModels } from '../db/models';
-import type { Throttles } from '../throttles';
+import { toPublicUser } from '../domain/views';
+import type { RouteDeps } from './deps';
 
 const required = (max: number) =>
   z
@@ -26,7 +26,7 @@ const loginSchema = z.object({ username: required(254), password: required(1024)
  * throttled per client address and per account (src/throttles.ts): a 429 with Retry-After,
  * before the password is hashed, so a throttled guess costs no scrypt.
  */
-export function sessionsRouter(models: UserModels, logger: Logger, throttles: Throttles): Router {
+export function sessionRoutes({ models, logger, throttles, apiKeyLifetimeMs }: RouteDeps): Router {
   const router = Router();
   const { byAddress, byAccount } = throttles.login;
 
@@ -39,7 +39,7 @@ export function sessionsRouter(models: UserModels, logger: Logger, throttles: Th
       businessMetrics.logins.add(1, { outcome: 'failure' });
       throw unauthorized('Invalid username or password');
     }
-    const apiKey = await issueApiKey(models, user);
+    const apiKey = await issueApiKey(models, user, apiKeyLifetimeMs);
     throttles.knownKeys.remember(apiKey);
     // The account's owner got in: earlier typos no longer count against it (the per-address
     // count is kept, or a guesser could clear it by signing in to an account of their own).
@@ -48,14 +48,14 @@ export function sessionsRouter(models: UserModels, logger: Logger, throttles: Th
     annotateActiveSpan({ 'user.id': user.id });
     logger.info({ user_id: user.id }, 'user logged in');
     // `api_key` at the top level too: the Flask-era clients read it there.
-    res.json({ result: { api_key: apiKey, user: toPublicUser(user) }, api_key: apiKey });
+    res.json({ result: { api_key: apiKey, user: toPublicUser(user) }, api_key: apiKey } satisfies LoginAnswer);
   });
 
   router.post('/api/user/logout', throttles.apiKeys, authenticate(models), async (_req, res) => {
     const { user, apiKey } = callerOf(res);
     await revokeApiKey(models, apiKey.id);
     logger.info({ user_id: user.id }, 'user logged out');
-    res.json({ message: 'Logged out: the API key is revoked' });
+    res.json({ message: 'Logged out: the API key is revoked' } satisfies MessageAnswer);
   });
 
   return router;

@@ -1,11 +1,12 @@
-import { type Logger, notFound, pageFields, parseBody, parseQuery, textField } from '@shopscope/common';
+import { notFound, pageFields, parseBody, parseQuery, textField } from '@shopscope/common';
 import { annotateActiveSpan, businessMetrics } from '@shopscope/telemetry';
 import { Router } from 'express';
 import { z } from 'zod';
-import { register } from '../accounts';
+import type { ExistsAnswer, UserAnswer, UserPage } from '@shopscope/contracts';
+import { register } from '../domain/accounts';
 import { authenticate, callerOf, requireAdmin } from '../auth';
-import { toPublicUser, type UserModels } from '../db/models';
-import type { Throttles } from '../throttles';
+import { toPublicUser } from '../domain/views';
+import type { RouteDeps } from './deps';
 
 const USERNAME = /^[A-Za-z0-9_.-]{3,32}$/;
 
@@ -24,7 +25,7 @@ const registrationSchema = z.object({
 const listSchema = z.object({ ...pageFields() });
 
 /** Accounts: sign-up, "does this username exist", the caller's profile, the admin's list. */
-export function usersRouter(models: UserModels, logger: Logger, throttles: Throttles): Router {
+export function userRoutes({ models, logger, throttles }: RouteDeps): Router {
   const router = Router();
   const { User } = models;
   // Unknown keys are throttled per address before they are looked up (src/throttles.ts).
@@ -35,24 +36,24 @@ export function usersRouter(models: UserModels, logger: Logger, throttles: Throt
     businessMetrics.registrations.add(1);
     annotateActiveSpan({ 'user.id': user.id });
     logger.info({ user_id: user.id }, 'user registered');
-    res.status(201).json({ result: toPublicUser(user) });
+    res.status(201).json({ result: toPublicUser(user) } satisfies UserAnswer);
   });
 
   router.get('/api/user/:username/exists', async (req, res) => {
     const { username } = req.params;
     const found = USERNAME.test(username) && (await User.count({ where: { username } })) > 0;
     if (!found) throw notFound('User not found');
-    res.json({ result: true });
+    res.json({ result: true } satisfies ExistsAnswer);
   });
 
   router.get('/api/user', ...auth, (_req, res) => {
-    res.json({ result: toPublicUser(callerOf(res).user) });
+    res.json({ result: toPublicUser(callerOf(res).user) } satisfies UserAnswer);
   });
 
   router.get('/api/users', ...auth, requireAdmin, async (req, res) => {
     const { limit, offset } = parseQuery(listSchema, req.query);
     const { rows, count } = await User.findAndCountAll({ order: [['id', 'ASC']], limit, offset });
-    res.json({ results: rows.map(toPublicUser), total: count });
+    res.json({ results: rows.map(toPublicUser), total: count } satisfies UserPage);
   });
 
   return router;

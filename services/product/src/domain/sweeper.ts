@@ -2,7 +2,7 @@ import type { Logger } from '@shopscope/common';
 import { context, createContextKey } from '@opentelemetry/api';
 import { businessMetrics, inSpan } from '@shopscope/telemetry';
 import type { Sequelize } from 'sequelize';
-import type { ProductModels } from './db/models';
+import type { ProductModels } from '../db/models';
 import { dueHolds, expire } from './reservations';
 
 /** At most this many holds are expired per database round of a sweep. */

@@ -1,6 +1,7 @@
 import { conflict, HttpError, transactionWithRetry } from '@shopscope/common';
 import { Op, type Sequelize, Transaction, UniqueConstraintError } from 'sequelize';
-import type { Product, ProductModels, Reservation, ReservationItem, ReservationStatus } from './db/models';
+import type { Reservation as PublicReservation } from '@shopscope/contracts';
+import type { Product, ProductModels, Reservation, ReservationItem, ReservationStatus } from '../db/models';
 
 /**
  * Stock reservations: the one place where stock changes hands.
@@ -33,13 +34,8 @@ export interface RequestedItem {
   quantity: number;
 }
 
-export interface ReservationView {
-  order_ref: string;
-  status: ReservationStatus;
-  items: Array<{ product_id: number; name: string; quantity: number; unit_price_cents: number }>;
-  total_cents: number;
-  currency: 'EUR';
-}
+/** The public shape of a reservation (@shopscope/contracts). */
+export type ReservationView = PublicReservation;
 
 /** How a request (or an expiry) ended, as counted by the `shopscope.stock.reservations` metric. */
 export type ReservationOutcome = 'reserved' | 'replayed' | 'confirmed' | 'released' | 'expired';

@@ -1,16 +1,7 @@
-import { DependencyError, type Logger, type ServiceClient } from '@shopscope/common';
-import { unexpectedAnswer } from './answers';
+import { DependencyError, expectAnswer, type Logger, type ServiceClient } from '@shopscope/common';
+import { type Product, ProductAnswer, ProductPage } from '@shopscope/contracts';
 
-export interface Product {
-  id: number;
-  name: string;
-  slug: string;
-  description: string;
-  price_cents: number;
-  currency: string;
-  stock: number;
-  image: string;
-}
+export type { Product } from '@shopscope/contracts';
 
 /** What a cart or order line needs to show a picture and link to its product. */
 export interface ProductLink {
@@ -28,18 +19,15 @@ export class ProductApi {
   async list(query?: string): Promise<Product[]> {
     const params = new URLSearchParams({ limit: '100' });
     if (query) params.set('q', query);
-    const res = await this.client.get<{ results: Product[] }>(`/api/products?${params}`);
-    if (res.status === 200) return res.body.results;
-    throw unexpectedAnswer(this.client.name, 'list products', res);
+    return expectAnswer(await this.client.get(`/api/products?${params}`), 200, ProductPage).results;
   }
 
   /** One product by slug (or id); undefined when there is no such product. */
   async get(slug: string): Promise<Product | undefined> {
-    const res = await this.client.get<{ result: Product }>(`/api/product/${encodeURIComponent(slug)}`);
-    if (res.status === 200) return res.body.result;
+    const res = await this.client.get(`/api/product/${encodeURIComponent(slug)}`);
     // A malformed slug is as unknown as a missing one.
     if (res.status === 404 || res.status === 400) return undefined;
-    throw unexpectedAnswer(this.client.name, 'get product', res);
+    return expectAnswer(res, 200, ProductAnswer).result;
   }
 
   /**
@@ -51,9 +39,8 @@ export class ProductApi {
     const unique = [...new Set(ids)];
     if (unique.length === 0) return links;
     try {
-      const res = await this.client.get<{ results: Product[] }>(`/api/products?ids=${unique.join(',')}`);
-      if (res.status !== 200) throw unexpectedAnswer(this.client.name, 'get products by id', res);
-      for (const p of res.body.results) links.set(p.id, { slug: p.slug, image: p.image });
+      const res = await this.client.get(`/api/products?ids=${unique.join(',')}`);
+      for (const p of expectAnswer(res, 200, ProductPage).results) links.set(p.id, { slug: p.slug, image: p.image });
     } catch (err) {
       if (!(err instanceof DependencyError)) throw err;
       this.logger.warn({ dependency: err.dependency }, 'product pictures unavailable, showing placeholders');

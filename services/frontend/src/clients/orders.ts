@@ -1,26 +1,23 @@
-import type { ServiceClient } from '@shopscope/common';
-import { errorDetails, sessionExpired, unexpectedAnswer } from './answers';
+import {
+  detailsOf,
+  expectAnswer,
+  reasonOf,
+  type ServiceClient,
+  type ServiceResponse,
+  unexpectedAnswer,
+} from '@shopscope/common';
+import {
+  type Cart,
+  CartAnswer,
+  CartLimitDetails,
+  type Order,
+  OrderAnswer,
+  OrderList,
+  OutOfStockDetails,
+} from '@shopscope/contracts';
+import { sessionExpired } from './answers';
 
-export interface LineItem {
-  product_id: number;
-  name: string;
-  unit_price_cents: number;
-  quantity: number;
-  line_total_cents: number;
-}
-
-export interface Cart {
-  id: number;
-  status: string;
-  items: LineItem[];
-  item_count: number;
-  total_cents: number;
-  currency: string;
-}
-
-export interface Order extends Cart {
-  placed_at: string;
-}
+export type { Cart, LineItem, Order } from '@shopscope/contracts';
 
 export type AddItemOutcome =
   | { ok: true; cart: Cart }
@@ -50,60 +47,58 @@ export class OrderApi {
   constructor(private readonly client: ServiceClient) {}
 
   async cart(apiKey: string, options: CallOptions = {}): Promise<Cart> {
-    const res = await this.client.get<{ result: Cart }>('/api/order', { apiKey, ...options });
-    if (res.status === 200) return res.body.result;
+    const res = await this.client.get('/api/order', { apiKey, ...options });
     if (res.status === 401) throw sessionExpired();
-    throw unexpectedAnswer(this.client.name, 'get cart', res);
+    return expectAnswer(res, 200, CartAnswer).result;
   }
 
   async addItem(apiKey: string, productId: number, quantity: number): Promise<AddItemOutcome> {
-    const res = await this.client.post<{ result: Cart }>('/api/order/add-item', {
-      apiKey,
-      body: { product_id: productId, quantity },
-    });
-    if (res.status === 200 || res.status === 201) return { ok: true, cart: res.body.result };
+    const res = await this.client.post('/api/order/add-item', { apiKey, body: { product_id: productId, quantity } });
     if (res.status === 401) throw sessionExpired();
     if (res.status === 404) return { ok: false, reason: 'unknown_product' };
     if (res.status === 400) return { ok: false, reason: 'invalid' };
     if (res.status === 409) {
-      // 409 is either a limit (details say which) or a checkout of this cart under way.
-      const { max, in_cart } = errorDetails(res.body);
-      if (typeof max !== 'number') return { ok: false, reason: 'busy' };
-      return { ok: false, reason: 'cart_limit', max, inCart: typeof in_cart === 'number' ? in_cart : undefined };
+      switch (reasonOf(res)) {
+        case 'cart_limit': {
+          const limit = detailsOf(res, CartLimitDetails);
+          return { ok: false, reason: 'cart_limit', max: limit?.max, inCart: limit?.in_cart };
+        }
+        case 'already_in_progress':
+          return { ok: false, reason: 'busy' };
+        default:
+          throw unexpectedAnswer(res);
+      }
     }
-    throw unexpectedAnswer(this.client.name, 'add to cart', res);
+    return { ok: true, cart: expectAnswer(res, [200, 201], CartAnswer).result };
   }
 
   /** Removes a product from the cart; one that is already gone (404) is fine. */
   async removeItem(apiKey: string, productId: number): Promise<void> {
     const res = await this.client.delete(`/api/order/remove-item/${productId}`, { apiKey });
     if (res.status === 401) throw sessionExpired();
-    if (res.status !== 200 && res.status !== 404) throw unexpectedAnswer(this.client.name, 'remove from cart', res);
+    if (res.status !== 200 && res.status !== 404) throw unexpectedAnswer(res);
   }
 
   async checkout(apiKey: string): Promise<CheckoutOutcome> {
-    const res = await this.client.post<{ result: Order }>('/api/order/checkout', { apiKey });
-    if (res.status === 201 || res.status === 200) return { ok: true, order: res.body.result };
+    const res = await this.client.post('/api/order/checkout', { apiKey });
     if (res.status === 401) throw sessionExpired();
-    if (res.status === 409) return { ok: false, ...checkoutRejection(res.body) };
-    throw unexpectedAnswer(this.client.name, 'checkout', res);
+    if (res.status === 409) return { ok: false, ...checkoutRejection(res) };
+    return { ok: true, order: expectAnswer(res, [200, 201], OrderAnswer).result };
   }
 
   /** Placed orders, newest first. */
   async orders(apiKey: string): Promise<Order[]> {
-    const res = await this.client.get<{ results: Order[] }>('/api/orders', { apiKey });
-    if (res.status === 200) return res.body.results;
+    const res = await this.client.get('/api/orders', { apiKey });
     if (res.status === 401) throw sessionExpired();
-    throw unexpectedAnswer(this.client.name, 'list orders', res);
+    return expectAnswer(res, 200, OrderList).results;
   }
 
   /** One of the caller's orders; undefined when absent or someone else's (the API says 404 for both). */
   async order(apiKey: string, id: number): Promise<Order | undefined> {
-    const res = await this.client.get<{ result: Order }>(`/api/orders/${id}`, { apiKey });
-    if (res.status === 200) return res.body.result;
+    const res = await this.client.get(`/api/orders/${id}`, { apiKey });
     if (res.status === 401) throw sessionExpired();
     if (res.status === 404) return undefined;
-    throw unexpectedAnswer(this.client.name, 'get order', res);
+    return expectAnswer(res, 200, OrderAnswer).result;
   }
 }
 
@@ -112,13 +107,12 @@ export class OrderApi {
  * the product, as product-service reported it), a checkout of this cart already under way,
  * or an empty cart.
  */
-function checkoutRejection(body: unknown): CheckoutRejection {
-  const details = errorDetails(body);
-  switch (details.reason) {
-    case 'out_of_stock':
-      return typeof details.name === 'string' && typeof details.available === 'number'
-        ? { reason: 'out_of_stock', name: details.name, available: details.available }
-        : { reason: 'other' };
+function checkoutRejection(res: ServiceResponse): CheckoutRejection {
+  switch (reasonOf(res)) {
+    case 'out_of_stock': {
+      const product = detailsOf(res, OutOfStockDetails);
+      return product ? { reason: 'out_of_stock', name: product.name, available: product.available } : { reason: 'other' };
+    }
     case 'already_in_progress':
       return { reason: 'in_progress' };
     case 'empty_cart':

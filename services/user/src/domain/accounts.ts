@@ -1,6 +1,6 @@
 import { conflict, hashPassword, type Logger, randomToken, sha256Hex, verifyPassword } from '@shopscope/common';
 import { Op, UniqueConstraintError } from 'sequelize';
-import type { ApiKey, User, UserModels } from './db/models';
+import type { ApiKey, User, UserModels } from '../db/models';
 
 /**
  * The account rules of the user-service, kept apart from HTTP so they read as plain steps:
@@ -86,8 +86,6 @@ export async function checkCredentials(
   return (await verifyPassword(password, user.password_hash)) ? user : undefined;
 }
 
-/** How long a key works after its login unless configured (API_KEY_TTL_SECONDS): 24 hours. */
-export const DEFAULT_API_KEY_TTL_MS = 24 * 60 * 60 * 1000;
 /** An expired key's row is kept this long (its holder still hears "expired"), then deleted. */
 export const EXPIRED_KEY_RETENTION_MS = 24 * 60 * 60 * 1000;
 /** How often each replica deletes the keys past their retention. */
@@ -95,27 +93,19 @@ const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 /** Rows deleted per statement, so a purge never holds many locks at once. */
 const PURGE_BATCH = 1000;
 
-let apiKeyTtlMs = DEFAULT_API_KEY_TTL_MS;
-
-/** Sets the lifetime of the keys issued from now on (main.ts, from API_KEY_TTL_SECONDS). */
-export function setApiKeyLifetime(ttlMs: number): void {
-  if (!Number.isInteger(ttlMs) || ttlMs < 1000) throw new Error(`invalid API key lifetime: ${ttlMs} ms`);
-  apiKeyTtlMs = ttlMs;
-}
-
 /**
- * Creates a fresh API key for the user, valid for the configured lifetime from now (an
- * absolute lifetime: using the key does not extend it). The key is returned once; only its
- * SHA-256 is stored.
+ * Creates a fresh API key for the user, valid for `lifetimeMs` from now (API_KEY_TTL_SECONDS;
+ * an absolute lifetime: using the key does not extend it). The key is returned once; only
+ * its SHA-256 is stored.
  */
-export async function issueApiKey({ ApiKey }: UserModels, user: User): Promise<string> {
+export async function issueApiKey({ ApiKey }: UserModels, user: User, lifetimeMs: number): Promise<string> {
   const key = randomToken(32);
   await ApiKey.create({
     user_id: user.id,
     key_hash: sha256Hex(key),
     last_used_at: null,
     revoked_at: null,
-    expires_at: new Date(Date.now() + apiKeyTtlMs),
+    expires_at: new Date(Date.now() + lifetimeMs),
   });
   return key;
 }
