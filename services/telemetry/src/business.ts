@@ -1,65 +1,57 @@
-import { type Attributes, metrics, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  type Attributes,
+  type AttributeValue,
+  type Counter,
+  type Histogram,
+  metrics,
+  type Span,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
+import { catalogueEntries, type METRIC_CATALOGUE, type MetricDefinition, type MetricKey } from './metric-catalogue';
 
 /**
- * Business telemetry: the one place where ShopScope's business metric names live, so
- * dashboards, alert rules and tests have a single source. Names follow OTel conventions;
- * in Prometheus dots become underscores and counters gain `_total`
- * (e.g. `shopscope.orders.placed` → `shopscope_orders_placed_total`).
+ * Business telemetry: the instruments of the metric catalogue (metric-catalogue.ts), where
+ * ShopScope's business metrics are declared — name, unit, description, attributes and their
+ * values, buckets, recording services — so dashboards, alert rules and tests have a single
+ * source. Add a metric there; it appears here as `businessMetrics.<key>`.
  */
 const meter = metrics.getMeter('shopscope.business');
 
-export const businessMetrics = {
-  /** order-service: orders that reached "placed". */
-  ordersPlaced: meter.createCounter('shopscope.orders.placed', {
-    description: 'Orders placed',
-    unit: '{order}',
-  }),
-  /** order-service: value of each placed order, in euros. */
-  orderValue: meter.createHistogram('shopscope.order.value', {
-    description: 'Value of placed orders in euros',
-    unit: '{EUR}',
-    advice: { explicitBucketBoundaries: [10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000] },
-  }),
-  /** order-service: units added to carts. */
-  cartItemsAdded: meter.createCounter('shopscope.cart.items.added', {
-    description: 'Units added to carts',
-    unit: '{item}',
-  }),
-  /** order-service: failed checkouts by `reason` (empty_cart, out_of_stock, user_invalid, dependency_unavailable, …). */
-  checkoutFailures: meter.createCounter('shopscope.checkout.failures', {
-    description: 'Checkouts that failed, by reason',
-    unit: '{checkout}',
-  }),
-  /** user-service: accounts created. */
-  registrations: meter.createCounter('shopscope.users.registered', {
-    description: 'User accounts created',
-    unit: '{user}',
-  }),
-  /** user-service: login attempts by `outcome` (success, failure). */
-  logins: meter.createCounter('shopscope.logins', {
-    description: 'Login attempts by outcome',
-    unit: '{login}',
-  }),
-  /**
-   * user-service and frontend: sign-in and API-key attempts refused with a 429 because too
-   * many failed before them, by `limit` (login_account, login_address, api_key_address,
-   * web_login_address). See services/common/src/http/throttle.ts.
-   */
-  authThrottled: meter.createCounter('shopscope.auth.throttled', {
-    description: 'Sign-in and API-key attempts refused (429) after too many failures, by limit',
-    unit: '{attempt}',
-  }),
-  /** product-service: stock reservation requests by `outcome` (reserved, insufficient_stock, replayed, confirmed, released, expired). */
-  stockReservations: meter.createCounter('shopscope.stock.reservations', {
-    description: 'Stock reservation requests by outcome',
-    unit: '{reservation}',
-  }),
-  /** frontend: pages rendered by `page` (route template) and `status`. */
-  pageViews: meter.createCounter('shopscope.page.views', {
-    description: 'Pages rendered by the web shop',
-    unit: '{view}',
-  }),
+type Catalogue = typeof METRIC_CATALOGUE;
+
+/**
+ * The attributes a metric may be recorded with: exactly the keys its catalogue entry
+ * declares (an undeclared key is a type error at the call site; none at all for a metric
+ * without attributes). Values stay `AttributeValue`: the catalogue's allowed values are
+ * checked on what is exported (tests/src/telemetry-contract.test.ts).
+ */
+export type BusinessAttributes<K extends MetricKey> = keyof Catalogue[K]['attributes'] extends never
+  ? Record<string, never>
+  : { -readonly [A in keyof Catalogue[K]['attributes']]: AttributeValue };
+
+/** `businessMetrics`' type: a Counter or a Histogram per catalogue entry, as its `instrument` says. */
+export type BusinessMetrics = {
+  readonly [K in keyof Catalogue]: Catalogue[K]['instrument'] extends 'histogram'
+    ? Histogram<BusinessAttributes<K>>
+    : Counter<BusinessAttributes<K>>;
 };
+
+function createInstrument(metric: MetricDefinition): Counter | Histogram {
+  const options = { description: metric.description, unit: metric.unit };
+  return metric.instrument === 'histogram'
+    ? meter.createHistogram(metric.name, { ...options, advice: { explicitBucketBoundaries: [...metric.buckets] } })
+    : meter.createCounter(metric.name, options);
+}
+
+/**
+ * One instrument per catalogue entry, by its key: `businessMetrics.ordersPlaced.add(1)`,
+ * `businessMetrics.orderValue.record(euros)`, `businessMetrics.logins.add(1, { outcome })`.
+ * What each means, and which service records it, is in METRIC_CATALOGUE.
+ */
+export const businessMetrics = Object.fromEntries(
+  catalogueEntries().map(([key, metric]) => [key, createInstrument(metric)]),
+) as unknown as BusinessMetrics;
 
 export const tracer = trace.getTracer('shopscope');
 

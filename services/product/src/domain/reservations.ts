@@ -1,7 +1,7 @@
 import { conflict, HttpError, transactionWithRetry } from '@shopscope/common';
 import { Op, type Sequelize, Transaction, UniqueConstraintError } from 'sequelize';
 import type { Reservation as PublicReservation } from '@shopscope/contracts';
-import type { Product, ProductModels, Reservation, ReservationItem, ReservationStatus } from '../db/models';
+import type { Product, ProductModels, Reservation, ReservationItem } from '../db/models';
 
 /**
  * Stock reservations: the one place where stock changes hands.
