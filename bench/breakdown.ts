@@ -10,7 +10,7 @@
  * every configuration, so CPU per request compares. The configurations run in one order
  * and then in reverse, so that a drift of the machine weighs on all alike.
  */
-import type { NativeStack } from '../tests/stack/native-stack.ts';
+import type { NativeStack } from '../tools/stack/native-stack.ts';
 import { type LoadContext, runLoad } from './load.ts';
 import { cpuSnapshot, cpuUsed } from './proc.ts';
 import type { BreakdownResult, Plan } from './results.ts';

@@ -17,8 +17,8 @@
  * start just after the export that ended the previous one, and wait a whole interval.
  */
 import { randomBytes } from 'node:crypto';
-import { type NativeStack, until } from '../tests/stack/native-stack.ts';
-import { JaegerApi, PrometheusApi } from '../tests/stack/stack-api.ts';
+import { type NativeStack, until } from '../tools/stack/native-stack.ts';
+import { JaegerApi, PrometheusApi } from '../tools/stack/stack-api.ts';
 
 const POLL_MS = 100;
 /** The span batch processor's schedule delay and the collector's batch timeout, both 1 s. */

@@ -12,9 +12,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { repoPath } from '../tests/stack/lib.ts';
-import type { ShopUrls } from '../tests/stack/journeys.ts';
-import type { NativeStack } from '../tests/stack/native-stack.ts';
+import { repoPath } from '../tools/stack/repo.ts';
+import type { ShopUrls } from '../tools/stack/journeys.ts';
+import type { NativeStack } from '../tools/stack/native-stack.ts';
 
 export type Workload = 'api' | 'catalogue' | 'journey';
 export const WORKLOADS: readonly Workload[] = ['api', 'catalogue', 'journey'];

@@ -16,12 +16,12 @@
  *   first increment, so an absent series is a count of 0.
  * - The backends: Jaeger's OTLP receiver and storage exporter (its collector metrics),
  *   Prometheus' rejected samples (out of order/bounds, too old). Loki does not run here:
- *   its stand-in (tests/stack/loki-standin.ts; Loki is AGPL and not built) counts the lines
+ *   its stand-in (tools/stack/standins/loki-standin.ts; Loki is AGPL and not built) counts the lines
  *   it received but enforces none of Loki's ingestion limits, so its row says "not counted"
  *   for drops (what Loki itself would discard is measured only where its image runs).
  */
-import { type NativeStack, SERVICE_NAMES, until } from '../tests/stack/native-stack.ts';
-import { PrometheusApi } from '../tests/stack/stack-api.ts';
+import { type NativeStack, SERVICE_NAMES, until } from '../tools/stack/native-stack.ts';
+import { PrometheusApi } from '../tools/stack/stack-api.ts';
 
 interface Sample {
   name: string;
@@ -174,7 +174,7 @@ export function lossRows(before: LossSnapshot, after: LossSnapshot): LossRow[] {
     handled: delta((s) => total(s.jaeger, 'otelcol_receiver_accepted_spans_total')),
   });
   rows.push({
-    stage: 'Loki stand-in (tests/stack/loki-standin.ts)',
+    stage: 'Loki stand-in (tools/stack/standins/loki-standin.ts)',
     signal: 'log records',
     counters: "not counted: the stand-in enforces none of Loki's ingestion limits; handled is its loki_distributor_lines_received_total",
     dropped: undefined,

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { repoRoot, toolPath } from '../tests/stack/lib.ts';
+import { repoRoot, toolPath } from '../tools/stack/repo.ts';
 import { loadGeneratorVersion } from './load.ts';
 import type { Machine } from './results.ts';
 

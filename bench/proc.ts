@@ -4,9 +4,8 @@
  * and a sampler that keeps the highest RSS of each process per labelled period.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { type NativeStack, SERVICE_NAMES } from '../tests/stack/native-stack.ts';
+import { readFileSync } from 'node:fs';
+import { type NativeStack, SERVICE_NAMES } from '../tools/stack/native-stack.ts';
 
 export const COLLECTOR = 'otel-collector';
 
@@ -36,32 +35,10 @@ export function cpuSeconds(pid: number): number | undefined {
   }
 }
 
-let collectorPidCache: { dir: string; pid: number } | undefined;
-
-/**
- * The pid of this stack's collector. Other stacks may run the same otelcol binary on this
- * machine, so the process is recognised by the overlay config native-stack.ts wrote into
- * this stack's own directory, which is on its command line.
- */
+/** The pid of this stack's collector (the process the harness spawned: the binary itself). */
 export function collectorPid(stack: NativeStack): number | undefined {
-  const marker = `--config=${path.join(stack.dir, COLLECTOR, 'loopback.yaml')}`;
-  const matches = (pid: number) => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(marker);
-    } catch {
-      return false;
-    }
-  };
-  if (collectorPidCache?.dir === stack.dir && matches(collectorPidCache.pid)) return collectorPidCache.pid;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    if (matches(pid)) {
-      collectorPidCache = { dir: stack.dir, pid };
-      return pid;
-    }
-  }
-  return undefined;
+  const collector = stack.component(COLLECTOR);
+  return collector.running ? collector.pid : undefined;
 }
 
 /** The processes the benchmark measures: the four services and the collector, by name. */

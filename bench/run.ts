@@ -4,7 +4,7 @@
  *   npm run bench                          # full run, ~35 min; writes docs/performance.md
  *   npm run bench -- --quick --out /tmp/p.md --json /tmp/p.json   # smoke run, ~3 min
  *
- * It boots the native stack (tests/stack/native-stack.ts: MariaDB, the four services on
+ * It boots the native stack (tools/stack/native-stack.ts: MariaDB, the four services on
  * Node 24, the real collector, Jaeger, Prometheus, Alertmanager and the Loki stand-in on
  * loopback), loads it (bench/load.ts: an open model at a fixed rate on undici, a closed
  * loop for the peak with autocannon) and measures, in order:
@@ -26,8 +26,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { repoPath } from '../tests/stack/lib.ts';
-import { NativeStack } from '../tests/stack/native-stack.ts';
+import { repoPath } from '../tools/stack/repo.ts';
+import { NativeStack } from '../tools/stack/native-stack.ts';
 import { measureBreakdown } from './breakdown.ts';
 import { metricFreshness, traceFreshness } from './freshness.ts';
 import { type LoadContext, type LoadResult, runLoad, WORKLOADS } from './load.ts';
@@ -100,19 +100,6 @@ function summary(result: LoadResult): string {
     // The open model's own health: how late its arrivals were.
     ...(result.startLateMs ? [`arrivals late p99 ${result.startLateMs.p99.toFixed(1)} ms`] : []),
   ].join(', ');
-}
-
-/**
- * The services log every request on stdout at info level, and the harness keeps every
- * line in memory; over a long run that would grow by gigabytes in this process. Only the
- * last lines are kept (failure messages use the tail).
- */
-function keepServiceLogsShort(stack: NativeStack): NodeJS.Timeout {
-  return setInterval(() => {
-    for (const service of stack.services.values()) {
-      if (service.lines.length > 2_000) service.lines.splice(0, service.lines.length - 200);
-    }
-  }, 2_000);
 }
 
 async function setTelemetry(stack: NativeStack, telemetry: Telemetry): Promise<void> {
@@ -304,7 +291,6 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
-  const logTrimmer = keepServiceLogsShort(stack);
   const sampler = new RssSampler(stack);
   sampler.start();
   let results: Results;
@@ -383,7 +369,6 @@ async function main(): Promise<void> {
     };
   } finally {
     sampler.stop();
-    clearInterval(logTrimmer);
     await stack.stop();
     process.removeListener('SIGINT', stopOnSignal);
     process.removeListener('SIGTERM', stopOnSignal);

@@ -4,9 +4,9 @@
  * so the journey measures buying, not signing up (scrypt would dominate otherwise).
  */
 import { writeFileSync } from 'node:fs';
-import { signedInShopper } from '../tests/src/frontend-client.ts';
-import { uniqueUsername } from '../tests/src/harness/accounts.ts';
-import type { NativeStack } from '../tests/stack/native-stack.ts';
+import { signedInShopper } from '../tools/stack/frontend-client.ts';
+import { uniqueUsername } from '../tools/stack/accounts.ts';
+import type { NativeStack } from '../tools/stack/native-stack.ts';
 
 /** The most stock product-service's own API accepts for a product (stock ≤ 1 000 000). */
 export const RESTOCKED_TO = 1_000_000;

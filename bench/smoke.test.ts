@@ -15,8 +15,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { LoadResult } from './load.ts';
 import type { Results } from './results.ts';
-import { repoPath } from '../tests/stack/lib.ts';
-import { SERVICE_NAMES } from '../tests/stack/native-stack.ts';
+import { repoPath } from '../tools/stack/repo.ts';
+import { SERVICE_NAMES } from '../tools/stack/native-stack.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'shopscope-bench-smoke-'));
 const reportFile = path.join(dir, 'performance.md');

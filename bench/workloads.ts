@@ -7,7 +7,7 @@
  *   catalogue  GET / on the frontend (the catalogue page; frontend → product-service):
  *              answered 200 with products (`data-slug=`)
  *   journey    a signed-in shopper's purchase through the web shop's pages, run by the
- *              journey driver of the stack tests (tests/stack/journeys.ts, its steps data
+ *              journey driver of the stack tests (tools/stack/journeys.ts, its steps data
  *              in k6/lib/): catalogue → product page → add to cart (form POST + CSRF) →
  *              cart page → checkout (form POST + CSRF) → thank-you page, every step checked
  *
@@ -25,7 +25,7 @@
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { Agent, request } from 'undici';
-import { type JourneyBook, loadJourneyBook, runJourney, type ShopUrls } from '../tests/stack/journeys.ts';
+import { type JourneyBook, loadJourneyBook, runJourney, type ShopUrls } from '../tools/stack/journeys.ts';
 import type { LoadJob, LoadResult, Workload } from './load.ts';
 import { type DriverStats, type IterationContext, type Phase, phaseAt, runClosedLoop, runOpenModel, Samples } from './open-model.ts';
 

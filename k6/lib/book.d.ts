@@ -1,6 +1,6 @@
 // The types of the journey book (journeys.json) and of lib/book.js, the part of running it
 // that has nothing to do with how requests are sent. lib/journeys.js (k6) and
-// tests/stack/journeys.ts (Node) both import book.js; this file is what TypeScript sees of it.
+// tools/stack/journeys.ts (Node) both import book.js; this file is what TypeScript sees of it.
 
 /** The four services, by their telemetry name (the first word of a step's name). */
 export type ServiceName = 'frontend' | 'user-service' | 'product-service' | 'order-service';

@@ -2,7 +2,7 @@
 // drawing random values, the order of the actions (blocks, repeats, includes, when to stop),
 // reading captures and judging checks. Plain JavaScript with no k6 import, so that the same
 // code decides what the k6 scripts (lib/journeys.js) and the Node driver
-// (tests/stack/journeys.ts) send and check; each of them only sends the requests and reads
+// (tools/stack/journeys.ts) send and check; each of them only sends the requests and reads
 // the answers (k6/html there, regular expressions in Node). Types: lib/book.d.ts.
 
 /** @typedef {import('./book.js').Action} Action */

@@ -1,7 +1,7 @@
 // What a visitor does in one iteration: the journeys of the journey book (journeys.json),
 // sent with k6. The order of the requests, the values they carry and the checks of each
 // answer are decided by lib/book.js, shared with the Node driver of the stack tests
-// (tests/stack/journeys.ts); this module sends each request (lib/http.js) and reads its
+// (tools/stack/journeys.ts); this module sends each request (lib/http.js) and reads its
 // answer, HTML with k6/html. The scenarios run one journey (journey.js, api.js) or a mix
 // of them (load, spike, soak).
 import { sleep } from 'k6';

@@ -1,6 +1,6 @@
 // Every kind of request the scenarios send, with its latency budget, and the journeys they
 // are made of: all of it is data, in journeys.json (the journey book), which the Node driver
-// of the stack tests (tests/stack/journeys.ts) runs against a live shop too. This module
+// of the stack tests (tools/stack/journeys.ts) runs against a live shop too. This module
 // reads it once per virtual user, in the init context.
 //
 // A step's name is the `name` tag of its requests: the service and the route as that

@@ -6,8 +6,8 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { repoPath, repoRoot } from '../stack/lib.ts';
-import { until } from '../stack/native-stack.ts';
+import { repoPath, repoRoot } from '../../tools/stack/repo.ts';
+import { until } from '../../tools/stack/native-stack.ts';
 
 /** DOCKER_HOST and DOCKER_CONFIG of the rehearsal's engine (engine.sh env). */
 function engineEnv(): Record<string, string> {

@@ -21,11 +21,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { call } from '../src/harness/http.ts';
-import { loadJourneyBook, newShopper, runJourney, runMixedTraffic, type ShopUrls } from '../stack/journeys.ts';
-import { readEnvFile, repoPath } from '../stack/lib.ts';
+import { loadJourneyBook, newShopper, runJourney, runMixedTraffic, type ShopUrls } from '../../tools/stack/journeys.ts';
+import { readEnvFile, repoPath } from '../../tools/stack/repo.ts';
 import { runScript } from '../stack/scripts-runner.ts';
-import { SERVICE_NAMES, until } from '../stack/native-stack.ts';
-import { AlertmanagerApi, JaegerApi, LokiApi, PrometheusApi, servicesOf, tag } from '../stack/stack-api.ts';
+import { SERVICE_NAMES, until } from '../../tools/stack/native-stack.ts';
+import { AlertmanagerApi, JaegerApi, LokiApi, PrometheusApi, servicesOf, tag } from '../../tools/stack/stack-api.ts';
 import { ComposeStack, engineAvailable, type MemorySample, runWithEngine } from './compose-stack.ts';
 
 const started = Date.now();

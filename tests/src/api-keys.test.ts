@@ -6,15 +6,15 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { csrfToken, pageText, SHOPPER_PASSWORD, signedInShopper } from './frontend-client.ts';
-import { login, signUp } from './harness/accounts.ts';
+import { csrfToken, pageText, SHOPPER_PASSWORD, signedInShopper } from '../../tools/stack/frontend-client.ts';
+import { login, signUp } from '../../tools/stack/accounts.ts';
 import { call } from './harness/http.ts';
 import { catalogue, databaseOf, Shopper } from './harness/orders.ts';
 import { startService } from './harness/services.ts';
 import { type Shop, startShop } from './harness/shop.ts';
 
 const TTL_SECONDS = 3;
-/** order-service reuses a positive identification this long (clients/users.ts). */
+/** order-service reuses a positive identification this long (UserDirectory, services/common/src/clients/user-directory.ts). */
 const ORDER_IDENTITY_CACHE_MS = 5_000;
 
 let shop: Shop;

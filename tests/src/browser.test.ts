@@ -11,7 +11,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
-import { euros, SHOPPER_PASSWORD } from './frontend-client.ts';
+import { euros, SHOPPER_PASSWORD } from '../../tools/stack/frontend-client.ts';
 import { call } from './harness/http.ts';
 import { type Shop, startShop } from './harness/shop.ts';
 

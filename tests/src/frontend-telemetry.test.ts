@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { addToCart, checkout, SHOPPER_PASSWORD, signedInShopper, type WebClient } from './frontend-client.ts';
+import { addToCart, checkout, SHOPPER_PASSWORD, signedInShopper, type WebClient } from '../../tools/stack/frontend-client.ts';
 import { OtlpReceiver, type ReceivedSpan, SPAN_KIND } from './harness/otlp-receiver.ts';
 import { type Shop, startShop } from './harness/shop.ts';
 

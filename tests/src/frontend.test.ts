@@ -16,7 +16,7 @@ import {
   testIdText,
   WebClient,
   type WebPage,
-} from './frontend-client.ts';
+} from '../../tools/stack/frontend-client.ts';
 import { call } from './harness/http.ts';
 import { type ServiceProcess, startService } from './harness/services.ts';
 import { type Shop, startShop } from './harness/shop.ts';

@@ -12,8 +12,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { csrfToken, signedInShopper, WebClient } from './frontend-client.ts';
-import { loginAdmin, signUp, type TestAccount } from './harness/accounts.ts';
+import { csrfToken, signedInShopper, WebClient } from '../../tools/stack/frontend-client.ts';
+import { loginAdmin, signUp, type TestAccount } from '../../tools/stack/accounts.ts';
 import { DbSnapshots } from './harness/fuzz-db.ts';
 import { describeCase, type FuzzAnswer, type FuzzCase, leaksIn, printable, send } from './harness/fuzz-http.ts';
 import {

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { loginAdmin, signUp } from './harness/accounts.ts';
+import { loginAdmin, signUp } from '../../tools/stack/accounts.ts';
 import { call, type JsonResponse } from './harness/http.ts';
 import { databaseOf, Shopper } from './harness/orders.ts';
 import { OtlpReceiver } from './harness/otlp-receiver.ts';

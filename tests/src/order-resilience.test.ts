@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { signUp } from './harness/accounts.ts';
+import { signUp } from '../../tools/stack/accounts.ts';
 import { call } from './harness/http.ts';
 import { MariaDb } from './harness/mariadb.ts';
 import { type CatalogueProduct, catalogue, databaseOf, productNow, Shopper, storedOrders } from './harness/orders.ts';

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { loginAdmin, signUp } from './harness/accounts.ts';
+import { loginAdmin, signUp } from '../../tools/stack/accounts.ts';
 import { call } from './harness/http.ts';
 import { type CatalogueProduct, catalogue, databaseOf, Shopper } from './harness/orders.ts';
 import { OtlpReceiver, type ReceivedMetric } from './harness/otlp-receiver.ts';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loginAdmin, signUp, type TestAccount } from './harness/accounts.ts';
+import { loginAdmin, signUp, type TestAccount } from '../../tools/stack/accounts.ts';
 import { call } from './harness/http.ts';
 import { type CatalogueProduct, catalogue, databaseOf, productNow, Shopper, storedOrders } from './harness/orders.ts';
 import { INTERNAL_TOKEN, REPO_ROOT } from './harness/services.ts';

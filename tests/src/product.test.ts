@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { loginAdmin, signUp, type TestAccount } from './harness/accounts.ts';
+import { loginAdmin, signUp, type TestAccount } from '../../tools/stack/accounts.ts';
 import { call } from './harness/http.ts';
 import { MariaDb } from './harness/mariadb.ts';
 import { OtlpReceiver, SPAN_KIND } from './harness/otlp-receiver.ts';

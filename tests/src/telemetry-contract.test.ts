@@ -5,18 +5,26 @@
  *   product, with SQL spans under the backends (and no query reported twice);
  * - the checkout business span carries the business attributes;
  * - `http.server.request.duration` (seconds, with route and status) and the business
- *   metrics arrive from every service;
+ *   metrics arrive from every service, each as the metric catalogue
+ *   (services/telemetry/src/metric-catalogue.ts) declares it: instrument, unit, the services
+ *   that record it, and only declared attributes with allowed values;
  * - logs arrive with the trace_id and span_id of the request that wrote them;
  * - no password, API key, cookie or Authorization value used in the test appears anywhere.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { addToCart, checkout, SHOPPER_PASSWORD, signedInShopper, type WebClient } from './frontend-client.ts';
+import { attributeProblem, catalogueEntries, type MetricDefinition } from '../../services/telemetry/dist/metric-catalogue.js';
+import { addToCart, checkout, SHOPPER_PASSWORD, signedInShopper, type WebClient } from '../../tools/stack/frontend-client.ts';
 import { call } from './harness/http.ts';
 import { OtlpReceiver, type ReceivedSpan, SPAN_KIND } from './harness/otlp-receiver.ts';
 import { type Shop, startShop } from './harness/shop.ts';
 
 const SERVICES = ['frontend', 'order-service', 'user-service', 'product-service'] as const;
+/** The business metrics, from the metric catalogue (services/telemetry/src/metric-catalogue.ts). */
+const BUSINESS_METRICS: MetricDefinition[] = catalogueEntries().map(([, metric]) => metric);
+/** The business metrics `service` records, as the catalogue says. */
+const businessMetricsOf = (service: string) =>
+  BUSINESS_METRICS.filter((m) => (m.services as readonly string[]).includes(service)).map((m) => m.name);
 const isDbSpan = (s: ReceivedSpan) => s.attributes['db.system.name'] !== undefined || s.attributes['db.system'] !== undefined;
 
 describe('telemetry contract', () => {
@@ -105,20 +113,13 @@ describe('telemetry contract', () => {
   });
 
   it('delivers the HTTP and business metrics from every service', async () => {
-    const expected: Record<(typeof SERVICES)[number], string[]> = {
-      frontend: ['shopscope.page.views'],
-      'user-service': ['shopscope.users.registered', 'shopscope.logins'],
-      'product-service': ['shopscope.stock.reservations'],
-      'order-service': [
-        'shopscope.orders.placed',
-        'shopscope.order.value',
-        'shopscope.cart.items.added',
-        'shopscope.checkout.failures',
-      ],
-    };
+    // Every metric of the catalogue is recorded by one of these services.
+    for (const metric of BUSINESS_METRICS) {
+      assert.ok(metric.services.length > 0 && metric.services.every((s) => (SERVICES as readonly string[]).includes(s)), metric.name);
+    }
     await receiver.waitUntil('every expected metric', () =>
       SERVICES.every((service) =>
-        ['http.server.request.duration', ...expected[service]].every((name) => receiver.metricNames(service).has(name)),
+        ['http.server.request.duration', ...businessMetricsOf(service)].every((name) => receiver.metricNames(service).has(name)),
       ),
     );
     for (const service of SERVICES) {
@@ -134,6 +135,35 @@ describe('telemetry contract', () => {
     assert.ok(failures.some((p) => p.attributes.reason === 'empty_cart'), 'checkout failures carry their reason');
     const logins = receiver.metrics.filter((m) => m.name === 'shopscope.logins').flatMap((m) => m.points);
     assert.ok(logins.some((p) => p.attributes.outcome === 'success'), 'logins carry their outcome');
+  });
+
+  it('exports the business metrics as the metric catalogue declares them, attributes and values included', () => {
+    const byName = new Map(BUSINESS_METRICS.map((m) => [m.name, m]));
+    const exported = receiver.metrics.filter((m) => m.scope === 'shopscope.business' || m.name.startsWith('shopscope.'));
+    assert.ok(exported.length > 0, 'business metrics were exported');
+    const observed = new Set<string>();
+    for (const received of exported) {
+      const metric = byName.get(received.name);
+      assert.ok(metric, `${received.service} exports ${received.name}, which the metric catalogue does not declare`);
+      assert.equal(received.type, metric.instrument === 'histogram' ? 'histogram' : 'sum', `${metric.name} is a ${metric.instrument}`);
+      assert.equal(received.unit, metric.unit, `${metric.name}: unit`);
+      assert.ok(
+        (metric.services as readonly string[]).includes(received.service),
+        `${metric.name} comes from ${received.service}; the catalogue says ${metric.services.join(', ')}`,
+      );
+      for (const point of received.points) {
+        for (const [key, value] of Object.entries(point.attributes)) {
+          assert.equal(attributeProblem(metric, key, value), undefined, `a data point from ${received.service}`);
+          observed.add(`${metric.name} ${key}`);
+        }
+      }
+    }
+    // The traffic above records every declared attribute, so each had its values checked.
+    for (const metric of BUSINESS_METRICS) {
+      for (const key of Object.keys(metric.attributes)) {
+        assert.ok(observed.has(`${metric.name} ${key}`), `no exported data point of ${metric.name} carries ${key}`);
+      }
+    }
   });
 
   it('correlates logs with the request that wrote them', async () => {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { login, loginAdmin, signUp, uniqueUsername } from './harness/accounts.ts';
+import { login, loginAdmin, signUp, uniqueUsername } from '../../tools/stack/accounts.ts';
 import { call } from './harness/http.ts';
 import { MariaDb } from './harness/mariadb.ts';
 import { OtlpReceiver, SPAN_KIND } from './harness/otlp-receiver.ts';

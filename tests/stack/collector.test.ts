@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { readEnvFile, readRepoFile, readYaml, repoPath, requireTool, runOk } from './lib.ts';
+import { readEnvFile, readRepoFile, readYaml, repoPath, requireTool, runOk } from '../../tools/stack/repo.ts';
 
 const KINDS = ['receivers', 'processors', 'exporters', 'connectors', 'extensions'] as const;
 type Kind = (typeof KINDS)[number];

@@ -9,7 +9,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { readEnvFile, readRepoFile, repoPath, repoRoot, requireTool, run, runOk } from './lib.ts';
+import { composeServices, nativeArgs } from '../../tools/stack/compose-args.ts';
+import { PORT_NAMES, type StackLayout } from '../../tools/stack/layout.ts';
+import { nativeCommandLines } from '../../tools/stack/native-stack.ts';
+import { readEnvFile, readRepoFile, repoPath, repoRoot, requireTool, run, runOk } from '../../tools/stack/repo.ts';
 
 interface ComposeService {
   image?: string;
@@ -203,6 +206,26 @@ describe('docker-compose.yml', () => {
     assert.ok(build.indexOf('RUN npm ci') < build.indexOf('ARG SERVICE'), 'one npm ci shared by the four builds');
   });
 
+  test("the image's npm ci sees every workspace manifest, and the runtime every shared package's build", () => {
+    // npm ci refuses a lockfile whose workspaces are missing: a workspace added to the root
+    // package.json but not copied here breaks `docker compose build` on every laptop.
+    const dockerfile = readRepoFile('services/Dockerfile');
+    const stage = (from: string, to: string) => dockerfile.slice(dockerfile.indexOf(from), to ? dockerfile.indexOf(to) : undefined);
+    const build = stage('AS build', 'AS deps');
+    const deps = stage('AS deps', '# --- runtime');
+    const runtime = stage('# --- runtime', '');
+    const workspaces = (JSON.parse(readRepoFile('package.json')) as { workspaces: string[] }).workspaces;
+    for (const workspace of workspaces) {
+      assert.match(build, new RegExp(`COPY ${workspace}/package\\.json ${workspace}/`), `build stage: ${workspace}/package.json`);
+      assert.match(deps, new RegExp(`COPY --from=build /src/${workspace}/package\\.json ${workspace}/`), `deps stage: ${workspace}`);
+    }
+    // The packages every service requires at run time: compiled in the build stage, copied to the image.
+    for (const shared of ['services/contracts', 'services/common', 'services/telemetry']) {
+      assert.match(build, new RegExp(`COPY ${shared} ${shared}\\n`), `build stage compiles ${shared}`);
+      assert.match(runtime, new RegExp(`/src/${shared}/dist ${shared}/dist`), `runtime has ${shared}/dist`);
+    }
+  });
+
   test('the Go components know their memory limit (GOMEMLIMIT below it)', () => {
     for (const name of ['otel-collector', 'jaeger']) {
       const service = project.services[name];
@@ -350,5 +373,54 @@ describe('docker-compose.yml', () => {
     for (const [name, service] of services) {
       if (name !== 'k6') assert.ok(!service.profiles?.length, `${name} runs by default`);
     }
+  });
+});
+
+describe("docker-compose.yml's command lines in the native stack (tools/stack/compose-args.ts)", () => {
+  const layout: StackLayout = {
+    dir: '/tmp/shopscope-native-stack',
+    ports: Object.fromEntries(PORT_NAMES.map((name, i) => [name, 40_000 + i])) as StackLayout['ports'],
+  };
+
+  test('reads every command and environment as compose-go resolves them', () => {
+    const read = composeServices();
+    assert.deepEqual(Object.keys(read).sort(), Object.keys(project.services).sort());
+    for (const [name, service] of services) {
+      assert.deepEqual(read[name]?.command, service.command ?? [], `${name}: command`);
+      // compose-go adds the env_file's variables (services/runtime.env), which are not read here.
+      for (const [key, value] of Object.entries(read[name]?.environment ?? {})) {
+        assert.equal(value, service.environment?.[key] ?? '', `${name}: environment ${key}`);
+      }
+    }
+  });
+
+  test('every argument of every component the native stack runs is mapped or kept as it is', () => {
+    // nativeCommandLines throws, naming the argument, when one names a path or an address
+    // the component's module does not rewrite.
+    const lines = nativeCommandLines(layout);
+    assert.deepEqual(Object.keys(lines).sort(), ['alertmanager', 'jaeger', 'loki', 'mailpit', 'otel-collector', 'prometheus']);
+    for (const [name, args] of Object.entries(lines)) {
+      for (const arg of args) {
+        const value = /^-{1,2}[\w.-]+=(.*)$/.exec(arg)?.[1] ?? '';
+        if (value.startsWith('/')) {
+          assert.ok(value.startsWith(layout.dir) || value.startsWith(repoRoot), `${name}: ${arg} is a path of neither the stack nor the repository`);
+        }
+        assert.doesNotMatch(value, /(?:localhost|0\.0\.0\.0|otel-collector|prometheus|alertmanager|mailpit|jaeger|loki):\d/, `${name}: ${arg}`);
+      }
+    }
+    assert.ok(lines.prometheus?.includes('--web.enable-otlp-receiver'), "Prometheus's flags come from docker-compose.yml");
+    assert.ok(lines.prometheus?.includes('--storage.tsdb.retention.time=30d'), 'with their defaults filled in');
+  });
+
+  test('an argument the native stack cannot map fails (planted in a copy of the file)', () => {
+    const planted = composeServices(
+      readRepoFile('docker-compose.yml').replace(
+        '      - --web.enable-lifecycle\n',
+        '      - --web.enable-lifecycle\n      - --web.config.file=/etc/prometheus/web.yml\n',
+      ),
+    );
+    assert.ok(planted.prometheus?.command.includes('--web.config.file=/etc/prometheus/web.yml'), 'planted');
+    assert.throws(() => nativeCommandLines(layout, planted), /prometheus's command has arguments the native stack cannot map: --web\.config\.file=\/etc\/prometheus\/web\.yml/);
+    assert.throws(() => nativeArgs('prometheus', { rewrite: {} }, composeServices()), /--config\.file=\/etc\/prometheus\/prometheus\.yml/);
   });
 });

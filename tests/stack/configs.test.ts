@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { readEnvFile, readRepoFile, readYaml, repoPath, repoRoot, requireTool, run, runOk } from './lib.ts';
-import { labelName, otlpMappingFromConfig } from './loki-standin.ts';
+import { readEnvFile, readRepoFile, readYaml, repoPath, repoRoot, requireTool, run, runOk } from '../../tools/stack/repo.ts';
+import { labelName, otlpMappingFromConfig } from '../../tools/stack/standins/loki-standin.ts';
 
 /** Folders that hold no shell script of the repository's own. */
 const NOT_OURS = new Set(['.git', 'node_modules', 'dist', '.cache', 'coverage', 'test-results']);

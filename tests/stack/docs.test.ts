@@ -19,7 +19,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { readRepoFile, repoPath } from './lib.ts';
+import { readRepoFile, repoPath } from '../../tools/stack/repo.ts';
 
 /** Markdown files a learner reads (relative to the repository root). */
 function learnerDocs(): string[] {

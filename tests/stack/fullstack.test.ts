@@ -1,14 +1,15 @@
 /**
  * The native full-stack test: the whole ShopScope stack without Docker, on loopback, with
- * real binaries running the repository's own config files (see native-stack.ts for the few
- * loopback rewrites): MariaDB, the four services on Node 24, the OpenTelemetry Collector
- * built from otel-collector/builder-config.yaml, Prometheus, Alertmanager and Jaeger v2.
- * Stood in: Grafana, by grafana-standin.ts, which runs every dashboard query
- * against the live backends; Loki (AGPL, not built), by loki-standin.ts, which takes the
- * collector's OTLP logs and answers the query API; and Mailpit, by an in-test SMTP server.
+ * real binaries running the repository's own config files (tools/stack/native-stack.ts; only
+ * addresses are rewritten): MariaDB, the four services on Node 24, the OpenTelemetry
+ * Collector built from otel-collector/builder-config.yaml, Prometheus, Alertmanager,
+ * Jaeger v2 and Mailpit. Stood in: Grafana, by grafana-standin.ts, which runs every
+ * dashboard query against the live backends; and Loki (AGPL, not built), by
+ * tools/stack/standins/loki-standin.ts, which takes the collector's OTLP logs and answers
+ * the query API.
  *
  * After real traffic (shoppers through the web shop's pages, and the k6 scenarios' mixed
- * traffic run by the journey driver, journeys.ts), it asserts on live
+ * traffic run by the journey driver, tools/stack/journeys.ts), it asserts on live
  * data: traces in Jaeger, RED, business, span and collector metrics in Prometheus, logs in
  * the Loki stand-in, every dashboard query and every rule evaluating without error and showing data, and
  * alerts reaching pending/firing, Alertmanager and the mailbox when the failures the
@@ -26,13 +27,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { addToCart, checkout, signedInShopper, WebClient } from '../src/frontend-client.ts';
-import { uniqueUsername } from '../src/harness/accounts.ts';
+import { catalogueEntries, prometheusNames } from '../../services/telemetry/dist/metric-catalogue.js';
+import { addToCart, checkout, signedInShopper, WebClient } from '../../tools/stack/frontend-client.ts';
+import { uniqueUsername } from '../../tools/stack/accounts.ts';
 import { call } from '../src/harness/http.ts';
 import { dataPanels, GrafanaStandIn, loadDashboards, type PanelResult } from './grafana-standin.ts';
-import { loadJourneyBook, runMixedTraffic, shopUrls } from './journeys.ts';
-import { readRepoFile, readYaml } from './lib.ts';
-import { ADMIN_TOKEN, NativeStack, SERVICE_NAMES, until } from './native-stack.ts';
+import { loadJourneyBook, runMixedTraffic, shopUrls } from '../../tools/stack/journeys.ts';
+import { readYaml } from '../../tools/stack/repo.ts';
+import { ADMIN_TOKEN, NativeStack, SERVICE_NAMES, until } from '../../tools/stack/native-stack.ts';
 import {
   AlertmanagerApi,
   hasFiniteValue,
@@ -42,7 +44,7 @@ import {
   PrometheusApi,
   servicesOf,
   tag,
-} from './stack-api.ts';
+} from '../../tools/stack/stack-api.ts';
 
 const started = Date.now();
 function note(message: string): void {
@@ -85,7 +87,7 @@ async function shop(slugs: [string, number][]): Promise<number> {
 
 /**
  * The traffic of the coursework's load scenario (k6/load.js: visitors who browse, buy on
- * the web shop or through the APIs), its journeys run by the journey driver (journeys.ts)
+ * the web shop or through the APIs), its journeys run by the journey driver (tools/stack/journeys.ts)
  * from the journey book the k6 scripts read: three visitors for `durationMs`, pausing about
  * a second between steps as load.js's visitors do (THINK_TIME=1). journeys.test.ts runs
  * every journey of the book.
@@ -236,12 +238,11 @@ describe('Prometheus holds the metrics', () => {
   });
 
   test('the business metrics, with what the traffic did', { timeout: 60_000 }, async () => {
-    const source = readRepoFile('services/telemetry/src/business.ts');
-    const metrics = [...source.matchAll(/create(Counter|Histogram)\('([\w.]+)'/g)].map(([, kind, name]) => {
-      const base = (name ?? '').replaceAll('.', '_');
-      return kind === 'Counter' ? `${base}_total` : `${base}_count`;
-    });
-    assert.ok(metrics.length >= 8, 'business.ts defines the business metrics');
+    // Every series of every metric of the catalogue: a counter's _total, a histogram's
+    // _bucket, _sum and _count.
+    const catalogue = catalogueEntries();
+    const metrics = catalogue.flatMap(([, metric]) => prometheusNames(metric).series);
+    assert.ok(catalogue.length >= 8, 'the metric catalogue declares the business metrics');
     const sum = async (expr: string) => (await prom.samples(`sum(${expr})`)).reduce((n, r) => n + Number(r.value?.[1]), 0);
     await until(
       `every business metric (${metrics.join(', ')})`,
@@ -266,6 +267,17 @@ describe('Prometheus holds the metrics', () => {
     assert.deepEqual([...new Set(limits)], ['api_key_address', 'login_account', 'login_address', 'web_login_address']);
     assert.ok((await sum('shopscope_stock_reservations_total{outcome="reserved"}')) >= orders.length);
     assert.ok((await sum('shopscope_page_views_total{page="/"}')) > 0, 'catalogue page views');
+    // Every label value Prometheus holds for an attribute with a closed set is one the catalogue allows.
+    for (const [, metric] of catalogue) {
+      for (const [key, attribute] of Object.entries(metric.attributes)) {
+        if (!('values' in attribute)) continue;
+        for (const name of prometheusNames(metric).series) {
+          for (const row of await prom.samples(name)) {
+            assert.ok(attribute.values.includes(row.metric[key] ?? ''), `${name}{${key}="${row.metric[key]}"} is not in the catalogue`);
+          }
+        }
+      }
+    }
   });
 
   test('span metrics and the service graph, with exemplars that open their trace in Jaeger', { timeout: 90_000 }, async () => {

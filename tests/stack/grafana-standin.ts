@@ -6,8 +6,8 @@
  * the dashboard's time range and the Prometheus datasource's 15 s minimum interval.
  */
 import { readdirSync } from 'node:fs';
-import { readRepoFile, repoPath } from './lib.ts';
-import { hasFiniteValue, type JaegerApi, type LokiApi, type PrometheusApi } from './stack-api.ts';
+import { readRepoFile, repoPath } from '../../tools/stack/repo.ts';
+import { hasFiniteValue, type JaegerApi, type LokiApi, type PrometheusApi } from '../../tools/stack/stack-api.ts';
 
 export interface Dashboard {
   uid: string;

@@ -1,13 +1,17 @@
 /**
  * Grafana provisioning and dashboards: datasources with fixed uids and links between the
  * signals, dashboards that only name provisioned datasources and defined variables, PromQL
- * that parses, and business dashboards that cover every business metric.
+ * that parses, and a Business dashboard that shows every metric of the metric catalogue
+ * (services/telemetry/src/metric-catalogue.ts), with no `shopscope_*` name in a dashboard or
+ * a rule that the catalogue does not declare.
  */
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { readRepoFile, readYaml, repoPath, requireTool, run } from './lib.ts';
+import type * as Catalogue from '../../services/telemetry/dist/metric-catalogue.js';
+import { readRepoFile, readYaml, repoPath, requireTool, run } from '../../tools/stack/repo.ts';
 
 interface Datasource {
   name: string;
@@ -25,6 +29,26 @@ interface Dashboard {
 }
 
 const DASHBOARD_DIR = 'grafana/dashboards';
+const RULES_DIR = 'prometheus/rules';
+
+/**
+ * The metric catalogue as `npm run build` compiled it: the very module the services create
+ * their instruments from (plain data; loading it starts no OpenTelemetry SDK).
+ */
+function metricCatalogue(): typeof Catalogue {
+  const file = repoPath('services/telemetry/dist/metric-catalogue.js');
+  assert.ok(existsSync(file), `${file} is missing: run npm run build first`);
+  return createRequire(import.meta.url)(file) as typeof Catalogue;
+}
+
+/**
+ * The business metric names (`shopscope_…`) a text uses: not the parts of recording-rule
+ * names (`…:shopscope_…:…`), which are no metric of the services.
+ */
+function metricNamesIn(text: string): string[] {
+  return [...text.matchAll(/(?<![\w:])shopscope_\w+(?![\w:])/g)].map((m) => m[0]);
+}
+
 let datasources: Datasource[];
 let dashboards: Map<string, Dashboard>;
 
@@ -211,18 +235,39 @@ describe('Grafana dashboards', () => {
     }
   });
 
-  test('every business metric of @shopscope/telemetry is on the business dashboard', () => {
-    const source = readRepoFile('services/telemetry/src/business.ts');
-    const business = JSON.stringify(dashboards.get('business.json'));
-    const metrics = [...source.matchAll(/create(Counter|Histogram|UpDownCounter|ObservableGauge)\('([\w.]+)'/g)];
-    assert.ok(metrics.length >= 8, 'business.ts defines the business metrics');
-    for (const [, kind, name] of metrics) {
-      // Prometheus names from OTLP: dots → underscores, counters get _total, histograms
-      // are read through _bucket/_sum/_count. ({…} units add no suffix.)
-      const base = (name ?? '').replaceAll('.', '_');
-      const expected = kind === 'Counter' ? `${base}_total` : base;
-      assert.ok(business.includes(expected), `business.json does not show ${name} (${expected})`);
+  test('every metric of the catalogue is queried by a Business dashboard panel', () => {
+    const catalogue = metricCatalogue();
+    const business = dashboards.get('business.json');
+    assert.ok(business);
+    const used = new Set(promTargets(business).flatMap(({ expr }) => metricNamesIn(expr)));
+    const entries = catalogue.catalogueEntries();
+    assert.ok(entries.length >= 9, 'the catalogue declares the business metrics');
+    for (const [key, metric] of entries) {
+      const { series } = catalogue.prometheusNames(metric);
+      assert.ok(
+        series.some((name) => used.has(name)),
+        `business.json: no panel queries ${metric.name} (METRIC_CATALOGUE.${key}; in Prometheus ${series.join(', ')})`,
+      );
     }
+  });
+
+  test('every shopscope_* name a dashboard or a rule uses is a metric of the catalogue', () => {
+    const catalogue = metricCatalogue();
+    const known = new Set(catalogue.catalogueEntries().flatMap(([, metric]) => catalogue.prometheusNames(metric).series));
+    const sources: [string, string][] = [
+      ...[...dashboards.keys()].map((file): [string, string] => [`${DASHBOARD_DIR}/${file}`, readRepoFile(DASHBOARD_DIR, file)]),
+      ...readdirSync(repoPath(RULES_DIR))
+        .filter((f) => /\.ya?ml$/.test(f))
+        .map((file): [string, string] => [`${RULES_DIR}/${file}`, readRepoFile(RULES_DIR, file)]),
+    ];
+    let used = 0;
+    for (const [file, text] of sources) {
+      for (const name of metricNamesIn(text)) {
+        used++;
+        assert.ok(known.has(name), `${file}: ${name} is not a metric of services/telemetry/src/metric-catalogue.ts`);
+      }
+    }
+    assert.ok(used > 0, 'the dashboards use the business metrics');
   });
 
   test('every PromQL query parses (promtool)', () => {

@@ -33,13 +33,13 @@ import { pathToFileURL } from 'node:url';
 import { Agent } from 'undici';
 import { includedJourneys, parseStepName, requestActions, SERVICE_NAMES, stepsOf } from '../../k6/lib/book.js';
 import type { ServiceName } from '../../k6/lib/book.js';
-import { signedInShopper } from '../src/frontend-client.ts';
-import { uniqueUsername } from '../src/harness/accounts.ts';
+import { signedInShopper } from '../../tools/stack/frontend-client.ts';
+import { uniqueUsername } from '../../tools/stack/accounts.ts';
 import { call } from '../src/harness/http.ts';
-import { type JourneyBook, loadJourneyBook, type RequestInfo, runJourney, runMixedTraffic, type ShopUrls, shopUrls } from './journeys.ts';
-import { readRepoFile, repoPath } from './lib.ts';
-import { ADMIN_TOKEN, METRIC_EXPORT_INTERVAL_MS, NativeStack, until } from './native-stack.ts';
-import { PrometheusApi } from './stack-api.ts';
+import { type JourneyBook, loadJourneyBook, type RequestInfo, runJourney, runMixedTraffic, type ShopUrls, shopUrls } from '../../tools/stack/journeys.ts';
+import { readRepoFile, repoPath } from '../../tools/stack/repo.ts';
+import { ADMIN_TOKEN, METRIC_EXPORT_INTERVAL_MS, NativeStack, until } from '../../tools/stack/native-stack.ts';
+import { PrometheusApi } from '../../tools/stack/stack-api.ts';
 
 const started = Date.now();
 function note(message: string): void {
@@ -210,11 +210,12 @@ describe('the journey book (k6/lib/journeys.json), statically', () => {
   });
 
   test('every journey and step the k6 scripts and the benchmark name exists in the book', () => {
-    const files = [
-      ...readdirSync(repoPath('k6')).filter((f) => f.endsWith('.js')).map((f) => `k6/${f}`),
-      ...readdirSync(repoPath('k6/lib')).filter((f) => f.endsWith('.js')).map((f) => `k6/lib/${f}`),
-      ...readdirSync(repoPath('bench')).filter((f) => f.endsWith('.ts') || f.endsWith('.js')).map((f) => `bench/${f}`),
-    ];
+    // Read as text (never imported): the scripts, and the benchmark's sources.
+    const files = (['k6', 'k6/lib', 'bench'] as const).flatMap((dir) =>
+      readdirSync(repoPath(dir))
+        .filter((f) => f.endsWith('.js') || (dir === 'bench' && f.endsWith('.ts')))
+        .map((f) => path.posix.join(dir, f)),
+    );
     const journeys = new Map<string, string>();
     const steps = new Map<string, string>();
     for (const file of files) {

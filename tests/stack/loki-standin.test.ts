@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
-import { compileQuery, detectedLevel, formatFloat, LokiStandIn, otlpMappingFromConfig, parseTime } from './loki-standin.ts';
+import { compileQuery, detectedLevel, formatFloat, LokiStandIn, otlpMappingFromConfig, parseTime } from '../../tools/stack/standins/loki-standin.ts';
 
 const PROTO_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '../src/harness/otlp-proto');
 

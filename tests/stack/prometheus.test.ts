@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { readRepoFile, readYaml, repoPath, requireTool, runOk } from './lib.ts';
+import { readRepoFile, readYaml, repoPath, requireTool, runOk } from '../../tools/stack/repo.ts';
 
 interface Rule {
   alert?: string;

@@ -13,7 +13,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { readRepoFile, repoRoot } from './lib.ts';
+import { readRepoFile, repoRoot } from '../../tools/stack/repo.ts';
 import {
   checkQuery,
   type FoundQuery,

@@ -26,7 +26,7 @@ import path from 'node:path';
 import { parser as logqlParser } from '@grafana/lezer-logql';
 import { parser as promqlParser } from '@prometheus-io/lezer-promql';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar } from 'yaml';
-import { repoRoot } from './lib.ts';
+import { repoRoot } from '../../tools/stack/repo.ts';
 
 export type Language = 'logql' | 'promql';
 

@@ -5,8 +5,8 @@
  * against `docker compose up`, where the failure scripts use their default docker commands.
  */
 import { spawn } from 'node:child_process';
-import { repoPath, repoRoot } from './lib.ts';
-import { ADMIN_TOKEN, type NativeStack } from './native-stack.ts';
+import { repoPath, repoRoot } from '../../tools/stack/repo.ts';
+import { ADMIN_TOKEN, type NativeStack } from '../../tools/stack/native-stack.ts';
 
 /** The environment a learner's laptop gives the scripts, pointing at the native stack. */
 export function stackEnv(stack: NativeStack, extra: Record<string, string> = {}): Record<string, string> {

@@ -21,11 +21,11 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, w
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { freePort } from '../src/harness/ports.ts';
+import { freePort } from '../../tools/stack/ports.ts';
 import { GrafanaApiStandIn } from './grafana-api-standin.ts';
-import { readRepoFile, readYaml, repoPath, requireTool, runOk } from './lib.ts';
+import { readRepoFile, readYaml, repoPath, requireTool, runOk } from '../../tools/stack/repo.ts';
 import { runScript, type ScriptResult, stackEnv } from './scripts-runner.ts';
-import { NativeStack, SERVICE_NAMES } from './native-stack.ts';
+import { NativeStack, SERVICE_NAMES } from '../../tools/stack/native-stack.ts';
 
 const started = Date.now();
 function note(message: string): void {

@@ -277,7 +277,7 @@ build_loki() {
   local ctx="$work/loki-standin"
   rm -rf "$ctx"
   cp -R "$here/../standins/loki" "$ctx"
-  cp "$repo_root/tests/stack/loki-standin.ts" "$ctx/"
+  cp "$repo_root/tools/stack/standins/loki-standin.ts" "$ctx/"
   cp -R "$repo_root/tests/src/harness/otlp-proto" "$ctx/otlp-proto"
   cp "$repo_root/loki/config.yaml" "$ctx/local-config.yaml"
   standin_package "$ctx" protobufjs @grafana/lezer-logql yaml

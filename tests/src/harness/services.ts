@@ -8,13 +8,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { ADMIN_TOKEN, INTERNAL_TOKEN } from '../../../tools/stack/services.ts';
 import { freePort, waitFor } from './ports.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export type ServiceName = 'user' | 'product' | 'order' | 'frontend';
-export const ADMIN_TOKEN = 'test-admin-token-0123456789';
-/** The service credential of the internal endpoints (product-service's stock reservations). */
-export const INTERNAL_TOKEN = 'test-internal-token-0123456789';
+// The test credentials: one definition for the app tests and the stack harness alike.
+export { ADMIN_TOKEN, INTERNAL_TOKEN };
 
 /**
  * services/runtime.env: the heap and allocator settings every service process runs with

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { type Dispatcher, request } from 'undici';
 import { captureAll, holds, lookup, plan, prepare } from '../../k6/lib/book.js';
 import type { Check, Hooks, JourneyBook, PreparedRequest, RequestAction, ResponseReader, ServiceName, Vars } from '../../k6/lib/book.js';
-import { decodeEntities } from '../src/frontend-client.ts';
+import { decodeEntities } from './frontend-client.ts';
 
 export type { JourneyBook } from '../../k6/lib/book.js';
 

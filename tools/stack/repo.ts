@@ -1,6 +1,7 @@
 /**
- * Shared helpers of the stack tests: where the repository and the built tools are, running
- * them, and reading the stack's configuration files.
+ * The repository and its built tools: where the repository is, reading its files (YAML
+ * through stack-check, env files), where scripts/ci/build-tools.sh puts each tool, and
+ * running them.
  *
  * The tools (promtool, amtool, the collector, stack-check…) are built from the Go module
  * proxy by scripts/ci/build-tools.sh into a cache outside the repository; its --print-env

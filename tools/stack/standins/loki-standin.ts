@@ -55,8 +55,8 @@
  * - its /metrics: the stand-in exposes only its own counters (lines received, under Loki's
  *   name loki_distributor_lines_received_total, and what it refused or evicted).
  *
- * Run on its own (native-stack.ts starts it this way, as a child process):
- *   node tests/stack/loki-standin.ts --port=3100 --config=loki/config.yaml
+ * Run on its own (the native stack starts it this way, tools/stack/loki.ts, as a child process):
+ *   node tools/stack/standins/loki-standin.ts --port=3100 --config=loki/config.yaml
  * and in the compose rehearsal as the image grafana/loki:<LOKI_VERSION> (tests/compose/
  * standins/loki), listening on every interface of its container (--host=0.0.0.0).
  */
@@ -72,7 +72,7 @@ import { parse as parseYaml } from 'yaml';
 
 // The stand-in's image (tests/compose/standins/loki) puts the protos elsewhere.
 const PROTO_DIR =
-  process.env.LOKI_STANDIN_PROTO_DIR ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '../src/harness/otlp-proto');
+  process.env.LOKI_STANDIN_PROTO_DIR ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '../../../tests/src/harness/otlp-proto');
 
 /** Defaults of Loki 3's limits_config that the stand-in applies to queries. */
 export const LIMITS = {
@@ -101,7 +101,7 @@ export interface OtlpMapping {
 export function otlpMappingFromConfig(config: any): OtlpMapping {
   const limits = config?.limits_config ?? {};
   const unsupported = (what: string) =>
-    new Error(`loki/config.yaml: ${what} is not implemented by tests/stack/loki-standin.ts (extend it, or keep the setting)`);
+    new Error(`loki/config.yaml: ${what} is not implemented by tools/stack/standins/loki-standin.ts (extend it, or keep the setting)`);
   if (limits.allow_structured_metadata === false) throw unsupported('allow_structured_metadata: false');
   const otlp = limits.otlp_config ?? {};
   for (const key of Object.keys(otlp)) {
@@ -327,7 +327,7 @@ function addAttributes(out: Labels, kvs: any[], prefix = ''): void {
 class QueryError extends Error {}
 
 function unsupported(what: string): QueryError {
-  return new QueryError(`unsupported by the Loki stand-in (tests/stack/loki-standin.ts, not Loki): ${what}`);
+  return new QueryError(`unsupported by the Loki stand-in (tools/stack/standins/loki-standin.ts, not Loki): ${what}`);
 }
 
 type MatchOp = '=' | '!=' | '=~' | '!~';
@@ -1214,7 +1214,7 @@ export class LokiStandIn {
 
   private metrics(): string {
     const lines = [
-      '# HELP loki_standin_info The Loki stand-in of the native tests (tests/stack/loki-standin.ts), not Loki.',
+      '# HELP loki_standin_info The Loki stand-in of the native tests (tools/stack/standins/loki-standin.ts), not Loki.',
       '# TYPE loki_standin_info gauge',
       'loki_standin_info{replaces="loki"} 1',
       '# HELP loki_distributor_lines_received_total Log lines accepted on /otlp/v1/logs (the count Loki keeps under this name).',
@@ -1238,7 +1238,7 @@ export class LokiStandIn {
 }
 
 // ---------------------------------------------------------------------------------------
-// As a process: node tests/stack/loki-standin.ts --port=N --config=loki/config.yaml
+// As a process: node tools/stack/standins/loki-standin.ts --port=N --config=loki/config.yaml
 // ---------------------------------------------------------------------------------------
 
 async function main(argv: string[]): Promise<void> {

@@ -1,6 +1,20 @@
-/** Accounts for tests: sign up and log in through the real user-service API. */
+/** Accounts for tests and the benchmark: sign up and log in through the real user-service API. */
 import { randomBytes } from 'node:crypto';
-import { call } from './http.ts';
+
+/** POSTs a JSON body; the answer's status and parsed JSON body (the text when not JSON). */
+async function postJson(baseUrl: string, path: string, body: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${baseUrl}${path}`, {
+    method: 'POST',
+    headers: { accept: 'application/json', 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  try {
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  } catch {
+    return { status: res.status, body: text };
+  }
+}
 
 export interface TestAccount {
   username: string;
@@ -17,7 +31,7 @@ export function uniqueUsername(prefix = 'user'): string {
 
 /** Logs in and returns the API key; fails the test on anything but a 200. */
 export async function login(userServiceUrl: string, username: string, password: string): Promise<string> {
-  const res = await call(userServiceUrl, 'POST', '/api/user/login', { body: { username, password } });
+  const res = await postJson(userServiceUrl, '/api/user/login', { username, password });
   if (res.status !== 200) throw new Error(`login of ${username} answered ${res.status}: ${JSON.stringify(res.body)}`);
   return res.body.result.api_key;
 }
@@ -26,9 +40,7 @@ export async function login(userServiceUrl: string, username: string, password: 
 export async function signUp(userServiceUrl: string, prefix = 'user'): Promise<TestAccount> {
   const username = uniqueUsername(prefix);
   const account = { username, email: `${username}@example.test`, password: `pw-${username}` };
-  const res = await call(userServiceUrl, 'POST', '/api/user/create', {
-    body: { ...account, first_name: 'Test', last_name: 'User' },
-  });
+  const res = await postJson(userServiceUrl, '/api/user/create', { ...account, first_name: 'Test', last_name: 'User' });
   if (res.status !== 201) throw new Error(`sign-up of ${username} answered ${res.status}: ${JSON.stringify(res.body)}`);
   return { ...account, apiKey: await login(userServiceUrl, username, account.password), user: res.body.result };
 }

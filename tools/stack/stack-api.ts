@@ -1,7 +1,8 @@
 /**
- * Small clients for the HTTP APIs of the stack's components, as the full-stack test and the
- * Grafana stand-in use them: Prometheus (/api/v1), Jaeger's query service (/api), Loki
- * (/loki/api/v1) and Alertmanager (/api/v2). Every call has a timeout.
+ * Small clients for the HTTP APIs of the stack's components, as the stack tests, the
+ * benchmark and the Grafana stand-in use them: Prometheus (/api/v1), Jaeger's query service
+ * (/api), Loki (/loki/api/v1), Alertmanager (/api/v2) and Mailpit (/api/v1). Every call has
+ * a timeout.
  */
 
 const TIMEOUT_MS = 15_000;
@@ -240,5 +241,39 @@ export class AlertmanagerApi {
   async alerts(): Promise<AmAlert[]> {
     const { body } = await fetchJson(`${this.url}/api/v2/alerts`);
     return body;
+  }
+}
+
+// --- Mailpit --------------------------------------------------------------------------
+
+export interface Mail {
+  from: string;
+  to: string[];
+  subject: string;
+}
+
+interface MailpitAddress {
+  Address: string;
+}
+interface MailpitMessages {
+  messages: Array<{ From: MailpitAddress | null; To: MailpitAddress[] | null; Subject: string }>;
+}
+
+export class MailpitApi {
+  readonly url: string;
+  constructor(url: string) {
+    this.url = url;
+  }
+
+  /** The e-mails it holds, newest first, as a learner sees them on its web page (which reads the same API). */
+  async messages(): Promise<Mail[]> {
+    const res = await fetch(`${this.url}/api/v1/messages?limit=500`, { signal: AbortSignal.timeout(5_000) });
+    if (!res.ok) throw new Error(`Mailpit answered ${res.status} to GET /api/v1/messages`);
+    const body = (await res.json()) as MailpitMessages;
+    return body.messages.map((m) => ({
+      from: m.From?.Address ?? '',
+      to: (m.To ?? []).map((t) => t.Address),
+      subject: m.Subject,
+    }));
   }
 }
