@@ -95,7 +95,8 @@ export const METRIC_CATALOGUE = {
       reason: {
         description:
           "Why (order-service's failureReason): the checkout's own 409s by their reason, user-service refusing " +
-          'the API key user_invalid, any 503 (a service or the database down) dependency_unavailable, anything else internal',
+          'the API key user_invalid, a 503 by its cause (dependency_unavailable: user- or product-service; ' +
+          "database_unavailable or lock_conflict: order-service's database), anything else internal",
         values: [
           'empty_cart',
           'already_in_progress',
@@ -103,6 +104,8 @@ export const METRIC_CATALOGUE = {
           'order_total_limit',
           'user_invalid',
           'dependency_unavailable',
+          'database_unavailable',
+          'lock_conflict',
           'internal',
         ],
       },
@@ -216,5 +219,7 @@ export function attributeProblem(metric: MetricDefinition, key: string, value: u
       : `${metric.name}: ${key}=${JSON.stringify(value)} is not one of ${declared.values.join(', ')}`;
   }
   const ok = declared.open === 'int' ? Number.isInteger(value) : typeof value === 'string' && value !== '';
-  return ok ? undefined : `${metric.name}: ${key}=${JSON.stringify(value)} is not ${declared.open === 'int' ? 'an integer' : 'a string'}`;
+  return ok
+    ? undefined
+    : `${metric.name}: ${key}=${JSON.stringify(value)} is not ${declared.open === 'int' ? 'an integer' : 'a string'}`;
 }

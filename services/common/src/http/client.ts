@@ -59,15 +59,24 @@ export class ServiceClient {
     } catch (err) {
       throw new DependencyError(this.name, describeFetchError(err, timeoutMs));
     }
-    const text = await response.text().catch(() => '');
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (err) {
+      // The answer stopped halfway (timeout, reset): an outage, not an empty answer that
+      // would read as "not found" or "out of stock".
+      throw new DependencyError(this.name, `answer cut off: ${describeFetchError(err, timeoutMs)}`);
+    }
     let body: unknown;
     try {
       body = text ? JSON.parse(text) : {};
     } catch {
-      body = { message: text.slice(0, 200) };
+      // Not JSON (a proxy's HTML page, a truncated body): no schema accepts it.
+      body = undefined;
     }
     if (response.status >= 500) {
-      const upstream = typeof body === 'object' && body && 'message' in body ? String(body.message) : '';
+      // The upstream's own message only when it is one of ours (JSON), never a proxy's page.
+      const upstream = typeof body === 'object' && body && 'message' in body ? String(body.message).slice(0, 200) : '';
       throw new DependencyError(this.name, `answered ${response.status}${upstream ? ` (${upstream})` : ''}`);
     }
     return { service: this.name, status: response.status, body };

@@ -173,7 +173,8 @@ export class Checkout {
     }
     // Someone else finished this order (a takeover of a checkout thought abandoned): the
     // reservation is theirs now, so it must not be released.
-    if (!placed) throw conflict('This order was placed by another checkout', { order_id: cart.id }, 'already_in_progress');
+    if (!placed)
+      throw conflict('This order was placed by another checkout', { order_id: cart.id }, 'already_in_progress');
     return placed;
   }
 
@@ -214,9 +215,10 @@ export function orderTotalCents(lines: ReadonlyArray<{ quantity: number; unit_pr
 }
 
 /** The low-cardinality `reason` of a failed checkout, for the span and the failures metric. */
-function failureReason(err: unknown): string {
+export function failureReason(err: unknown): string {
   const error = toHttpError(err);
   if (error.status === 401) return 'user_invalid';
-  if (error.status === 503) return 'dependency_unavailable';
-  return error.reason ?? 'internal';
+  // A 503 says which: dependency_unavailable (user- or product-service), database_unavailable
+  // or lock_conflict (order-service's own database): a learner must tell them apart.
+  return error.reason ?? (error.status === 503 ? 'dependency_unavailable' : 'internal');
 }

@@ -14,12 +14,26 @@ export const SLUG = /^(?=[a-z0-9-]*[a-z])[a-z0-9]+(?:-[a-z0-9]+)*$/;
 /** Most products one lookup by ids answers. */
 export const MAX_IDS = 100;
 
-/** "Caméra 4K Pro" → "camera-4k-pro"; empty when the name has no usable letters. */
+/** Latin letters with no decomposed form (NFKD leaves them whole): their usual ASCII spelling. */
+const LATIN_LETTERS: Record<string, string> = {
+  ß: 'ss',
+  æ: 'ae',
+  œ: 'oe',
+  ø: 'o',
+  ł: 'l',
+  đ: 'd',
+  ð: 'd',
+  þ: 'th',
+  ı: 'i',
+};
+
+/** "Caméra 4K Pro" → "camera-4k-pro", "Straße Ørsted" → "strasse-orsted"; empty when the name has no usable letters. */
 export function slugify(name: string): string {
   return name
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
+    .replace(/[ßæœøłđðþı]/g, (letter) => LATIN_LETTERS[letter] ?? letter)
     .replace(/[^a-z0-9]+/g, '-')
     .slice(0, 100)
     .replace(/^-+|-+$/g, '');
@@ -92,7 +106,11 @@ export async function createProduct({ Product }: ProductModels, input: NewProduc
     throw badRequest('Invalid request', { fields: { slug: 'cannot be made from this name: give one' } });
   }
   const taken = () =>
-    conflict(`The slug "${slug}" is already used by another product`, { fields: { slug: 'is already taken' } }, 'already_exists');
+    conflict(
+      `The slug "${slug}" is already used by another product`,
+      { fields: { slug: 'is already taken' } },
+      'already_exists',
+    );
   if (await Product.findOne({ where: { slug }, attributes: ['id'] })) throw taken();
   try {
     return await Product.create({ ...input, slug, image: input.image ?? imagePathFor(slug) });
