@@ -8,7 +8,12 @@ declare module 'autocannon' {
       method?: string;
       path?: string;
       /** Called with each answer to this request, before the instance's `response` event. */
-      onResponse?: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string>) => void;
+      onResponse?: (
+        status: number,
+        body: string,
+        context: Record<string, unknown>,
+        headers: Record<string, string>,
+      ) => void;
     }
 
     interface Options {
@@ -34,7 +39,10 @@ declare module 'autocannon' {
 
     interface Instance extends PromiseLike<Result> {
       /** Each answer: its status and the ms from writing the request to the end of the answer. */
-      on(event: 'response', listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void): this;
+      on(
+        event: 'response',
+        listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void,
+      ): this;
       on(event: 'reqError', listener: (error: Error) => void): this;
       stop(): void;
     }

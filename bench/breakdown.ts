@@ -88,12 +88,18 @@ export async function measureBreakdown(
       const cpuS = cpuUsed(before, cpuSnapshot(stack)).get('product-service') ?? Number.NaN;
       const perRequest = (cpuS * 1000) / result.totalRequests;
       cpuMsPerRequest.get(config.name)?.push(perRequest);
-      log(`  breakdown round ${round + 1}, ${config.name}: ${perRequest.toFixed(3)} ms CPU per request, p99 ${result.latencyMs.p99.toFixed(1)} ms`);
+      log(
+        `  breakdown round ${round + 1}, ${config.name}: ${perRequest.toFixed(3)} ms CPU per request, p99 ${result.latencyMs.p99.toFixed(1)} ms`,
+      );
     }
   }
   await stack.restartServices(PRODUCT_TELEMETRY);
   return {
     rate,
-    rows: BREAKDOWN_CONFIGS.map((c) => ({ name: c.name, what: c.what, cpuMsPerRequest: cpuMsPerRequest.get(c.name) ?? [] })),
+    rows: BREAKDOWN_CONFIGS.map((c) => ({
+      name: c.name,
+      what: c.what,
+      cpuMsPerRequest: cpuMsPerRequest.get(c.name) ?? [],
+    })),
   };
 }

@@ -65,18 +65,26 @@ async function requestCount(prom: PrometheusApi): Promise<number> {
  * the route alone for longer than the metric export interval first, so that the count read
  * before the first request is already complete.
  */
-export async function metricFreshness(stack: NativeStack, samples: number, exportIntervalMs: number): Promise<number[]> {
+export async function metricFreshness(
+  stack: NativeStack,
+  samples: number,
+  exportIntervalMs: number,
+): Promise<number[]> {
   const prom = new PrometheusApi(stack.prometheusUrl);
   const seconds: number[] = [];
   for (let i = 0; i < samples; i++) {
     const before = await requestCount(prom);
     await productsRequest(stack);
     const answered = performance.now();
-    await until(`the request counter of ${FRESHNESS_ROUTE} to pass ${before}`, async () => (await requestCount(prom)) > before, {
-      timeoutMs: 120_000,
-      intervalMs: POLL_MS,
-      fatal: () => stack.problem(),
-    });
+    await until(
+      `the request counter of ${FRESHNESS_ROUTE} to pass ${before}`,
+      async () => (await requestCount(prom)) > before,
+      {
+        timeoutMs: 120_000,
+        intervalMs: POLL_MS,
+        fatal: () => stack.problem(),
+      },
+    );
     seconds.push((performance.now() - answered) / 1000);
     await pause(Math.random() * exportIntervalMs);
   }

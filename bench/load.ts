@@ -160,7 +160,8 @@ export async function runLoad(stack: NativeStack, spec: LoadSpec, context: LoadC
 export function loadGeneratorVersion(): string {
   const version = (pkg: string) => {
     try {
-      return (JSON.parse(readFileSync(repoPath('node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+      return (JSON.parse(readFileSync(repoPath('node_modules', pkg, 'package.json'), 'utf8')) as { version: string })
+        .version;
     } catch {
       return 'unknown';
     }

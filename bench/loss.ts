@@ -52,7 +52,11 @@ async function scrape(url: string): Promise<Sample[]> {
 }
 
 /** Sum of every series of `name` whose labels pass `where` (0 when there is none). */
-function total(samples: Sample[], name: string, where: (labels: Record<string, string>) => boolean = () => true): number {
+function total(
+  samples: Sample[],
+  name: string,
+  where: (labels: Record<string, string>) => boolean = () => true,
+): number {
   return samples.filter((s) => s.name === name && where(s.labels)).reduce((sum, s) => sum + s.value, 0);
 }
 
@@ -67,8 +71,16 @@ export interface LossSnapshot {
 
 /** The SDK's self-metrics that count what it handled, with error.type set on what it lost. */
 const SDK_COUNTERS = [
-  { stage: 'SDK batch span processors (4 services)', signal: 'spans', metric: 'otel_sdk_processor_span_processed_total' },
-  { stage: 'SDK batch log processors (4 services)', signal: 'log records', metric: 'otel_sdk_processor_log_processed_total' },
+  {
+    stage: 'SDK batch span processors (4 services)',
+    signal: 'spans',
+    metric: 'otel_sdk_processor_span_processed_total',
+  },
+  {
+    stage: 'SDK batch log processors (4 services)',
+    signal: 'log records',
+    metric: 'otel_sdk_processor_log_processed_total',
+  },
   {
     stage: 'SDK metric exporters (4 services)',
     signal: 'metric points',
@@ -176,7 +188,8 @@ export function lossRows(before: LossSnapshot, after: LossSnapshot): LossRow[] {
   rows.push({
     stage: 'Loki stand-in (tools/stack/standins/loki-standin.ts)',
     signal: 'log records',
-    counters: "not counted: the stand-in enforces none of Loki's ingestion limits; handled is its loki_distributor_lines_received_total",
+    counters:
+      "not counted: the stand-in enforces none of Loki's ingestion limits; handled is its loki_distributor_lines_received_total",
     dropped: undefined,
     handled: delta((s) => total(s.loki, 'loki_distributor_lines_received_total')),
   });
@@ -199,7 +212,9 @@ export function lossRows(before: LossSnapshot, after: LossSnapshot): LossRow[] {
 export async function collectorDrained(stack: NativeStack): Promise<void> {
   await until(
     'the collector exporter queues to drain',
-    async () => total(await scrape(`http://127.0.0.1:${stack.ports.collectorMetrics}/metrics`), 'otelcol_exporter_queue_size') === 0,
+    async () =>
+      total(await scrape(`http://127.0.0.1:${stack.ports.collectorMetrics}/metrics`), 'otelcol_exporter_queue_size') ===
+      0,
     { timeoutMs: 180_000, intervalMs: 500, fatal: () => stack.problem() },
   );
 }

@@ -114,7 +114,10 @@ export interface ClosedLoopOptions extends Common {
 async function drain(running: Set<Promise<void>>, graceS: number, abort: AbortController): Promise<number> {
   if (running.size > 0) {
     const timer = new AbortController();
-    await Promise.race([Promise.allSettled([...running]), sleep(graceS * 1000, undefined, { signal: timer.signal }).catch(() => {})]);
+    await Promise.race([
+      Promise.allSettled([...running]),
+      sleep(graceS * 1000, undefined, { signal: timer.signal }).catch(() => {}),
+    ]);
     timer.abort();
   }
   const interrupted = running.size;
@@ -127,7 +130,8 @@ async function drain(running: Set<Promise<void>>, graceS: number, abort: AbortCo
 
 export async function runOpenModel(options: OpenModelOptions): Promise<DriverStats> {
   const { rate, slots, iteration, onCrash } = options;
-  if (!(rate > 0) || !(slots >= 1)) throw new Error(`an open model needs a rate and slots (rate ${rate}, slots ${slots})`);
+  if (!(rate > 0) || !(slots >= 1))
+    throw new Error(`an open model needs a rate and slots (rate ${rate}, slots ${slots})`);
   const durationS = options.warmupS + options.measureS;
   // Iterations due strictly before the end: n / rate < durationS.
   const total = Math.ceil(durationS * rate - 1e-9);
@@ -162,7 +166,13 @@ export async function runOpenModel(options: OpenModelOptions): Promise<DriverSta
     running.add(run);
   }
   const interrupted = await drain(running, options.graceS, abort);
-  return { started: total - dropped, dropped, interrupted, lateMs: late.percentiles(), elapsedS: (performance.now() - t0) / 1000 };
+  return {
+    started: total - dropped,
+    dropped,
+    interrupted,
+    lateMs: late.percentiles(),
+    elapsedS: (performance.now() - t0) / 1000,
+  };
 }
 
 export async function runClosedLoop(options: ClosedLoopOptions): Promise<DriverStats> {
@@ -174,7 +184,12 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<DriverS
   const t0 = performance.now();
   const user = async (slot: number) => {
     for (let elapsed = 0; elapsed < durationMs && !abort.signal.aborted; elapsed = performance.now() - t0) {
-      const context: IterationContext = { index: started++, phase: phaseAt(elapsed / 1000, options), slot, signal: abort.signal };
+      const context: IterationContext = {
+        index: started++,
+        phase: phaseAt(elapsed / 1000, options),
+        slot,
+        signal: abort.signal,
+      };
       await iteration(context).catch((error: unknown) => onCrash(error, context));
     }
   };

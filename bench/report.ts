@@ -86,7 +86,9 @@ export function budgets(results: Results): Budget[] {
     limit: '≤ 15 s',
     pass: metricMax <= 15,
   });
-  const heaviest = SERVICES.map((s) => [s, results.footprint.capacityPeak[s] ?? Number.NaN] as const).sort((a, b) => b[1] - a[1])[0];
+  const heaviest = SERVICES.map((s) => [s, results.footprint.capacityPeak[s] ?? Number.NaN] as const).sort(
+    (a, b) => b[1] - a[1],
+  )[0];
   out.push({
     name: 'RSS of each service under load (peak at capacity)',
     measured: heaviest ? `${mib(heaviest[1])} MiB (${heaviest[0]}, the largest)` : 'n/a',
@@ -116,8 +118,14 @@ function machineSection(results: Results): string {
       ['OS', `${m.os} (kernel ${m.kernel})`],
       ['Node.js', m.node],
       ['load generator / collector', `${m.loadGenerator ?? `k6 ${m.k6 ?? 'unknown'}`} / ${m.collector}`],
-      ['commit', `${m.commit}${m.uncommittedServiceFiles ? ` + ${m.uncommittedServiceFiles} uncommitted file(s) under services/` : ''}`],
-      ['load average (1/5/15 min) at start → end', `${m.loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')} → ${m.loadAverageAtEnd.map((l) => l.toFixed(2)).join(' ')}`],
+      [
+        'commit',
+        `${m.commit}${m.uncommittedServiceFiles ? ` + ${m.uncommittedServiceFiles} uncommitted file(s) under services/` : ''}`,
+      ],
+      [
+        'load average (1/5/15 min) at start → end',
+        `${m.loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')} → ${m.loadAverageAtEnd.map((l) => l.toFixed(2)).join(' ')}`,
+      ],
       ['run time', `${fixed(results.durationS / 60, 1)} min`],
     ],
   );
@@ -126,7 +134,9 @@ function machineSection(results: Results): string {
 /** What failed, where: the failures the load described, for whoever has to find out why. */
 function failureNotes(runs: [string, LoadResult][]): string {
   const lines = runs.flatMap(([where, result]) => result.failureSamples.map((sample) => `- ${where}: ${sample}`));
-  return lines.length === 0 ? '' : ['', 'Failures seen (the first distinct ones of each run; every one is counted above):', '', ...lines].join('\n');
+  return lines.length === 0
+    ? ''
+    : ['', 'Failures seen (the first distinct ones of each run; every one is counted above):', '', ...lines].join('\n');
 }
 
 function overheadSection(results: Results): string {
@@ -177,12 +187,23 @@ function overheadSection(results: Results): string {
     '',
     '**Latency at a fixed load** (on / off, ms)',
     '',
-    table(['workload', 'offered', 'succeeded per s', 'p50', 'p95', 'p99', 'p99 added', 'failed or dropped'], latencyRows),
+    table(
+      ['workload', 'offered', 'succeeded per s', 'p50', 'p95', 'p99', 'p99 added', 'failed or dropped'],
+      latencyRows,
+    ),
     '',
     '**Peak throughput and CPU** (on / off). Throughput counts successful iterations only (a request that passed its checks, a journey that reached the thank-you page): a journey cut short by an error would otherwise count, and be quicker. CPU is the user + system time of the four services (and of the collector) during the fixed-load run, divided by the iterations it served, in ms.',
     '',
     table(
-      ['workload', 'peak throughput', 'ratio on/off', 'failed at peak', 'services CPU per iteration', 'CPU ratio', 'collector CPU per iteration'],
+      [
+        'workload',
+        'peak throughput',
+        'ratio on/off',
+        'failed at peak',
+        'services CPU per iteration',
+        'CPU ratio',
+        'collector CPU per iteration',
+      ],
       throughputRows,
     ),
     '',
@@ -258,7 +279,8 @@ function capacitySection(results: Results): string {
   let found: string;
   if (c.journeysPerS > 0) {
     found = `**Capacity: ${c.journeysPerS} journeys/s** (${c.journeysPerS * 6} requests/s at the frontend) with telemetry on, held for ${plan.holdS} s.`;
-    if (c.journeysPerS < c.ladderPerS) found += ` The ladder's steps passed up to ${c.ladderPerS} journeys/s, which did not hold for ${plan.holdS} s.`;
+    if (c.journeysPerS < c.ladderPerS)
+      found += ` The ladder's steps passed up to ${c.ladderPerS} journeys/s, which did not hold for ${plan.holdS} s.`;
   } else if (c.ladderPerS > 0) {
     found = `**Capacity: not established** — the steps passed up to ${c.ladderPerS} journeys/s, but no confirmation run held down to ${c.holdRate} journeys/s.`;
   } else {
@@ -275,7 +297,17 @@ function capacitySection(results: Results): string {
     `The open model offers a fixed rate of journeys (journey n starts n / rate s after the start, whatever the answers): each step of the ladder is ${plan.warmupS} s of warm-up and ${plan.measureS} s measured. A step **passes** when the p95 of every request of the measured phase is below ${plan.p95LimitMs} ms, no request or check failed and no iteration was dropped, so the rate was really offered and served: the generator allows rate × 2 s of journeys in flight (one shopper each) and drops an arrival only when all are busy, that is when journeys take over 2 s on average. The ladder doubles from ${plan.startRate} journeys/s until a step fails, then bisects between the last pass and the first failure to within 10 %. The highest passing rate is then confirmed by a ${plan.holdS} s run judged the same way (footprint and loss are measured during it); if it does not hold, it is retried 10 % lower, up to ${plan.maxHolds} runs. The capacity is the rate of the run that held.`,
     '',
     table(
-      ['run', 'journeys/s offered', 'succeeded per s', 'request p95 (ms)', 'request p99 (ms)', 'journey p95 (ms)', 'errors', 'dropped', 'result'],
+      [
+        'run',
+        'journeys/s offered',
+        'succeeded per s',
+        'request p95 (ms)',
+        'request p99 (ms)',
+        'journey p95 (ms)',
+        'errors',
+        'dropped',
+        'result',
+      ],
       [...rows, ...offRows],
     ),
     '',
@@ -285,7 +317,10 @@ function capacitySection(results: Results): string {
     failureNotes([
       ...c.steps.map((step): [string, LoadResult] => [`step ${step.rate} journeys/s`, step.result]),
       ...c.holds.map((hold): [string, LoadResult] => [`confirmation ${hold.rate} journeys/s`, hold.result]),
-      ...(c.offSteps ?? []).map((step): [string, LoadResult] => [`telemetry off, step ${step.rate} journeys/s`, step.result]),
+      ...(c.offSteps ?? []).map((step): [string, LoadResult] => [
+        `telemetry off, step ${step.rate} journeys/s`,
+        step.result,
+      ]),
     ]),
   ].join('\n');
 }
@@ -302,7 +337,10 @@ function freshnessSection(results: Results): string {
   return [
     `Traces: a request to product-service carries a W3C \`traceparent\` with a trace id made by the benchmark; Jaeger (where the collector's trace exporter sends spans) is polled every 100 ms for that id, from the moment the answer was read. Metrics: the count of \`http_server_request_duration_seconds\` for product-service \`GET /api/products\` is read from Prometheus, one request is made, and the query repeats every 100 ms until the count includes it. The services export metrics every ${results.plan.metricExportIntervalMs / 1000} s (\`OTEL_METRIC_EXPORT_INTERVAL\`), spans in batches every 1 s; the collector batches for up to 1 s. Between samples the benchmark waits a random time spread over one such cycle (1 s for traces, the export interval for metrics), so the requests fall at random points of it: a metric's freshness is expected anywhere between the pipeline's latency and one export interval more.`,
     '',
-    table(['signal', 'samples', 'median (s)', 'max (s)', 'each sample (s)'], [row('trace in Jaeger', traceS), row('metric in Prometheus', metricS)]),
+    table(
+      ['signal', 'samples', 'median (s)', 'max (s)', 'each sample (s)'],
+      [row('trace in Jaeger', traceS), row('metric in Prometheus', metricS)],
+    ),
   ].join('\n');
 }
 
@@ -373,50 +411,52 @@ export function renderReport(results: Results): string {
           '',
         ]
       : [];
-  return [
-    '# ShopScope performance',
-    '',
-    '<!-- Generated by `npm run bench` (bench/run.ts): edit bench/report.ts, not this file. -->',
-    '',
-    ...quick,
-    `The stack ran natively on this machine, as \`npm run bench\` starts it (tools/stack/native-stack.ts): MariaDB, the four services on Node.js (\`services/*/dist\`), the OpenTelemetry Collector on \`otel-collector/config.yaml\`, Jaeger, Prometheus and Alertmanager, and a stand-in for Loki (tools/stack/standins/loki-standin.ts: Loki is AGPL and not built, so no number here is Loki's), all on loopback, with the services' product settings (\`OTEL_METRIC_EXPORT_INTERVAL=${results.plan.metricExportIntervalMs}\`, \`LOG_LEVEL=info\`). Load comes from the benchmark's own generator (bench/load.ts, in a worker thread of \`npm run bench\`): an **open model at a fixed arrival rate** (undici; each arrival at its scheduled time whatever the services answer) for every fixed-load run, and a **closed loop** for the peak (autocannon's connections for single requests, journey users for the journey). It runs on the same machine and competes for the same CPU cores as everything it measures, equally in every phase.${arrivalNote(results)} See bench/README.md for how to run it and why it measures this way.`,
-    '',
-    '## Machine',
-    '',
-    machineSection(results),
-    '',
-    '## Budgets',
-    '',
-    'Reported, not enforced: the benchmark never fails on a budget.',
-    '',
-    table(['budget', 'measured', 'limit', 'result'], budgetRows),
-    '',
-    '## 1. Instrumentation overhead',
-    '',
-    overheadSection(results),
-    '',
-    '### Where the telemetry cost goes',
-    '',
-    breakdownSection(results),
-    '',
-    '## 2. Capacity',
-    '',
-    capacitySection(results),
-    '',
-    '## 3. Freshness',
-    '',
-    freshnessSection(results),
-    '',
-    '## 4. Footprint',
-    '',
-    footprintSection(results),
-    '',
-    '## 5. Loss',
-    '',
-    lossSection(results),
-    '',
-  ]
-    .join('\n')
-    // Optional parts (failure notes) leave blank lines behind when empty: one is enough.
-    .replace(/\n{3,}/g, '\n\n');
+  return (
+    [
+      '# ShopScope performance',
+      '',
+      '<!-- Generated by `npm run bench` (bench/run.ts): edit bench/report.ts, not this file. -->',
+      '',
+      ...quick,
+      `The stack ran natively on this machine, as \`npm run bench\` starts it (tools/stack/native-stack.ts): MariaDB, the four services on Node.js (\`services/*/dist\`), the OpenTelemetry Collector on \`otel-collector/config.yaml\`, Jaeger, Prometheus and Alertmanager, and a stand-in for Loki (tools/stack/standins/loki-standin.ts: Loki is AGPL and not built, so no number here is Loki's), all on loopback, with the services' product settings (\`OTEL_METRIC_EXPORT_INTERVAL=${results.plan.metricExportIntervalMs}\`, \`LOG_LEVEL=info\`). Load comes from the benchmark's own generator (bench/load.ts, in a worker thread of \`npm run bench\`): an **open model at a fixed arrival rate** (undici; each arrival at its scheduled time whatever the services answer) for every fixed-load run, and a **closed loop** for the peak (autocannon's connections for single requests, journey users for the journey). It runs on the same machine and competes for the same CPU cores as everything it measures, equally in every phase.${arrivalNote(results)} See bench/README.md for how to run it and why it measures this way.`,
+      '',
+      '## Machine',
+      '',
+      machineSection(results),
+      '',
+      '## Budgets',
+      '',
+      'Reported, not enforced: the benchmark never fails on a budget.',
+      '',
+      table(['budget', 'measured', 'limit', 'result'], budgetRows),
+      '',
+      '## 1. Instrumentation overhead',
+      '',
+      overheadSection(results),
+      '',
+      '### Where the telemetry cost goes',
+      '',
+      breakdownSection(results),
+      '',
+      '## 2. Capacity',
+      '',
+      capacitySection(results),
+      '',
+      '## 3. Freshness',
+      '',
+      freshnessSection(results),
+      '',
+      '## 4. Footprint',
+      '',
+      footprintSection(results),
+      '',
+      '## 5. Loss',
+      '',
+      lossSection(results),
+      '',
+    ]
+      .join('\n')
+      // Optional parts (failure notes) leave blank lines behind when empty: one is enough.
+      .replace(/\n{3,}/g, '\n\n')
+  );
 }

@@ -35,7 +35,15 @@ import { collectorDrained, type LossRow, lossRows, lossSnapshot, settle } from '
 import { machineInfo } from './machine.ts';
 import { COLLECTOR, cpuSnapshot, cpuUsed, RssSampler } from './proc.ts';
 import { renderReport } from './report.ts';
-import { type CapacityStep, failures, type OverheadRound, type Plan, type Results, type Telemetry, type WorkloadOverhead } from './results.ts';
+import {
+  type CapacityStep,
+  failures,
+  type OverheadRound,
+  type Plan,
+  type Results,
+  type Telemetry,
+  type WorkloadOverhead,
+} from './results.ts';
 import { createShoppers, productSlugs, restock } from './shop-setup.ts';
 
 const FULL: Plan = {
@@ -139,7 +147,10 @@ async function measureOverhead(
         telemetry,
         fixed: fixedLoad,
         peak,
-        cpuMsPerIteration: { services: perIteration(servicesCpu), collector: perIteration(cpu.get(COLLECTOR) ?? Number.NaN) },
+        cpuMsPerIteration: {
+          services: perIteration(servicesCpu),
+          collector: perIteration(cpu.get(COLLECTOR) ?? Number.NaN),
+        },
       });
       log(`  ${workload} fixed: ${summary(fixedLoad)}; peak ${summary(peak)}`);
     }
@@ -279,7 +290,9 @@ async function main(): Promise<void> {
   }
   const plan = values.quick ? QUICK : FULL;
   const machine = machineInfo();
-  log(`${plan.name} run on ${machine.cpu} × ${machine.cores}, load average ${machine.loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')}`);
+  log(
+    `${plan.name} run on ${machine.cpu} × ${machine.cores}, load average ${machine.loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')}`,
+  );
 
   const stack = await NativeStack.start({
     log,
@@ -309,7 +322,11 @@ async function main(): Promise<void> {
     log('idle footprint: telemetry on, a short warm-up, then quiet');
     await setTelemetry(stack, 'on');
     const { rate: idleRate, seconds: idleSeconds } = plan.idleWarmup;
-    await runLoad(stack, { workload: 'journey', mode: 'rate', rate: idleRate, warmupS: 0, measureS: idleSeconds }, context);
+    await runLoad(
+      stack,
+      { workload: 'journey', mode: 'rate', rate: idleRate, warmupS: 0, measureS: idleSeconds },
+      context,
+    );
     // Quiet for longer than a metric export interval: also what metric freshness needs.
     await pause(plan.metricExportIntervalMs + 5_000);
     const idle = Object.fromEntries(sampler.sample());
@@ -317,7 +334,9 @@ async function main(): Promise<void> {
     log('freshness');
     const metricS = await metricFreshness(stack, plan.freshnessSamples, plan.metricExportIntervalMs);
     const traceS = await traceFreshness(stack, plan.freshnessSamples);
-    log(`  metrics ${metricS.map((s) => s.toFixed(2)).join(' ')} s; traces ${traceS.map((s) => s.toFixed(2)).join(' ')} s`);
+    log(
+      `  metrics ${metricS.map((s) => s.toFixed(2)).join(' ')} s; traces ${traceS.map((s) => s.toFixed(2)).join(' ')} s`,
+    );
 
     log('capacity');
     const steps = await findCapacity(stack, plan, context);

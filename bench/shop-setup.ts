@@ -38,7 +38,12 @@ export interface Shopper {
 }
 
 /** Registers and signs in `count` shoppers, `concurrency` at a time; writes them to `file` for the load's worker. */
-export async function createShoppers(stack: NativeStack, count: number, file: string, concurrency = 4): Promise<Shopper[]> {
+export async function createShoppers(
+  stack: NativeStack,
+  count: number,
+  file: string,
+  concurrency = 4,
+): Promise<Shopper[]> {
   const frontend = stack.service('frontend').url;
   const shoppers: Shopper[] = [];
   let next = 0;
@@ -48,7 +53,9 @@ export async function createShoppers(stack: NativeStack, count: number, file: st
       const username = uniqueUsername('bench');
       const client = await signedInShopper(frontend, username);
       const cookies = Object.fromEntries(
-        [...client.cookies].filter(([name]) => name.startsWith('shopscope_session')).map(([name, c]) => [name, c.value]),
+        [...client.cookies]
+          .filter(([name]) => name.startsWith('shopscope_session'))
+          .map(([name, c]) => [name, c.value]),
       );
       if (!cookies.shopscope_session) throw new Error(`no session cookie after signing in ${username}`);
       shoppers.push({ username, cookies });

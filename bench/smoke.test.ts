@@ -84,12 +84,19 @@ test('the report has every section, a machine header and a budget table', () => 
     assert.ok(report.includes(`\n${heading}\n`), `the report has a "${heading}" section`);
   }
   assert.ok(report.includes('Quick mode'), 'a quick run says it is not a measurement');
-  assert.ok(report.includes('**open model at a fixed arrival rate**') && report.includes('**closed loop**'), 'the report states how the load was made');
+  assert.ok(
+    report.includes('**open model at a fixed arrival rate**') && report.includes('**closed loop**'),
+    'the report states how the load was made',
+  );
   assert.match(results.machine.loadGenerator, /undici .* autocannon /, 'the machine header names the generators');
   assert.equal(results.plan.name, 'quick');
   // Every number the report prints was measured: a missing one is printed as n/a.
   assert.ok(!report.includes('n/a'), `no value is missing:\n${report}`);
-  const budgetRows = report.split('## Budgets')[1]?.split('## 1.')[0]?.match(/\| (pass|\*\*FAIL\*\*) \|$/gm) ?? [];
+  const budgetRows =
+    report
+      .split('## Budgets')[1]
+      ?.split('## 1.')[0]
+      ?.match(/\| (pass|\*\*FAIL\*\*) \|$/gm) ?? [];
   assert.equal(budgetRows.length, 9, 'nine budgets, each judged pass or fail');
   positive(results.machine.cores, 'CPU cores');
   assert.match(results.machine.commit, /^[0-9a-f]{12}$/);
@@ -110,7 +117,9 @@ test('overhead: every workload ran with telemetry on and off, without a failure'
     try {
       assertCleanRun(result, what);
     } catch (error) {
-      problems.push(`${(error as Error).message.split('\n')[0]}; first failures: ${JSON.stringify(result.failureSamples.slice(0, 3))}`);
+      problems.push(
+        `${(error as Error).message.split('\n')[0]}; first failures: ${JSON.stringify(result.failureSamples.slice(0, 3))}`,
+      );
     }
   };
   for (const workload of results.overhead) {
@@ -121,15 +130,24 @@ test('overhead: every workload ran with telemetry on and off, without a failure'
     for (const round of workload.rounds) {
       const what = `${workload.workload} round ${round.round} (${round.telemetry})`;
       checkClean(round.fixed, `${what}, fixed rate`);
-      check(round.fixed.droppedIterations === 0, `${what}: the open model started every iteration, dropped ${round.fixed.droppedIterations}`);
+      check(
+        round.fixed.droppedIterations === 0,
+        `${what}: the open model started every iteration, dropped ${round.fixed.droppedIterations}`,
+      );
       check(/^open model/.test(round.fixed.generator ?? ''), `${what}: the fixed rate is an open model`);
       // The generator kept its schedule. Loosely: on a busy shared machine its thread waits
       // for a core (tens of ms seen at a load average of 7); a broken schedule is seconds off.
-      check((round.fixed.startLateMs?.p99 ?? Number.NaN) < 500, `${what}: arrivals on time, got ${JSON.stringify(round.fixed.startLateMs)}`);
+      check(
+        (round.fixed.startLateMs?.p99 ?? Number.NaN) < 500,
+        `${what}: arrivals on time, got ${JSON.stringify(round.fixed.startLateMs)}`,
+      );
       check(/^closed loop/.test(round.peak.generator ?? ''), `${what}: the peak is a closed loop`);
       checkClean(round.peak, `${what}, peak`);
       check(round.peak.okPerS > 0, `${what}: peak throughput, got ${round.peak.okPerS}`);
-      check(round.cpuMsPerIteration.services > 0, `${what}: services CPU per iteration, got ${round.cpuMsPerIteration.services}`);
+      check(
+        round.cpuMsPerIteration.services > 0,
+        `${what}: services CPU per iteration, got ${round.cpuMsPerIteration.services}`,
+      );
       check(Number.isFinite(round.cpuMsPerIteration.collector), `${what}: collector CPU measured`);
     }
   }
@@ -189,7 +207,10 @@ test('loss: every stage is counted (or says it is not), and telemetry flowed thr
     `stages without a count: ${uncounted.join(', ')}`,
   );
   assert.equal(rows.length, 12, 'SDK (3), collector (6), Jaeger, Loki stand-in and Prometheus stages');
-  positive(rows.find((r) => r.stage.startsWith('Loki stand-in'))?.handled ?? Number.NaN, 'log lines received by the Loki stand-in');
+  positive(
+    rows.find((r) => r.stage.startsWith('Loki stand-in'))?.handled ?? Number.NaN,
+    'log lines received by the Loki stand-in',
+  );
   for (const row of rows.filter((r) => r.dropped !== undefined)) {
     const what = `${row.stage} (${row.signal})`;
     assert.ok(Number.isInteger(row.dropped) && (row.dropped ?? -1) >= 0, `${what}: dropped is a count`);

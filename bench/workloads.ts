@@ -27,7 +27,15 @@ import autocannon from 'autocannon';
 import { Agent, request } from 'undici';
 import { type JourneyBook, loadJourneyBook, runJourney, type ShopUrls } from '../tools/stack/journeys.ts';
 import type { LoadJob, LoadResult, Workload } from './load.ts';
-import { type DriverStats, type IterationContext, type Phase, phaseAt, runClosedLoop, runOpenModel, Samples } from './open-model.ts';
+import {
+  type DriverStats,
+  type IterationContext,
+  type Phase,
+  phaseAt,
+  runClosedLoop,
+  runOpenModel,
+  Samples,
+} from './open-model.ts';
 
 /** The journey of the book (k6/lib/journeys.json) that the benchmark runs: a purchase as a signed-in shopper. */
 export const PURCHASE_JOURNEY = 'purchase-signed-in';
@@ -108,7 +116,9 @@ export class Recorder {
       totalIterations: this.totalIterations,
       failureSamples: [
         ...this.described,
-        ...(stats.interrupted > 0 ? [`${stats.interrupted} iteration(s) still running ${GRACE_S[spec.mode]} s after the end, interrupted`] : []),
+        ...(stats.interrupted > 0
+          ? [`${stats.interrupted} iteration(s) still running ${GRACE_S[spec.mode]} s after the end, interrupted`]
+          : []),
       ],
       generator,
       ...(stats.lateMs ? { startLateMs: stats.lateMs } : {}),
@@ -192,7 +202,10 @@ async function closedLoopWithAutocannon(job: LoadJob, target: Target, recorder: 
       {
         method: 'GET',
         onResponse: (status, body) => {
-          check = status === 200 && body.includes(target.expect) ? { ok: true, what: '' } : { ok: false, what: `${target.label}: ${describeAnswer(status, body)}` };
+          check =
+            status === 200 && body.includes(target.expect)
+              ? { ok: true, what: '' }
+              : { ok: false, what: `${target.label}: ${describeAnswer(status, body)}` };
         },
       },
     ],
@@ -247,18 +260,37 @@ export async function runWorkload(job: LoadJob): Promise<LoadResult> {
   try {
     if (spec.workload === 'journey') {
       const shoppers = (JSON.parse(readFileSync(job.shoppersFile, 'utf8')) as Shopper[]).slice(0, spec.vus);
-      if (shoppers.length < spec.vus) throw new Error(`${spec.vus} journeys at once need as many shoppers; the file has ${shoppers.length}`);
+      if (shoppers.length < spec.vus)
+        throw new Error(`${spec.vus} journeys at once need as many shoppers; the file has ${shoppers.length}`);
       const iteration = journeyIteration(job.urls, loadJourneyBook(), shoppers, agent, recorder);
       const stats =
         spec.mode === 'rate'
-          ? await runOpenModel({ ...spec, rate: spec.rate ?? 0, slots: spec.vus, iteration, graceS: GRACE_S.rate, onCrash })
+          ? await runOpenModel({
+              ...spec,
+              rate: spec.rate ?? 0,
+              slots: spec.vus,
+              iteration,
+              graceS: GRACE_S.rate,
+              onCrash,
+            })
           : await runClosedLoop({ ...spec, users: spec.vus, iteration, graceS: GRACE_S.vus, onCrash });
-      return recorder.result(spec, stats, spec.mode === 'rate' ? 'open model (undici)' : 'closed loop (journey driver, undici)');
+      return recorder.result(
+        spec,
+        stats,
+        spec.mode === 'rate' ? 'open model (undici)' : 'closed loop (journey driver, undici)',
+      );
     }
     const target = targetOf(spec.workload, job.urls);
     if (spec.mode === 'rate') {
       const iteration = (context: IterationContext) => getOnce(target, agent, recorder, context);
-      const stats = await runOpenModel({ ...spec, rate: spec.rate ?? 0, slots: spec.vus, iteration, graceS: GRACE_S.rate, onCrash });
+      const stats = await runOpenModel({
+        ...spec,
+        rate: spec.rate ?? 0,
+        slots: spec.vus,
+        iteration,
+        graceS: GRACE_S.rate,
+        onCrash,
+      });
       return recorder.result(spec, stats, 'open model (undici)');
     }
     return recorder.result(spec, await closedLoopWithAutocannon(job, target, recorder), 'closed loop (autocannon)');

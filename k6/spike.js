@@ -26,7 +26,15 @@ const quiet = envString('QUIET', '30s');
 export const options = buildOptions({
   scenario: 'spike',
   load: rampingLoad(
-    [`${ramp}:${base}`, `${quiet}:${base}`, `${ramp}:${peak}`, `${hold}:${peak}`, `${ramp}:${base}`, `${quiet}:${base}`, `${ramp}:0`].join(','),
+    [
+      `${ramp}:${base}`,
+      `${quiet}:${base}`,
+      `${ramp}:${peak}`,
+      `${hold}:${peak}`,
+      `${ramp}:${base}`,
+      `${quiet}:${base}`,
+      `${ramp}:0`,
+    ].join(','),
   ),
   steps: [...WEB_JOURNEY_STEPS, ...API_JOURNEY_STEPS],
   latencyFactor: 3,

@@ -181,7 +181,9 @@ export const SERVICE_NAMES: readonly ServiceName[];
 export function lookup(root: unknown, path: string): unknown;
 export function fill(template: string, vars: Vars, encode?: boolean): unknown;
 export function fillValue(value: unknown, vars: Vars): unknown;
-export function parseStepName(name: string): { service: ServiceName | undefined; method: Method; route: string } | undefined;
+export function parseStepName(
+  name: string,
+): { service: ServiceName | undefined; method: Method; route: string } | undefined;
 export function prepare(book: JourneyBook, action: RequestAction, vars: Vars): PreparedRequest;
 export function captureAll(action: RequestAction, reader: ResponseReader, vars: Vars): void;
 export function holds(check: Check, reader: ResponseReader, vars: Vars): boolean;

@@ -127,11 +127,20 @@ export function prepare(book, action, vars) {
   const headers = {};
   if (action.auth !== undefined) headers.Authorization = `Bearer ${String(fill(action.auth, vars))}`;
   /** @type {PreparedRequest} */
-  const request = { step, service, method: action.method, path: String(fill(action.path, vars, true)), headers, expect: action.expect ?? [200] };
+  const request = {
+    step,
+    service,
+    method: action.method,
+    path: String(fill(action.path, vars, true)),
+    headers,
+    expect: action.expect ?? [200],
+  };
   if (action.json !== undefined) {
     request.json = fillValue(action.json, vars);
   } else if (action.form !== undefined) {
-    request.form = Object.fromEntries(Object.entries(action.form).map(([key, value]) => [key, String(fill(value, vars))]));
+    request.form = Object.fromEntries(
+      Object.entries(action.form).map(([key, value]) => [key, String(fill(value, vars))]),
+    );
   } else if (action.body !== undefined) {
     request.body = action.body;
     if (action.contentType !== undefined) headers['Content-Type'] = action.contentType;
@@ -214,11 +223,14 @@ function satisfied(condition, reader, vars) {
   // A redirect target is compared with the path it should be: its values URL-encoded.
   const encode = condition.location !== undefined;
   /** @param {unknown} template */
-  const expected = (template) => (typeof template === 'string' ? fill(template, vars, encode) : fillValue(template, vars));
+  const expected = (template) =>
+    typeof template === 'string' ? fill(template, vars, encode) : fillValue(template, vars);
   const tests = [];
   if (condition.equals !== undefined) tests.push(value === expected(condition.equals));
-  if (condition.startsWith !== undefined) tests.push(typeof value === 'string' && value.startsWith(String(expected(condition.startsWith))));
-  if (condition.contains !== undefined) tests.push(typeof value === 'string' && value.includes(String(expected(condition.contains))));
+  if (condition.startsWith !== undefined)
+    tests.push(typeof value === 'string' && value.startsWith(String(expected(condition.startsWith))));
+  if (condition.contains !== undefined)
+    tests.push(typeof value === 'string' && value.includes(String(expected(condition.contains))));
   if (condition.absent) tests.push(value === undefined);
   if (condition.minLength !== undefined) tests.push((lengthOf(value) ?? -1) >= condition.minLength);
   if (condition.length !== undefined) tests.push(lengthOf(value) === condition.length);
@@ -229,7 +241,10 @@ function satisfied(condition, reader, vars) {
     tests.push(
       Array.isArray(value) &&
         value.some(
-          (item) => item !== null && typeof item === 'object' && wanted.every(([key, want]) => /** @type {Record<string, unknown>} */ (item)[key] === want),
+          (item) =>
+            item !== null &&
+            typeof item === 'object' &&
+            wanted.every(([key, want]) => /** @type {Record<string, unknown>} */ (item)[key] === want),
         ),
     );
   }
@@ -388,7 +403,9 @@ export function requestActions(actions) {
  * @returns {string[]}
  */
 export function includedJourneys(actions) {
-  return actions.flatMap((action) => ('do' in action ? includedJourneys(action.do) : 'include' in action ? [action.include] : []));
+  return actions.flatMap((action) =>
+    'do' in action ? includedJourneys(action.do) : 'include' in action ? [action.include] : [],
+  );
 }
 
 /**

@@ -77,7 +77,9 @@ export function send(step, method, url, { json, form, body, headers = {}, expect
     // A few lines per virtual user say what went wrong, without flooding a long run's log.
     unexpectedLogged++;
     const snippet = typeof res.body === 'string' ? res.body.slice(0, 200).replace(/\s+/g, ' ') : '';
-    console.warn(`${step.name}: ${method} ${url} answered ${res.status || res.error} (expected ${expect.join('/')}) ${snippet}`);
+    console.warn(
+      `${step.name}: ${method} ${url} answered ${res.status || res.error} (expected ${expect.join('/')}) ${snippet}`,
+    );
   }
   return res;
 }

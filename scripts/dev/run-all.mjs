@@ -113,7 +113,12 @@ const services = [
   ['user', { PORT: basePort + 1, DATABASE_URL: db.dbUrl(databases.user) }],
   [
     'product',
-    { PORT: basePort + 2, DATABASE_URL: db.dbUrl(databases.product), USER_SERVICE_URL: url(1), INTERNAL_TOKEN: internalToken },
+    {
+      PORT: basePort + 2,
+      DATABASE_URL: db.dbUrl(databases.product),
+      USER_SERVICE_URL: url(1),
+      INTERNAL_TOKEN: internalToken,
+    },
   ],
   [
     'order',
@@ -164,7 +169,9 @@ const stopAll = async () => {
   if (stopping) return;
   stopping = true;
   const exits = children.map((child) =>
-    child.exitCode === null && child.signalCode === null ? new Promise((resolve) => child.once('exit', resolve)) : undefined,
+    child.exitCode === null && child.signalCode === null
+      ? new Promise((resolve) => child.once('exit', resolve))
+      : undefined,
   );
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
   await Promise.all(exits);

@@ -70,7 +70,15 @@ export interface MemorySample {
   limitMiB: number;
 }
 
-const UNITS: Record<string, number> = { B: 1 / 1024 / 1024, KiB: 1 / 1024, MiB: 1, GiB: 1024, kB: 1 / 1024, MB: 1, GB: 1024 };
+const UNITS: Record<string, number> = {
+  B: 1 / 1024 / 1024,
+  KiB: 1 / 1024,
+  MiB: 1,
+  GiB: 1024,
+  kB: 1 / 1024,
+  MB: 1,
+  GB: 1024,
+};
 
 function mib(text: string): number {
   const match = /^([\d.]+)\s*([A-Za-z]+)$/.exec(text.trim());
@@ -84,7 +92,10 @@ export class ComposeStack {
   static readonly env: Record<string, string> = engineEnv();
 
   /** `docker compose <args>`; throws with the output when it fails (unless `allowFailure`). */
-  async compose(args: string[], options: { timeoutMs?: number; env?: Record<string, string>; allowFailure?: boolean } = {}): Promise<RunResult> {
+  async compose(
+    args: string[],
+    options: { timeoutMs?: number; env?: Record<string, string>; allowFailure?: boolean } = {},
+  ): Promise<RunResult> {
     const result = await runWithEngine('docker', ['compose', ...args], options);
     if (result.code !== 0 && !options.allowFailure) {
       throw new Error(`docker compose ${args.join(' ')} exited ${result.code}:\n${result.output.slice(-4000)}`);
@@ -105,7 +116,9 @@ export class ComposeStack {
   async allHealthy(): Promise<{ ok: boolean; detail: string }> {
     const containers = await this.containers();
     const bad = containers.filter((c) =>
-      c.Service === 'healthcheck-tools' ? c.State !== 'exited' || c.ExitCode !== 0 : c.State !== 'running' || c.Health !== 'healthy',
+      c.Service === 'healthcheck-tools'
+        ? c.State !== 'exited' || c.ExitCode !== 0
+        : c.State !== 'running' || c.Health !== 'healthy',
     );
     return {
       ok: containers.length > 0 && bad.length === 0,
@@ -151,7 +164,8 @@ export class ComposeStack {
 
   /** The last lines a container's process printed. */
   async logs(service: string, lines = 40): Promise<string> {
-    return (await this.compose(['logs', '--no-color', '--tail', String(lines), service], { allowFailure: true })).output;
+    return (await this.compose(['logs', '--no-color', '--tail', String(lines), service], { allowFailure: true }))
+      .output;
   }
 }
 

@@ -55,7 +55,8 @@ const figures: string[] = [];
 
 async function sh(script: string, args: string[], timeoutMs: number): Promise<void> {
   const result = await runWithEngine('bash', [repoPath(script), ...args], { timeoutMs });
-  if (result.code !== 0) throw new Error(`${script} ${args.join(' ')} exited ${result.code}:\n${result.output.slice(-4000)}`);
+  if (result.code !== 0)
+    throw new Error(`${script} ${args.join(' ')} exited ${result.code}:\n${result.output.slice(-4000)}`);
   note(`${script} ${args.join(' ')}: ${(result.durationMs / 1000).toFixed(0)} s`);
 }
 
@@ -89,8 +90,13 @@ after(
 );
 
 describe('docker compose up, for real', { skip: skipReason }, () => {
-  test('from an empty project, `up -d --wait` brings every always-on container to healthy', { timeout: 600_000 }, async () => {
-    const up = await stack.compose(['up', '--detach', '--wait', '--wait-timeout', '420'], { timeoutMs: 480_000, allowFailure: true });
+  test('from an empty project, `up -d --wait` brings every always-on container to healthy', {
+    timeout: 600_000,
+  }, async () => {
+    const up = await stack.compose(['up', '--detach', '--wait', '--wait-timeout', '420'], {
+      timeoutMs: 480_000,
+      allowFailure: true,
+    });
     if (up.code !== 0) {
       const containers = await stack.containers();
       assert.fail(`up --wait exited ${up.code}:\n${up.output.slice(-3000)}\n${JSON.stringify(containers, null, 1)}`);
@@ -100,7 +106,22 @@ describe('docker compose up, for real', { skip: skipReason }, () => {
     const { ok, detail } = await stack.allHealthy();
     assert.ok(ok, detail);
     const services = new Set((await stack.containers()).map((c) => c.Service));
-    for (const name of ['frontend', 'user-service', 'product-service', 'order-service', 'user-db', 'product-db', 'order-db', 'otel-collector', 'jaeger', 'prometheus', 'alertmanager', 'loki', 'grafana', 'mailpit']) {
+    for (const name of [
+      'frontend',
+      'user-service',
+      'product-service',
+      'order-service',
+      'user-db',
+      'product-db',
+      'order-db',
+      'otel-collector',
+      'jaeger',
+      'prometheus',
+      'alertmanager',
+      'loki',
+      'grafana',
+      'mailpit',
+    ]) {
       assert.ok(services.has(name), `${name} runs`);
     }
     assert.ok(!services.has('k6'), 'k6 runs only under its profile');
@@ -115,7 +136,9 @@ describe('docker compose up, for real', { skip: skipReason }, () => {
     figures.push(`validate.sh: ${summary[0]}`);
   });
 
-  test('a purchase through the published frontend: one trace over the four services with SQL, metrics and logs', { timeout: 180_000 }, async () => {
+  test('a purchase through the published frontend: one trace over the four services with SQL, metrics and logs', {
+    timeout: 180_000,
+  }, async () => {
     const startedAt = Date.now();
     const purchase = await runJourney(book, 'web-purchase', urls, { thinkMs: 0 });
     assert.ok(purchase.ok, `${purchase.failedStep}: ${purchase.detail}`);
@@ -136,7 +159,9 @@ describe('docker compose up, for real', { skip: skipReason }, () => {
     );
     assert.deepEqual([...servicesOf(trace)].sort(), [...SERVICE_NAMES].sort());
     const serviceOf = (processId: string) => trace.processes[processId]?.serviceName;
-    const sql = new Set(trace.spans.filter((s) => tag(s, 'db.system.name') ?? tag(s, 'db.system')).map((s) => serviceOf(s.processID)));
+    const sql = new Set(
+      trace.spans.filter((s) => tag(s, 'db.system.name') ?? tag(s, 'db.system')).map((s) => serviceOf(s.processID)),
+    );
     assert.ok(sql.has('order-service') && sql.has('product-service'), `SQL spans from ${[...sql]}`);
     note(`order ${orderId}: trace ${trace.traceID}, ${trace.spans.length} spans`);
 
@@ -144,24 +169,36 @@ describe('docker compose up, for real', { skip: skipReason }, () => {
     for (const service of SERVICE_NAMES) {
       await until(
         `http_server_request_duration_seconds_count of ${service}`,
-        async () => (await prom.samples(`http_server_request_duration_seconds_count{service_name="${service}"}`)).length > 0,
+        async () =>
+          (await prom.samples(`http_server_request_duration_seconds_count{service_name="${service}"}`)).length > 0,
         { timeoutMs: 60_000, intervalMs: 2_000 },
       );
     }
-    await until('shopscope_orders_placed_total ≥ 1', async () => (await prom.samples('sum(shopscope_orders_placed_total) >= 1')).length > 0, {
-      timeoutMs: 60_000,
-      intervalMs: 2_000,
-    });
+    await until(
+      'shopscope_orders_placed_total ≥ 1',
+      async () => (await prom.samples('sum(shopscope_orders_placed_total) >= 1')).length > 0,
+      {
+        timeoutMs: 60_000,
+        intervalMs: 2_000,
+      },
+    );
     // The order's log lines, with the trace id, in the Loki stand-in.
     const lines = await until(
       `order-service's log lines of trace ${trace.traceID}`,
       async () => {
-        const r = await loki.queryRange(`{service_name="order-service"} | trace_id="${trace.traceID}"`, startedAt / 1000 - 60, Date.now() / 1000 + 5);
+        const r = await loki.queryRange(
+          `{service_name="order-service"} | trace_id="${trace.traceID}"`,
+          startedAt / 1000 - 60,
+          Date.now() / 1000 + 5,
+        );
         return r.result.length > 0 ? r.result : undefined;
       },
       { timeoutMs: 60_000, intervalMs: 2_000 },
     );
-    assert.ok(lines.every((stream: any) => stream.stream.span_id), 'every line has its span_id');
+    assert.ok(
+      lines.every((stream: any) => stream.stream.span_id),
+      'every line has its span_id',
+    );
   });
 });
 
@@ -186,12 +223,17 @@ async function peakMemoryDuring(work: Promise<unknown>): Promise<Map<string, Mem
 function table(samples: Iterable<MemorySample>): string {
   return [...samples]
     .sort((a, b) => a.name.localeCompare(b.name))
-    .map((s) => `${s.name} ${s.usedMiB.toFixed(0)}/${s.limitMiB.toFixed(0)} MiB (${((100 * s.usedMiB) / s.limitMiB).toFixed(0)} %)`)
+    .map(
+      (s) =>
+        `${s.name} ${s.usedMiB.toFixed(0)}/${s.limitMiB.toFixed(0)} MiB (${((100 * s.usedMiB) / s.limitMiB).toFixed(0)} %)`,
+    )
     .join(', ');
 }
 
 describe('memory within the limits', { skip: skipReason }, () => {
-  test('docker stats at idle and under the load of k6/load.js: every container below 80 % of its limit', { timeout: 300_000 }, async () => {
+  test('docker stats at idle and under the load of k6/load.js: every container below 80 % of its limit', {
+    timeout: 300_000,
+  }, async () => {
     const idle = await stack.memory();
     const idleTotal = idle.reduce((sum, s) => sum + s.usedMiB, 0);
     figures.push(`idle memory: ${table(idle)}; total ${idleTotal.toFixed(0)} MiB`);
@@ -207,7 +249,11 @@ describe('memory within the limits', { skip: skipReason }, () => {
     note(figures.at(-1) ?? '');
     assert.equal(mix.failed, 0, `journeys failed under load: ${mix.failures.slice(0, 5).join('; ')}`);
     const over = [...peaks.values()].filter((s) => s.usedMiB > 0.8 * s.limitMiB);
-    assert.deepEqual(over.map((s) => s.name), [], `above 80 % of the limit: ${table(over)}`);
+    assert.deepEqual(
+      over.map((s) => s.name),
+      [],
+      `above 80 % of the limit: ${table(over)}`,
+    );
   });
 });
 
@@ -243,9 +289,21 @@ async function failureScript(scenario: Scenario): Promise<void> {
   const fired = new RegExp(`^${scenario.alert} fired after (\\d+) s$`, 'm').exec(result.output);
   const resolved = new RegExp(`^${scenario.alert} resolved after (\\d+) s$`, 'm').exec(result.output);
   assert.ok(fired && resolved, result.output);
-  assert.deepEqual((await prom.query(selector('firing'), startedAt / 1000)).result, [], `${scenario.alert} firing before ${label}`);
-  assert.equal((await prom.query(selector('firing'), firedAt / 1000)).result.length, 1, `${scenario.alert} firing when ${label} said so`);
-  assert.deepEqual((await prom.query(selector('firing'), endedAt / 1000)).result, [], `${scenario.alert} still firing after ${label}`);
+  assert.deepEqual(
+    (await prom.query(selector('firing'), startedAt / 1000)).result,
+    [],
+    `${scenario.alert} firing before ${label}`,
+  );
+  assert.equal(
+    (await prom.query(selector('firing'), firedAt / 1000)).result.length,
+    1,
+    `${scenario.alert} firing when ${label} said so`,
+  );
+  assert.deepEqual(
+    (await prom.query(selector('firing'), endedAt / 1000)).result,
+    [],
+    `${scenario.alert} still firing after ${label}`,
+  );
   figures.push(`${label}: ${scenario.alert} fired after ${fired[1]} s, resolved ${resolved[1]} s after the restore`);
 }
 
@@ -260,7 +318,11 @@ describe('the failure scripts, with their default docker commands', { skip: skip
         async () => {
           const up = await prom.samples('max by (service_name) (httpcheck_status{http_status_class="2xx"}) == 1');
           active = (await prom.alerts())
-            .filter((a) => ['ServiceDown', 'DatabaseUnavailable', 'CollectorDown', 'HighErrorRate', 'HighLatencyP95'].includes(a.labels.alertname ?? ''))
+            .filter((a) =>
+              ['ServiceDown', 'DatabaseUnavailable', 'CollectorDown', 'HighErrorRate', 'HighLatencyP95'].includes(
+                a.labels.alertname ?? '',
+              ),
+            )
             .map((a) => `${a.labels.alertname}{${a.labels.service_name ?? ''}} ${a.state}`);
           return up.length === SERVICE_NAMES.length && active.length === 0;
         },
@@ -275,26 +337,57 @@ describe('the failure scripts, with their default docker commands', { skip: skip
 
   describe('those that do not interfere, at the same time', { concurrency: true }, () => {
     test('inject-latency.sh --service user-service: HighLatencyP95', { timeout: 1_000_000 }, () =>
-      failureScript({ script: 'inject-latency.sh', args: ['--service', 'user-service'], alert: 'HighLatencyP95', service: 'user-service', timeoutMs: 960_000 }),
+      failureScript({
+        script: 'inject-latency.sh',
+        args: ['--service', 'user-service'],
+        alert: 'HighLatencyP95',
+        service: 'user-service',
+        timeoutMs: 960_000,
+      }),
     );
     test('inject-errors.sh (product-service): HighErrorRate', { timeout: 1_000_000 }, () =>
-      failureScript({ script: 'inject-errors.sh', alert: 'HighErrorRate', service: 'product-service', timeoutMs: 960_000 }),
+      failureScript({
+        script: 'inject-errors.sh',
+        alert: 'HighErrorRate',
+        service: 'product-service',
+        timeoutMs: 960_000,
+      }),
     );
-    test('crash-service.sh (order-service: docker compose kill, then up --no-deps): ServiceDown', { timeout: 700_000 }, () =>
-      failureScript({ script: 'crash-service.sh', alert: 'ServiceDown', service: 'order-service', timeoutMs: 660_000 }),
+    test(
+      'crash-service.sh (order-service: docker compose kill, then up --no-deps): ServiceDown',
+      { timeout: 700_000 },
+      () =>
+        failureScript({
+          script: 'crash-service.sh',
+          alert: 'ServiceDown',
+          service: 'order-service',
+          timeoutMs: 660_000,
+        }),
     );
-    test('a run that cannot see its alert in time exits 1 and restores; Ctrl-C restores; no Prometheus: exit 2, nothing done', { timeout: 600_000 }, async () => {
+    test('a run that cannot see its alert in time exits 1 and restores; Ctrl-C restores; no Prometheus: exit 2, nothing done', {
+      timeout: 600_000,
+    }, async () => {
       const env = { ...ComposeStack.env, POLL_INTERVAL: '1' };
-      const late = await runScript('crash-service.sh', ['--service', 'frontend', '--timeout', '5'], env, { timeoutMs: 300_000 });
-      assert.equal(late.code, 1, late.output);
-      assert.match(late.output, /^ERROR: ServiceDown did not fire within 5 s \(it is (inactive|pending)\)\. Restoring anyway\.$/m);
-      await until('the frontend healthy again', async () => (await call(urls.frontend, 'GET', '/readyz')).status === 200, {
-        timeoutMs: 120_000,
-        intervalMs: 2_000,
+      const late = await runScript('crash-service.sh', ['--service', 'frontend', '--timeout', '5'], env, {
+        timeoutMs: 300_000,
       });
+      assert.equal(late.code, 1, late.output);
+      assert.match(
+        late.output,
+        /^ERROR: ServiceDown did not fire within 5 s \(it is (inactive|pending)\)\. Restoring anyway\.$/m,
+      );
+      await until(
+        'the frontend healthy again',
+        async () => (await call(urls.frontend, 'GET', '/readyz')).status === 200,
+        {
+          timeoutMs: 120_000,
+          intervalMs: 2_000,
+        },
+      );
 
       const faults = async () =>
-        (await call(urls.frontend, 'GET', '/admin/faults', { headers: { authorization: `Bearer ${adminToken}` } })).body.result;
+        (await call(urls.frontend, 'GET', '/admin/faults', { headers: { authorization: `Bearer ${adminToken}` } })).body
+          .result;
       let faultWhileRunning: unknown;
       const interrupted = await runScript('inject-latency.sh', ['--service', 'frontend'], env, {
         timeoutMs: 240_000,
@@ -310,17 +403,34 @@ describe('the failure scripts, with their default docker commands', { skip: skip
         },
       });
       assert.equal(interrupted.code, 130, interrupted.output);
-      assert.deepEqual(faultWhileRunning, { latency_ms: 1000, jitter_ms: 500, error_rate: 0 }, 'the fault was set while it waited');
+      assert.deepEqual(
+        faultWhileRunning,
+        { latency_ms: 1000, jitter_ms: 500, error_rate: 0 },
+        'the fault was set while it waited',
+      );
       assert.deepEqual(await faults(), { latency_ms: 0, jitter_ms: 0, error_rate: 0 }, 'Ctrl-C cleared the fault');
 
-      const unreachable = await runScript('inject-errors.sh', ['--service', 'frontend'], { ...env, PROMETHEUS_URL: 'http://127.0.0.1:9' }, { timeoutMs: 60_000 });
+      const unreachable = await runScript(
+        'inject-errors.sh',
+        ['--service', 'frontend'],
+        { ...env, PROMETHEUS_URL: 'http://127.0.0.1:9' },
+        { timeoutMs: 60_000 },
+      );
       assert.equal(unreachable.code, 2, unreachable.output);
       assert.doesNotMatch(unreachable.output, /Injecting/);
     });
   });
 
-  test('stop-database.sh (order-db: docker compose stop, then up --no-deps): DatabaseUnavailable', { timeout: 700_000 }, () =>
-    failureScript({ script: 'stop-database.sh', alert: 'DatabaseUnavailable', service: 'order-service', timeoutMs: 660_000 }),
+  test(
+    'stop-database.sh (order-db: docker compose stop, then up --no-deps): DatabaseUnavailable',
+    { timeout: 700_000 },
+    () =>
+      failureScript({
+        script: 'stop-database.sh',
+        alert: 'DatabaseUnavailable',
+        service: 'order-service',
+        timeoutMs: 660_000,
+      }),
   );
 
   test('stop-collector.sh: CollectorDown', { timeout: 700_000 }, () =>
@@ -348,10 +458,14 @@ describe('restart and persistence', { skip: skipReason }, () => {
     assert.ok(purchase.ok, `${purchase.failedStep}: ${purchase.detail}`);
     assert.ok(purchase.orderId, 'a purchase with its account');
     const before = Date.now() / 1000;
-    await until('the order counted in Prometheus', async () => (await prom.samples('sum(shopscope_orders_placed_total) >= 1')).length > 0, {
-      timeoutMs: 60_000,
-      intervalMs: 2_000,
-    });
+    await until(
+      'the order counted in Prometheus',
+      async () => (await prom.samples('sum(shopscope_orders_placed_total) >= 1')).length > 0,
+      {
+        timeoutMs: 60_000,
+        intervalMs: 2_000,
+      },
+    );
     await stack.compose(['down'], { timeoutMs: 180_000 });
     const up = await stack.compose(['up', '--detach', '--wait', '--wait-timeout', '300'], { timeoutMs: 360_000 });
     figures.push(`up -d --wait with data kept: ${(up.durationMs / 1000).toFixed(0)} s to healthy`);
@@ -362,11 +476,16 @@ describe('restart and persistence', { skip: skipReason }, () => {
     assert.ok(kept.result.length > 0, 'orders placed before `down` are still in Prometheus');
   });
 
-  test('a database password changed after the first start: a clear message in the log and from validate.sh', { timeout: 600_000 }, async () => {
+  test('a database password changed after the first start: a clear message in the log and from validate.sh', {
+    timeout: 600_000,
+  }, async () => {
     // As a learner would: MYSQL_PASSWORD changed (here in the environment, as in .env) and
     // the service recreated; the database volume keeps the password it was created with.
     const changed = { MYSQL_PASSWORD: 'changed-after-the-first-start' };
-    await stack.compose(['up', '--detach', '--no-deps', '--force-recreate', 'user-service'], { env: changed, timeoutMs: 180_000 });
+    await stack.compose(['up', '--detach', '--no-deps', '--force-recreate', 'user-service'], {
+      env: changed,
+      timeoutMs: 180_000,
+    });
     const log = await until(
       "user-service's log explaining the refused password",
       async () => {
@@ -376,9 +495,15 @@ describe('restart and persistence', { skip: skipReason }, () => {
       { timeoutMs: 90_000, intervalMs: 2_000 },
     );
     assert.match(log, /MYSQL_PASSWORD/);
-    const validate = await runWithEngine('bash', [repoPath('scripts/validate.sh'), '--no-traffic'], { env: changed, timeoutMs: 240_000 });
+    const validate = await runWithEngine('bash', [repoPath('scripts/validate.sh'), '--no-traffic'], {
+      env: changed,
+      timeoutMs: 240_000,
+    });
     assert.notEqual(validate.code, 0, validate.output);
-    assert.match(validate.output, /FAIL +readyz user-service .*was MYSQL_PASSWORD changed in \.env after the first start\?/);
+    assert.match(
+      validate.output,
+      /FAIL +readyz user-service .*was MYSQL_PASSWORD changed in \.env after the first start\?/,
+    );
     // Back to the password the database has: it recovers by itself.
     await stack.compose(['up', '--detach', '--no-deps', '--force-recreate', 'user-service'], { timeoutMs: 180_000 });
     await stack.waitHealthy('with the original password back');

@@ -73,7 +73,11 @@ describe('API key lifetime', () => {
     const checkout = await shopper.checkout();
     assert.equal(checkout.status, 401, JSON.stringify(checkout.body));
     // Elsewhere order-service may reuse its answer for a few seconds, never longer.
-    await eventually('order-service refuses the expired key', async () => (await shopper.cart()).status === 401, ORDER_IDENTITY_CACHE_MS + 5_000);
+    await eventually(
+      'order-service refuses the expired key',
+      async () => (await shopper.cart()).status === 401,
+      ORDER_IDENTITY_CACHE_MS + 5_000,
+    );
     // Logging out with it is a 401 too (the frontend takes that as "already signed out").
     assert.equal((await call(shop.user.url, 'POST', '/api/user/logout', { apiKey: account.apiKey })).status, 401);
 
@@ -83,7 +87,11 @@ describe('API key lifetime', () => {
     const cart = await new Shopper(shop.order.url, fresh).cart();
     assert.equal(cart.status, 200);
     assert.equal(cart.body.result.items.length, 1, 'the cart survived the expired session');
-    assert.equal((await call(shop.user.url, 'GET', '/api/user', { apiKey: account.apiKey })).status, 401, 'the old key stays refused');
+    assert.equal(
+      (await call(shop.user.url, 'GET', '/api/user', { apiKey: account.apiKey })).status,
+      401,
+      'the old key stays refused',
+    );
   });
 
   it('sends a shopper whose key expired to the login page with a message, and back after signing in', async () => {
@@ -95,7 +103,10 @@ describe('API key lifetime', () => {
     let page = before;
     await eventually('the orders page asks to sign in again', async () => {
       page = await client.get('/orders');
-      assert.ok(page.status === 200 || page.status === 303, `never an error page: ${page.status} ${pageText(page.html)}`);
+      assert.ok(
+        page.status === 200 || page.status === 303,
+        `never an error page: ${page.status} ${pageText(page.html)}`,
+      );
       return page.status === 303;
     });
     assert.equal(page.location, '/login?notice=sessionExpired&next=%2Forders');

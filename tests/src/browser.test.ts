@@ -60,7 +60,13 @@ const ui = {
     thanks: 'Thank you!',
     placed: 'has been placed',
     orders: 'My orders',
-    fields: { first_name: 'First name', last_name: 'Last name', username: 'Username', email: 'Email', password: 'Password' },
+    fields: {
+      first_name: 'First name',
+      last_name: 'Last name',
+      username: 'Username',
+      email: 'Email',
+      password: 'Password',
+    },
     quantity: 'Quantity',
   },
   fr: {
@@ -76,7 +82,13 @@ const ui = {
     thanks: 'Merci !',
     placed: 'a bien été enregistrée',
     orders: 'Mes commandes',
-    fields: { first_name: 'Prénom', last_name: 'Nom', username: 'Nom d’utilisateur', email: 'E-mail', password: 'Mot de passe' },
+    fields: {
+      first_name: 'Prénom',
+      last_name: 'Nom',
+      username: 'Nom d’utilisateur',
+      email: 'E-mail',
+      password: 'Mot de passe',
+    },
     quantity: 'Quantité',
   },
 };
@@ -95,7 +107,11 @@ async function textOf(scope: Page | Locator, selector: string): Promise<string> 
 
 let step = 0;
 async function snapshot(page: Page, name: string): Promise<void> {
-  if (SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOTS, `${String(++step).padStart(2, '0')}-${name}.png`), fullPage: true });
+  if (SCREENSHOTS)
+    await page.screenshot({
+      path: path.join(SCREENSHOTS, `${String(++step).padStart(2, '0')}-${name}.png`),
+      fullPage: true,
+    });
 }
 
 async function journey(language: Language, username: string, purchases: Array<{ slug: string; quantity: number }>) {

@@ -148,7 +148,9 @@ test('many shoppers adding to their own new carts at once: every add succeeds, I
   assert.ok(Number.isFinite(before), 'the server counts its deadlocks');
   for (let round = 0; round < 3; round++) {
     const shoppers = await Promise.all(Array.from({ length: 16 }, (_, i) => newShopper(`crowd${round}x${i}`)));
-    const answers = await Promise.all(shoppers.map(({ shopper }, i) => shopper.add((products[i % 2] as CatalogueProduct).id, 1)));
+    const answers = await Promise.all(
+      shoppers.map(({ shopper }, i) => shopper.add((products[i % 2] as CatalogueProduct).id, 1)),
+    );
     assert.deepEqual(
       answers.map((a) => a.status),
       answers.map(() => 200),

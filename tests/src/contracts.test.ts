@@ -83,7 +83,13 @@ async function checked(
 describe('user-service answers its contracts', () => {
   test('sign-up, login, the caller, exists, the admin list, logout', async () => {
     const username = uniqueUsername('contract');
-    const registration = { username, email: `${username}@example.test`, password: 'contract-pass-1', first_name: 'C', last_name: 'T' };
+    const registration = {
+      username,
+      email: `${username}@example.test`,
+      password: 'contract-pass-1',
+      first_name: 'C',
+      last_name: 'T',
+    };
     await checked('user', 'POST', '/api/user/create', 201, { body: registration });
     await checked('user', 'POST', '/api/user/create', 409, { body: registration });
     await checked('user', 'POST', '/api/user/create', 400, { body: { ...registration, email: 'nope' } });

@@ -56,29 +56,40 @@ describe('npm run dev (scripts/dev/run-all.mjs)', () => {
     const base = await fourFreePorts();
     const output: string[] = [];
     // The server's URL in the environment, not in an argument (the process list shows those).
-    const runner = spawn(process.execPath, [path.join(REPO_ROOT, 'scripts/dev/run-all.mjs'), '--base-port', String(base)], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '/tmp',
-        MYSQL_URL: `mysql://${DB_USER}:${DB_PASSWORD}@127.0.0.1:${db.port}`,
+    const runner = spawn(
+      process.execPath,
+      [path.join(REPO_ROOT, 'scripts/dev/run-all.mjs'), '--base-port', String(base)],
+      {
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '/tmp',
+          MYSQL_URL: `mysql://${DB_USER}:${DB_PASSWORD}@127.0.0.1:${db.port}`,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     runner.stdout.on('data', (d) => output.push(String(d)));
     runner.stderr.on('data', (d) => output.push(String(d)));
     try {
       for (const port of [base, base + 1, base + 2, base + 3]) {
-        await waitFor(`service on ${port}`, async () => {
-          if (runner.exitCode !== null) throw new Error(`runner exited: ${output.join('')}`);
-          return (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : undefined;
-        }, { timeoutMs: 60_000, intervalMs: 200 });
+        await waitFor(
+          `service on ${port}`,
+          async () => {
+            if (runner.exitCode !== null) throw new Error(`runner exited: ${output.join('')}`);
+            return (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : undefined;
+          },
+          { timeoutMs: 60_000, intervalMs: 200 },
+        );
       }
       const page = await fetch(`http://127.0.0.1:${base}/`);
       assert.equal(page.status, 200);
       assert.match(await page.text(), /Laptop Pro/);
       const databases = await db.query<Array<{ Database: string }>>('SHOW DATABASES');
       for (const name of ['user_db', 'product_db', 'order_db']) {
-        assert.ok(databases.some((d) => d.Database === name), `${name} created`);
+        assert.ok(
+          databases.some((d) => d.Database === name),
+          `${name} created`,
+        );
       }
     } finally {
       const exited = new Promise((resolve) => runner.once('exit', resolve));
@@ -115,7 +126,9 @@ describe("the README's native steps, from a clean clone", () => {
     if (clone) await rm(clone, { recursive: true, force: true });
   });
 
-  it('scripts/dev.sh: Node 24, npm ci, build, a throwaway MariaDB, the shop, and all gone on Ctrl-C', { timeout: 900_000 }, async (t) => {
+  it('scripts/dev.sh: Node 24, npm ci, build, a throwaway MariaDB, the shop, and all gone on Ctrl-C', {
+    timeout: 900_000,
+  }, async (t) => {
     const commands = readmeNativeCommands(await readFile(path.join(clone, 'README.md'), 'utf8'));
     assert.deepEqual(commands, ['scripts/dev.sh'], 'the README gives one command');
     const base = await fourFreePorts();
@@ -125,10 +138,17 @@ describe("the README's native steps, from a clean clone", () => {
     for (const [key, value] of Object.entries(process.env)) {
       if (value !== undefined && !key.startsWith('npm_') && key !== 'NODE_OPTIONS') env[key] = value;
     }
-    env.PATH = (process.env.PATH ?? '').split(':').filter((dir) => dir && dir !== nodeDir).join(':');
+    env.PATH = (process.env.PATH ?? '')
+      .split(':')
+      .filter((dir) => dir && dir !== nodeDir)
+      .join(':');
     const output: string[] = [];
     const started = Date.now();
-    const runner = spawn('bash', ['-c', `${commands[0]} --base-port ${base}`], { cwd: clone, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const runner = spawn('bash', ['-c', `${commands[0]} --base-port ${base}`], {
+      cwd: clone,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     runner.stdout.on('data', (d) => output.push(String(d)));
     runner.stderr.on('data', (d) => output.push(String(d)));
     let socketDir: string | undefined;
@@ -136,7 +156,8 @@ describe("the README's native steps, from a clean clone", () => {
       await waitFor(
         'the "ShopScope is ready" line',
         async () => {
-          if (runner.exitCode !== null) throw new Error(`dev.sh exited with ${runner.exitCode}: ${output.join('').slice(-3000)}`);
+          if (runner.exitCode !== null)
+            throw new Error(`dev.sh exited with ${runner.exitCode}: ${output.join('').slice(-3000)}`);
           return output.join('').includes('ShopScope is ready') ? true : undefined;
         },
         { timeoutMs: 840_000, intervalMs: 500 },

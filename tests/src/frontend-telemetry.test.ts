@@ -6,7 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { addToCart, checkout, SHOPPER_PASSWORD, signedInShopper, type WebClient } from '../../tools/stack/frontend-client.ts';
+import {
+  addToCart,
+  checkout,
+  SHOPPER_PASSWORD,
+  signedInShopper,
+  type WebClient,
+} from '../../tools/stack/frontend-client.ts';
 import { OtlpReceiver, type ReceivedSpan, SPAN_KIND } from './harness/otlp-receiver.ts';
 import { type Shop, startShop } from './harness/shop.ts';
 
@@ -55,13 +61,16 @@ describe('frontend telemetry', () => {
       ['/register', 200],
       ['/login', 200],
     ];
-    await receiver.waitUntil('page views for every page', () => expected.every(([page, status]) => pageViews(page, status) > 0));
+    await receiver.waitUntil('page views for every page', () =>
+      expected.every(([page, status]) => pageViews(page, status) > 0),
+    );
     const pages = new Set(
       receiver.metrics
         .filter((m) => m.name === 'shopscope.page.views')
         .flatMap((m) => m.points.map((p) => String(p.attributes.page))),
     );
-    for (const page of pages) assert.ok(page === 'unmatched' || page.startsWith('/'), `route template, not a raw path: ${page}`);
+    for (const page of pages)
+      assert.ok(page === 'unmatched' || page.startsWith('/'), `route template, not a raw path: ${page}`);
     assert.ok(!pages.has('/product/gaming-mouse'), 'no raw product path as a label');
   });
 
@@ -80,9 +89,18 @@ describe('frontend telemetry', () => {
     const orderServer = trace.find((s) => s.service === 'order-service' && s.kind === SPAN_KIND.SERVER);
     assert.equal(orderServer?.attributes['http.route'], '/api/order/checkout');
     const frontendSpans = trace.filter((s) => s.service === 'frontend');
-    assert.ok(frontendSpans.some((s) => s.kind === SPAN_KIND.CLIENT), 'the call to order-service is a client span');
-    assert.ok(frontendSpans.some((s) => s.attributes['order.id'] === orderId), 'the placed order id is on the trace');
-    assert.ok(frontendSpans.some((s) => typeof s.attributes['user.id'] === 'string'), 'the shopper id is on the trace');
+    assert.ok(
+      frontendSpans.some((s) => s.kind === SPAN_KIND.CLIENT),
+      'the call to order-service is a client span',
+    );
+    assert.ok(
+      frontendSpans.some((s) => s.attributes['order.id'] === orderId),
+      'the placed order id is on the trace',
+    );
+    assert.ok(
+      frontendSpans.some((s) => typeof s.attributes['user.id'] === 'string'),
+      'the shopper id is on the trace',
+    );
   });
 
   it('exports no password, API key or cookie', async () => {

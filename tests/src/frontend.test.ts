@@ -174,13 +174,21 @@ describe('accounts: register, sign in, sign out', () => {
     const loginPage = await client.follow(registered);
     assert.match(pageText(loginPage.html), /Your account is ready/);
 
-    const wrong = await client.post('/login', { _csrf: csrfToken(loginPage.html), username: 'grace', password: 'nope-nope-nope' });
+    const wrong = await client.post('/login', {
+      _csrf: csrfToken(loginPage.html),
+      username: 'grace',
+      password: 'nope-nope-nope',
+    });
     assert.equal(wrong.status, 401);
     assert.match(pageText(wrong.html), /Wrong username or password/);
     assert.match(wrong.html, /name="username"[^>]*value="grace"/);
     assert.doesNotMatch(wrong.html, /nope-nope-nope/);
 
-    const signedIn = await client.post('/login', { _csrf: csrfToken(wrong.html), username: 'grace', password: SHOPPER_PASSWORD });
+    const signedIn = await client.post('/login', {
+      _csrf: csrfToken(wrong.html),
+      username: 'grace',
+      password: SHOPPER_PASSWORD,
+    });
     assert.equal(signedIn.status, 303);
     assert.equal(signedIn.location, '/');
     const session = client.cookie('shopscope_session');
@@ -239,13 +247,23 @@ describe('accounts: register, sign in, sign out', () => {
     }
     const loginPage = await client.get('/login?next=%2Forders');
     assert.match(pageText(loginPage.html), /Sign in/);
-    const back = await client.post('/login', { _csrf: csrfToken(loginPage.html), username: 'admin', password: 'admin123', next: '/orders' });
+    const back = await client.post('/login', {
+      _csrf: csrfToken(loginPage.html),
+      username: 'admin',
+      password: 'admin123',
+      next: '/orders',
+    });
     assert.equal(back.location, '/orders');
 
     for (const next of ['//evil.example/x', 'https://evil.example', '/\\evil.example']) {
       const other = new WebClient(shop.frontend.url);
       const page = await other.get(`/login?next=${encodeURIComponent(next)}`);
-      const res = await other.post('/login', { _csrf: csrfToken(page.html), username: 'admin', password: 'admin123', next });
+      const res = await other.post('/login', {
+        _csrf: csrfToken(page.html),
+        username: 'admin',
+        password: 'admin123',
+        next,
+      });
       assert.equal(res.location, '/', next);
     }
   });
@@ -271,7 +289,12 @@ describe('cart, checkout and orders', () => {
     assert.deepEqual(rows.sort(), [laptop.id, mouse.id, speaker.id].sort());
     assert.match(cart.html, /src="\/static\/images\/products\/laptop-pro\.svg"/);
     const text = pageText(cart.html);
-    assert.match(text, new RegExp(`Laptop Pro ${escapeRegExp(euros(laptop.price_cents, 'en'))} 2 ${escapeRegExp(euros(2 * laptop.price_cents, 'en'))}`));
+    assert.match(
+      text,
+      new RegExp(
+        `Laptop Pro ${escapeRegExp(euros(laptop.price_cents, 'en'))} 2 ${escapeRegExp(euros(2 * laptop.price_cents, 'en'))}`,
+      ),
+    );
 
     const removed = await client.post(`/checkout/remove/${speaker.id}`, { _csrf: csrfToken(cart.html) });
     assert.equal(removed.status, 303);
@@ -426,7 +449,13 @@ describe('bad input', () => {
       assert.equal(page.status, 400, quantity);
       assert.match(page.html, /id="quantity-error">Enter a whole number from 1 to 99\./);
     }
-    for (const path of ['/orders/abc', '/orders/0', '/orders/99999999', '/order/thank-you?id=99999999', '/product/%00']) {
+    for (const path of [
+      '/orders/abc',
+      '/orders/0',
+      '/orders/99999999',
+      '/order/thank-you?id=99999999',
+      '/product/%00',
+    ]) {
       const page = await loaded(client, path);
       assert.equal(page.status, 404, path);
     }
@@ -443,11 +472,36 @@ describe('bad input', () => {
     // run before the parsers, or these pages went out without CSP, nosniff or framing rules.
     const form = 'application/x-www-form-urlencoded';
     const requests: Array<[string, string, string, RequestInit]> = [
-      ['malformed JSON', 'POST', '/register', { body: '{"username": ', headers: { 'content-type': 'application/json' } }],
-      ['form without a CSRF token', 'POST', '/login', { body: 'username=x&password=y', headers: { 'content-type': form } }],
-      ['oversized form', 'POST', '/login', { body: `username=${'y'.repeat(100_000)}`, headers: { 'content-type': form } }],
-      ['oversized JSON', 'POST', '/register', { body: JSON.stringify({ u: 'y'.repeat(100_000) }), headers: { 'content-type': 'application/json' } }],
-      ['unsupported charset', 'POST', '/login', { body: 'username=x', headers: { 'content-type': `${form}; charset=ebcdic` } }],
+      [
+        'malformed JSON',
+        'POST',
+        '/register',
+        { body: '{"username": ', headers: { 'content-type': 'application/json' } },
+      ],
+      [
+        'form without a CSRF token',
+        'POST',
+        '/login',
+        { body: 'username=x&password=y', headers: { 'content-type': form } },
+      ],
+      [
+        'oversized form',
+        'POST',
+        '/login',
+        { body: `username=${'y'.repeat(100_000)}`, headers: { 'content-type': form } },
+      ],
+      [
+        'oversized JSON',
+        'POST',
+        '/register',
+        { body: JSON.stringify({ u: 'y'.repeat(100_000) }), headers: { 'content-type': 'application/json' } },
+      ],
+      [
+        'unsupported charset',
+        'POST',
+        '/login',
+        { body: 'username=x', headers: { 'content-type': `${form}; charset=ebcdic` } },
+      ],
       ['unknown path', 'GET', '/no-such-page', {}],
       ['unknown path, JSON client', 'GET', '/no-such-page', { headers: { accept: 'application/json' } }],
       ['unknown static file', 'GET', '/static/nothing-here.css', {}],

@@ -198,13 +198,27 @@ const internalCredential: fc.Arbitrary<Credential> = fc.oneof(
     { headers: { 'x-internal-token': INTERNAL_TOKEN }, refused: true, label: 'credential in the wrong header' },
   ),
   fc.constant(null).map(
-    (): Credential => ({ headers: { authorization: `Bearer ${who.adminKey}` }, refused: true, label: "an admin's API key" }),
+    (): Credential => ({
+      headers: { authorization: `Bearer ${who.adminKey}` },
+      refused: true,
+      label: "an admin's API key",
+    }),
   ),
 );
 
 const adminTokenCredential: fc.Arbitrary<Credential> = fc.oneof(
-  { arbitrary: fc.constant({ headers: { 'x-admin-token': ADMIN_TOKEN }, refused: false, label: 'admin token' }), weight: 2 },
-  { arbitrary: fc.constant({ headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, refused: false, label: 'admin bearer' }), weight: 2 },
+  {
+    arbitrary: fc.constant({ headers: { 'x-admin-token': ADMIN_TOKEN }, refused: false, label: 'admin token' }),
+    weight: 2,
+  },
+  {
+    arbitrary: fc.constant({
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      refused: false,
+      label: 'admin bearer',
+    }),
+    weight: 2,
+  },
   fc
     .constantFrom<Record<string, string>>(
       {},
@@ -291,7 +305,8 @@ function apiSpec(o: ApiSpecOptions): Spec {
   const cases = fc.tuple(path, o.credential, body, extraHeaders).map(([p, credential, b, extra]) => {
     const headers: Record<string, string> = { ...extra, ...credential.headers, ...b?.extraHeaders };
     if (b?.contentType) headers['content-type'] = b.contentType;
-    const refusedBody = b !== undefined && (b.rejected === 'parser' || (b.rejected === 'schema' && o.requiresFields === true));
+    const refusedBody =
+      b !== undefined && (b.rejected === 'parser' || (b.rejected === 'schema' && o.requiresFields === true));
     return printable({
       target: o.target,
       method: o.method,
@@ -349,7 +364,10 @@ const apiSpecs: Spec[] = [
     target: 'user',
     method: 'GET',
     path: withQuery('/api/users', ['limit', 'offset']),
-    credential: fc.oneof(apiKeyCredential(() => who.adminKey), apiKeyCredential(() => who.user.apiKey, 1)),
+    credential: fc.oneof(
+      apiKeyCredential(() => who.adminKey),
+      apiKeyCredential(() => who.user.apiKey, 1),
+    ),
     readOnly: true,
   }),
   apiSpec({
@@ -398,7 +416,11 @@ const apiSpecs: Spec[] = [
       { arbitrary: apiKeyCredential(() => who.adminKey), weight: 3 },
       {
         arbitrary: fc.constant(null).map(
-          (): Credential => ({ headers: { authorization: `Bearer ${who.user.apiKey}` }, refused: true, label: 'not an admin' }),
+          (): Credential => ({
+            headers: { authorization: `Bearer ${who.user.apiKey}` },
+            refused: true,
+            label: 'not an admin',
+          }),
         ),
         weight: 1,
       },
@@ -577,7 +599,13 @@ const unknownRoutes: Spec = {
         hostileSegment.map((s) => `/api/${s}`),
         hostileSegment.map((s) => `/api/product/${s}/${s}`),
         hostileSegment.map((s) => `/static/${s}`),
-        fc.constantFrom('/healthz/../admin/faults', '//api//products', '/api/products/', '/API/PRODUCTS', '/readyz?x=%'),
+        fc.constantFrom(
+          '/healthz/../admin/faults',
+          '//api//products',
+          '/api/products/',
+          '/API/PRODUCTS',
+          '/readyz?x=%',
+        ),
       ),
     )
     .map(([target, method, path]) =>
@@ -607,21 +635,62 @@ interface WebCredential {
   label: string;
 }
 
-function webCredential(signedIn: () => Session, weights = { signedIn: 6, anonymous: 2, broken: 3 }): fc.Arbitrary<WebCredential> {
-  const cred = (label: string, session: () => Session | undefined, token: () => string | undefined, csrfRefused: boolean, anon: boolean) =>
-    fc.constant<WebCredential>({ label, session, token, csrfRefused, anonymous: anon });
+function webCredential(
+  signedIn: () => Session,
+  weights = { signedIn: 6, anonymous: 2, broken: 3 },
+): fc.Arbitrary<WebCredential> {
+  const cred = (
+    label: string,
+    session: () => Session | undefined,
+    token: () => string | undefined,
+    csrfRefused: boolean,
+    anon: boolean,
+  ) => fc.constant<WebCredential>({ label, session, token, csrfRefused, anonymous: anon });
   const variants: Array<fc.WeightedArbitrary<WebCredential>> = [
     { arbitrary: cred('signed in', signedIn, () => signedIn().token, false, false), weight: weights.signedIn },
-    { arbitrary: cred('anonymous', () => who.anonymous, () => who.anonymous.token, false, true), weight: weights.anonymous },
+    {
+      arbitrary: cred(
+        'anonymous',
+        () => who.anonymous,
+        () => who.anonymous.token,
+        false,
+        true,
+      ),
+      weight: weights.anonymous,
+    },
     {
       arbitrary: fc.oneof(
         cred('no CSRF token', signedIn, () => undefined, true, false),
         cred('altered CSRF token', signedIn, () => flipLast(signedIn().token), true, false),
-        cred("another session's token", signedIn, () => (signedIn() === who.anonymous ? who.shopper : who.anonymous).token, true, false),
-        cred('no cookies', () => undefined, () => signedIn().token, true, true),
-        cred('forged session cookie', () => ({ cookie: 'shopscope_session=eyJ1c2VyX2lkIjoxfQ==; shopscope_session.sig=forged', token: '' }), () => signedIn().token, true, true),
+        cred(
+          "another session's token",
+          signedIn,
+          () => (signedIn() === who.anonymous ? who.shopper : who.anonymous).token,
+          true,
+          false,
+        ),
+        cred(
+          'no cookies',
+          () => undefined,
+          () => signedIn().token,
+          true,
+          true,
+        ),
+        cred(
+          'forged session cookie',
+          () => ({ cookie: 'shopscope_session=eyJ1c2VyX2lkIjoxfQ==; shopscope_session.sig=forged', token: '' }),
+          () => signedIn().token,
+          true,
+          true,
+        ),
         fc.constantFrom(...['%00', '../../etc/passwd', 'x'.repeat(5000), '\u202e', '__proto__']).map(
-          (bad): WebCredential => ({ label: 'hostile CSRF token', session: signedIn, token: () => bad, csrfRefused: true, anonymous: false }),
+          (bad): WebCredential => ({
+            label: 'hostile CSRF token',
+            session: signedIn,
+            token: () => bad,
+            csrfRefused: true,
+            anonymous: false,
+          }),
         ),
       ),
       weight: weights.broken,
@@ -655,8 +724,16 @@ function formSpec(o: FormSpecOptions): Spec {
     { arbitrary: fc.constant<'form' | 'json' | 'raw'>('raw'), weight: 1 },
   );
   const raw = lazyBody(() => ({ ...Object.fromEntries(Object.entries(o.fields()).map(([k, v]) => [k, str(v)])) }));
-  const cases = fc.tuple(o.path, o.credential, fields, encoding, raw, fc.constantFrom('text/html', 'text/html', 'application/json', '*/*')).map(
-    ([path, credential, pairs, enc, rawBody, accept]) => {
+  const cases = fc
+    .tuple(
+      o.path,
+      o.credential,
+      fields,
+      encoding,
+      raw,
+      fc.constantFrom('text/html', 'text/html', 'application/json', '*/*'),
+    )
+    .map(([path, credential, pairs, enc, rawBody, accept]) => {
       const session = credential.session();
       const token = credential.token();
       const withToken: Array<[string, string]> = token === undefined ? pairs : [['_csrf', token], ...pairs];
@@ -684,8 +761,7 @@ function formSpec(o: FormSpecOptions): Spec {
       const mustReject =
         o.alwaysRefused === true || csrfRefused || parserRefused || (o.forShoppers && credential.anonymous);
       return printable({ target: 'frontend', method: 'POST', path, headers, body, mustReject, kind });
-    },
-  );
+    });
   return { name: o.name, weight: o.weight ?? 1, cases, neverWrites: o.neverWrites };
 }
 
@@ -695,38 +771,53 @@ function pageSpec(name: string, path: fc.Arbitrary<string>, signedIn: () => Sess
     { arbitrary: fc.constant<() => Session | undefined>(() => who.anonymous), weight: 1 },
     { arbitrary: fc.constant<() => Session | undefined>(() => undefined), weight: 1 },
     {
-      arbitrary: hostileFormValue.map(
-        (v) => () => ({ cookie: `shopscope_session=${percentEncode(v).slice(0, 3000)}; shopscope_lang=${percentEncode(v).slice(0, 100)}`, token: '' }),
-      ),
+      arbitrary: hostileFormValue.map((v) => () => ({
+        cookie: `shopscope_session=${percentEncode(v).slice(0, 3000)}; shopscope_lang=${percentEncode(v).slice(0, 100)}`,
+        token: '',
+      })),
       weight: 1,
     },
   );
-  const cases = fc.tuple(path, sessions, fc.constantFrom('text/html', 'text/html', 'application/json', '*/*', 'ÿ')).map(([p, session, accept]) => {
-    const s = session();
-    return printable({
-      target: 'frontend',
-      method: 'GET',
-      path: p,
-      headers: { accept, ...(s?.cookie ? { cookie: s.cookie } : {}) },
-      mustReject: false,
-      kind: 'page',
+  const cases = fc
+    .tuple(path, sessions, fc.constantFrom('text/html', 'text/html', 'application/json', '*/*', 'ÿ'))
+    .map(([p, session, accept]) => {
+      const s = session();
+      return printable({
+        target: 'frontend',
+        method: 'GET',
+        path: p,
+        headers: { accept, ...(s?.cookie ? { cookie: s.cookie } : {}) },
+        mustReject: false,
+        kind: 'page',
+      });
     });
-  });
   return { name, weight, cases, readOnly: true };
 }
 
 const productSlugPath = (prefix: string) =>
-  fc.oneof({ arbitrary: fc.constantFrom(...SLUGS), weight: 2 }, { arbitrary: hostileSegment, weight: 3 }).map((s) => `${prefix}${s}`);
+  fc
+    .oneof({ arbitrary: fc.constantFrom(...SLUGS), weight: 2 }, { arbitrary: hostileSegment, weight: 3 })
+    .map((s) => `${prefix}${s}`);
 
 const webSpecs: Spec[] = [
   pageSpec('GET / (search form)', withQuery('/', ['q', 'lang', 'notice']), () => who.shopper),
-  pageSpec('GET /login, /register', fc.oneof(withQuery('/login', ['next', 'notice']), withQuery('/register', ['next'])), () => who.shopper),
   pageSpec(
-    'GET /product/:slug',
-    fc.tuple(productSlugPath('/product/'), fc.option(hostileQuery(['added', 'lang']))).map(([p, q]) => (q ? `${p}?${q}` : p)),
+    'GET /login, /register',
+    fc.oneof(withQuery('/login', ['next', 'notice']), withQuery('/register', ['next'])),
     () => who.shopper,
   ),
-  pageSpec('GET /checkout, /orders', fc.oneof(withQuery('/checkout', ['notice']), withQuery('/orders', ['limit'])), () => who.shopper),
+  pageSpec(
+    'GET /product/:slug',
+    fc
+      .tuple(productSlugPath('/product/'), fc.option(hostileQuery(['added', 'lang'])))
+      .map(([p, q]) => (q ? `${p}?${q}` : p)),
+    () => who.shopper,
+  ),
+  pageSpec(
+    'GET /checkout, /orders',
+    fc.oneof(withQuery('/checkout', ['notice']), withQuery('/orders', ['limit'])),
+    () => who.shopper,
+  ),
   pageSpec('GET /orders/:id', segmentPath('/orders/'), () => who.shopper),
   pageSpec('GET /order/thank-you', withQuery('/order/thank-you', ['id']), () => who.shopper),
   pageSpec(
@@ -916,7 +1007,11 @@ async function checkBatch(spec: Spec, batch: FuzzCase[]): Promise<void> {
     db.compared++;
     const changed = DbSnapshots.differences(before, await snapshots.take());
     if (changed.length > 0) {
-      const why = spec.readOnly ? 'read-only requests' : spec.neverWrites ? 'requests that cannot write' : 'refused requests';
+      const why = spec.readOnly
+        ? 'read-only requests'
+        : spec.neverWrites
+          ? 'requests that cannot write'
+          : 'refused requests';
       problems.push(`the database changed after ${why}:\n    ${changed.join('\n    ')}`);
     }
   }
@@ -943,7 +1038,9 @@ async function fuzz(spec: Spec): Promise<void> {
 
 describe(`fuzz: every JSON API endpoint and web form (seed ${SEED})`, () => {
   it('prints the seed', (t) => {
-    t.diagnostic(`fast-check seed ${SEED} (FUZZ_SEED overrides), ${RUNS} batches of up to ${BATCH} requests per endpoint weight`);
+    t.diagnostic(
+      `fast-check seed ${SEED} (FUZZ_SEED overrides), ${RUNS} batches of up to ${BATCH} requests per endpoint weight`,
+    );
   });
   for (const spec of [...apiSpecs, reserveLines, faultsSpec, unknownRoutes, ...webSpecs, ...accountSpecs]) {
     it(spec.name, async (t) => {
@@ -959,7 +1056,11 @@ describe(`fuzz: every JSON API endpoint and web form (seed ${SEED})`, () => {
     assert.deepEqual(await healthProblems(), []);
     for (const s of shop.services) {
       const errors = s.logs.filter((l) => l.msg === 'unhandled error' || l.msg === 'error page failed to render');
-      assert.deepEqual(errors.map((l) => JSON.stringify(l).slice(0, 500)), [], `${s.name} logged unhandled errors`);
+      assert.deepEqual(
+        errors.map((l) => JSON.stringify(l).slice(0, 500)),
+        [],
+        `${s.name} logged unhandled errors`,
+      );
     }
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     t.diagnostic(

@@ -63,7 +63,9 @@ describe('HOST', { skip }, () => {
 
   async function start(name: 'user' | 'frontend', options: { omitHost?: boolean; host?: string }) {
     const env: Record<string, string> =
-      name === 'frontend' ? { ...FRONTEND_ENV } : { ...OFF, DATABASE_URL: await db!.createDatabase(`host_${started.length}`) };
+      name === 'frontend'
+        ? { ...FRONTEND_ENV }
+        : { ...OFF, DATABASE_URL: await db!.createDatabase(`host_${started.length}`) };
     if (options.host) env.HOST = options.host;
     const service = await startService(name, env, { omitHost: options.omitHost });
     started.push(service);
@@ -78,7 +80,11 @@ describe('HOST', { skip }, () => {
       assert.equal(listening?.host, '127.0.0.1', 'it says where it listens');
       assert.equal(await connect('127.0.0.1', service.port), 'open');
       assert.equal((await fetch(`${service.url}/healthz`)).status, 200);
-      assert.equal(await connect(external!, service.port), 'ECONNREFUSED', `${external}:${service.port} is not reachable`);
+      assert.equal(
+        await connect(external!, service.port),
+        'ECONNREFUSED',
+        `${external}:${service.port} is not reachable`,
+      );
     });
   }
 

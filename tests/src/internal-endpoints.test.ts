@@ -54,9 +54,10 @@ async function stockOf(productId: number): Promise<number> {
 }
 
 async function reservationRow(orderRef: string): Promise<{ status: string; expires_at: Date | null } | undefined> {
-  const [row] = await shop.db.query(`SELECT status, expires_at FROM \`${productDb}\`.reservations WHERE order_ref = ?`, [
-    orderRef,
-  ]);
+  const [row] = await shop.db.query(
+    `SELECT status, expires_at FROM \`${productDb}\`.reservations WHERE order_ref = ?`,
+    [orderRef],
+  );
   return row ? { status: row.status, expires_at: row.expires_at } : undefined;
 }
 
@@ -105,7 +106,10 @@ describe('only the service credential opens the internal endpoints', () => {
     ];
     for (const [what, headers] of attempts) {
       for (const action of ['reserve', 'confirm', 'release'] as const) {
-        assertUnauthorized(await post(action, action === 'reserve' ? body : { order_ref: ref }, headers), `${action}, ${what}`);
+        assertUnauthorized(
+          await post(action, action === 'reserve' ? body : { order_ref: ref }, headers),
+          `${action}, ${what}`,
+        );
       }
     }
     assert.equal(await stockOf(product), 5, 'nothing reserved');
@@ -190,7 +194,11 @@ describe('cross-site posts are refused', () => {
           origin: EVIL_ORIGIN,
           authorization: `Bearer ${INTERNAL_TOKEN}`,
         });
-        assert.equal(credentialed.status, 415, `${action} ${type} with the credential: ${JSON.stringify(credentialed.body)}`);
+        assert.equal(
+          credentialed.status,
+          415,
+          `${action} ${type} with the credential: ${JSON.stringify(credentialed.body)}`,
+        );
         assert.match(credentialed.body.message, /application\/json/);
       }
     }
@@ -232,7 +240,10 @@ describe('hold expiry', () => {
     const row = await reservationRow(abandoned);
     assert.equal(row?.status, 'reserved');
     const expiresIn = new Date(row?.expires_at ?? 0).getTime() - taken;
-    assert.ok(expiresIn > (TTL_SECONDS - 1) * 1000 && expiresIn <= (TTL_SECONDS + 1) * 1000, `expires in ${expiresIn} ms`);
+    assert.ok(
+      expiresIn > (TTL_SECONDS - 1) * 1000 && expiresIn <= (TTL_SECONDS + 1) * 1000,
+      `expires in ${expiresIn} ms`,
+    );
 
     await waitFor('the abandoned hold to expire', async () => ((await stockOf(product)) === 4 ? true : undefined), {
       timeoutMs: 15_000,
@@ -283,7 +294,9 @@ describe('configuration', () => {
       },
       { waitReady: false },
     );
-    await waitFor('product-service to exit', async () => (bad.exitCode !== null ? true : undefined), { timeoutMs: 20_000 });
+    await waitFor('product-service to exit', async () => (bad.exitCode !== null ? true : undefined), {
+      timeoutMs: 20_000,
+    });
     assert.equal(bad.exitCode, 78);
     assert.match(bad.lines.join('\n'), /INTERNAL_TOKEN: must be at least 16 characters/);
   });

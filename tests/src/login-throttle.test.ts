@@ -18,7 +18,14 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { csrfToken, pageText, SHOPPER_PASSWORD, signedInShopper, WebClient, type WebPage } from '../../tools/stack/frontend-client.ts';
+import {
+  csrfToken,
+  pageText,
+  SHOPPER_PASSWORD,
+  signedInShopper,
+  WebClient,
+  type WebPage,
+} from '../../tools/stack/frontend-client.ts';
 import { signUp, uniqueUsername } from '../../tools/stack/accounts.ts';
 import { call, type JsonResponse } from './harness/http.ts';
 import { MariaDb } from './harness/mariadb.ts';
@@ -69,7 +76,10 @@ after(async () => {
 describe('user-service with its default limits', () => {
   let service: ServiceProcess;
   before(async () => {
-    service = await startService('user', { ...NO_TELEMETRY, DATABASE_URL: await db.createDatabase('throttle_defaults') });
+    service = await startService('user', {
+      ...NO_TELEMETRY,
+      DATABASE_URL: await db.createDatabase('throttle_defaults'),
+    });
   });
   after(async () => {
     await service?.stop();
@@ -82,12 +92,24 @@ describe('user-service with its default limits', () => {
       const res = await loginAt(service.url, account.username, `wrong-${i}`, `203.0.113.${i + 1}`);
       assert.equal(res.status, 401, `wrong password ${i + 1}`);
     }
-    assertThrottled(await loginAt(service.url, account.username, 'wrong-again', '203.0.113.50'), 900, '11th wrong password');
+    assertThrottled(
+      await loginAt(service.url, account.username, 'wrong-again', '203.0.113.50'),
+      900,
+      '11th wrong password',
+    );
     // Locked means locked: otherwise a 200 among the 429s would still confirm a guessed password.
-    assertThrottled(await loginAt(service.url, account.username, account.password, '198.51.100.1'), 900, 'right password');
+    assertThrottled(
+      await loginAt(service.url, account.username, account.password, '198.51.100.1'),
+      900,
+      'right password',
+    );
     // The name is normalised as the users table compares it (case, accents, spaces).
     const variant = `  ${account.username.toUpperCase().replace('V', 'V\u0301')} `;
-    assertThrottled(await loginAt(service.url, variant, account.password, '198.51.100.1'), 900, 'same account, other spelling');
+    assertThrottled(
+      await loginAt(service.url, variant, account.password, '198.51.100.1'),
+      900,
+      'same account, other spelling',
+    );
     // Other accounts, and the locked one's API key, are not affected.
     const other = await signUp(service.url, 'bystander');
     assert.equal((await loginAt(service.url, other.username, other.password, '203.0.113.50')).status, 200);
@@ -127,12 +149,21 @@ describe('user-service with small limits (3 per account, 5 per address, 5 unknow
     const statuses = await pool(50, 4, async (i) => {
       const username = uniqueUsername(`many${i}`);
       const created = await call(service.url, 'POST', '/api/user/create', {
-        body: { username, email: `${username}@example.test`, password: SHOPPER_PASSWORD, first_name: 'A', last_name: 'B' },
+        body: {
+          username,
+          email: `${username}@example.test`,
+          password: SHOPPER_PASSWORD,
+          first_name: 'A',
+          last_name: 'B',
+        },
         headers: from(address),
       });
       assert.equal(created.status, 201);
       const signedIn = await loginAt(service.url, username, SHOPPER_PASSWORD, address);
-      const me = await call(service.url, 'GET', '/api/user', { apiKey: signedIn.body.result?.api_key, headers: from(address) });
+      const me = await call(service.url, 'GET', '/api/user', {
+        apiKey: signedIn.body.result?.api_key,
+        headers: from(address),
+      });
       return [signedIn.status, me.status];
     });
     assert.deepEqual(new Set(statuses.flat()), new Set([200]));
@@ -152,7 +183,11 @@ describe('user-service with small limits (3 per account, 5 per address, 5 unknow
       assert.equal((await loginAt(service.url, username, 'Winter2026!', address)).status, 401, `guess ${i + 1}`);
     }
     assertThrottled(await loginAt(service.url, uniqueUsername('ghost'), 'Winter2026!', address), 120, 'sixth guess');
-    assertThrottled(await loginAt(service.url, victims[0].username, victims[0].password, address), 120, 'even a right one');
+    assertThrottled(
+      await loginAt(service.url, victims[0].username, victims[0].password, address),
+      120,
+      'even a right one',
+    );
     // Another address is not held back, and the victims' own logins work.
     for (const victim of victims) {
       assert.equal((await loginAt(service.url, victim.username, victim.password, '198.51.100.9')).status, 200);
@@ -184,18 +219,25 @@ describe('user-service with small limits (3 per account, 5 per address, 5 unknow
     assert.ok(Date.now() - started < 2000, 'refusals are immediate');
     // Logout with a guessed key is throttled the same way.
     assertThrottled(
-      await call(service.url, 'POST', '/api/user/logout', { apiKey: 'guessed-key-000000000000', headers: from(address) }),
+      await call(service.url, 'POST', '/api/user/logout', {
+        apiKey: 'guessed-key-000000000000',
+        headers: from(address),
+      }),
       60,
       'logout with a guess',
     );
     // A real key from the same address (an order-service checking its callers' keys) still passes.
-    assert.equal((await call(service.url, 'GET', '/api/user', { apiKey: account.apiKey, headers: from(address) })).status, 200);
+    assert.equal(
+      (await call(service.url, 'GET', '/api/user', { apiKey: account.apiKey, headers: from(address) })).status,
+      200,
+    );
     // No key at all is a plain 401, never counted; other addresses are unaffected.
     for (let i = 0; i < 8; i++) {
       assert.equal((await call(service.url, 'GET', '/api/user', { headers: from('203.0.113.201') })).status, 401);
     }
     assert.equal(
-      (await call(service.url, 'GET', '/api/user', { apiKey: 'not-a-real-key', headers: from('203.0.113.201') })).status,
+      (await call(service.url, 'GET', '/api/user', { apiKey: 'not-a-real-key', headers: from('203.0.113.201') }))
+        .status,
       401,
     );
   });
@@ -242,7 +284,10 @@ describe('a flood of bad logins', () => {
 
     const answers = await flood;
     const statuses = new Set(answers.map((a) => a.status));
-    assert.ok([...statuses].every((s) => s === 401 || s === 503), `flood statuses ${[...statuses]}`);
+    assert.ok(
+      [...statuses].every((s) => s === 401 || s === 503),
+      `flood statuses ${[...statuses]}`,
+    );
     const shed = answers.filter((a) => a.status === 503);
     assert.ok(shed.length > 0, 'part of the flood was shed');
     for (const a of shed.slice(0, 5)) {
@@ -300,7 +345,11 @@ describe('the web shop’s sign-in form', () => {
   before(async () => {
     shop = await startShop({
       db,
-      env: { WEB_LOGIN_MAX_FAILURES_PER_ADDRESS: '3', LOGIN_MAX_FAILURES_PER_ACCOUNT: '4', LOGIN_THROTTLE_WINDOW_SECONDS: '300' },
+      env: {
+        WEB_LOGIN_MAX_FAILURES_PER_ADDRESS: '3',
+        LOGIN_MAX_FAILURES_PER_ACCOUNT: '4',
+        LOGIN_THROTTLE_WINDOW_SECONDS: '300',
+      },
     });
   });
   after(async () => {
@@ -318,7 +367,12 @@ describe('the web shop’s sign-in form', () => {
     };
     const body = new URLSearchParams({ _csrf: csrfToken(form.html), username, password }).toString();
     const res = await fetch(`${client.baseUrl}/login`, { method: 'POST', headers, body, redirect: 'manual' });
-    return { status: res.status, headers: res.headers, html: await res.text(), location: res.headers.get('location') ?? undefined };
+    return {
+      status: res.status,
+      headers: res.headers,
+      html: await res.text(),
+      location: res.headers.get('location') ?? undefined,
+    };
   }
 
   function assertThrottledPage(page: WebPage, windowSeconds: number, text: RegExp): void {

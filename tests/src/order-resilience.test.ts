@@ -47,7 +47,11 @@ test('product-service down: 503 naming it, the cart intact, history still served
       assert.equal(res.status, 503, JSON.stringify(res.body));
       assert.match(res.body.message, /product-service unavailable/);
     }
-    assert.deepEqual(await storedOrders(orderDb, shop.order, account.user.id), rowsBefore, 'the cart is back to open, unchanged');
+    assert.deepEqual(
+      await storedOrders(orderDb, shop.order, account.user.id),
+      rowsBefore,
+      'the cart is back to open, unchanged',
+    );
     // What needs only order-service's own database keeps working, and it stays ready.
     assert.deepEqual((await shopper.orders()).body.results, [earlier.body.result]);
     assert.equal((await call(shop.order.url, 'GET', '/readyz')).status, 200);
@@ -156,7 +160,9 @@ test('two replicas starting at once on an empty database both migrate and become
   };
   const replicas = await startTwoAtOnce('order', env);
   try {
-    const rows = await orderDb.query<Array<{ name: string }>>('SELECT name FROM order_replicas.schema_migrations ORDER BY name');
+    const rows = await orderDb.query<Array<{ name: string }>>(
+      'SELECT name FROM order_replicas.schema_migrations ORDER BY name',
+    );
     assert.deepEqual(
       rows.map((r) => r.name),
       ['0001-create-orders', '0002-create-order-items', '0003-widen-order-total'],

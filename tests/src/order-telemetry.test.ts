@@ -50,7 +50,9 @@ test('a placed checkout: business span attributes and order metrics', async () =
   assert.equal(placed.status, 201);
   const order = placed.body.result;
 
-  await receiver.waitUntil('the checkout span', () => checkoutSpans().some((s) => s.attributes['checkout.status'] === 'placed'));
+  await receiver.waitUntil('the checkout span', () =>
+    checkoutSpans().some((s) => s.attributes['checkout.status'] === 'placed'),
+  );
   const span = checkoutSpans().find((s) => s.attributes['checkout.status'] === 'placed')!;
   assert.equal(span.attributes['order.id'], order.id);
   assert.equal(span.attributes['order.item_count'], 3);
@@ -91,9 +93,10 @@ test('every failure reason is on the span and counted by reason', async () => {
   // already_in_progress: a cart another checkout holds right now.
   const { shopper: busy } = await newShopper('busy');
   const cartId = (await busy.add(laptop.id, 1)).body.result.id;
-  await shop.db.query(`UPDATE \`${databaseOf(shop.order)}\`.orders SET status = 'pending', updated_at = UTC_TIMESTAMP(3) WHERE id = ?`, [
-    cartId,
-  ]);
+  await shop.db.query(
+    `UPDATE \`${databaseOf(shop.order)}\`.orders SET status = 'pending', updated_at = UTC_TIMESTAMP(3) WHERE id = ?`,
+    [cartId],
+  );
   assert.equal((await busy.checkout()).status, 409);
 
   // dependency_unavailable: product-service failing every reservation.

@@ -169,7 +169,10 @@ describe('cart and checkout', () => {
       assert.equal(order.items[0].unit_price_cents, mouse.price_cents);
       assert.equal(order.total_cents, 2 * mouse.price_cents);
     } finally {
-      await shop.db.query(`UPDATE \`${productDb}\`.products SET price_cents = ? WHERE id = ?`, [mouse.price_cents, mouse.id]);
+      await shop.db.query(`UPDATE \`${productDb}\`.products SET price_cents = ? WHERE id = ?`, [
+        mouse.price_cents,
+        mouse.id,
+      ]);
     }
   });
 
@@ -255,7 +258,10 @@ describe('cart and checkout', () => {
     const cartId = (await shopper.add(laptop.id, 1)).body.result.id;
     const orderDb = databaseOf(shop.order);
     // What a checkout killed between "pending" and "placed" leaves behind.
-    await shop.db.query(`UPDATE \`${orderDb}\`.orders SET status = 'pending', updated_at = UTC_TIMESTAMP(3) WHERE id = ?`, [cartId]);
+    await shop.db.query(
+      `UPDATE \`${orderDb}\`.orders SET status = 'pending', updated_at = UTC_TIMESTAMP(3) WHERE id = ?`,
+      [cartId],
+    );
 
     const busy = await shopper.checkout();
     assert.equal(busy.status, 409);
@@ -288,10 +294,19 @@ describe('the order total limit', () => {
   test('a total a JS number holds exactly is accepted; one beyond is a clear 409, never a rounded total', () => {
     assert.equal(MAX_ORDER_TOTAL_CENTS, Number.MAX_SAFE_INTEGER);
     assert.equal(orderTotalCents([{ quantity: 1000, unit_price_cents: 10_000_000 }]), 10_000_000_000);
-    assert.equal(orderTotalCents([{ quantity: 1, unit_price_cents: Number.MAX_SAFE_INTEGER }]), Number.MAX_SAFE_INTEGER);
+    assert.equal(
+      orderTotalCents([{ quantity: 1, unit_price_cents: Number.MAX_SAFE_INTEGER }]),
+      Number.MAX_SAFE_INTEGER,
+    );
     // 50 lines of 1000 at 200 billion cents each: 10^16 cents, beyond 2^53.
     const huge = Array.from({ length: 50 }, () => ({ quantity: 1000, unit_price_cents: 200_000_000_000 }));
-    for (const lines of [huge, [{ quantity: 1, unit_price_cents: Number.MAX_SAFE_INTEGER }, { quantity: 1, unit_price_cents: 1 }]]) {
+    for (const lines of [
+      huge,
+      [
+        { quantity: 1, unit_price_cents: Number.MAX_SAFE_INTEGER },
+        { quantity: 1, unit_price_cents: 1 },
+      ],
+    ]) {
       assert.throws(
         () => orderTotalCents(lines),
         (err: { status?: number; reason?: string; message?: string }) =>
@@ -335,7 +350,11 @@ describe('reservations left by earlier attempts', () => {
       [[laptop.id, 1]],
     );
     assert.equal((await productNow(shop.product.url, laptop.id)).stock, laptopBefore - 1);
-    assert.equal((await productNow(shop.product.url, mouse.id)).stock, mouseBefore, 'the stale reservation was released');
+    assert.equal(
+      (await productNow(shop.product.url, mouse.id)).stock,
+      mouseBefore,
+      'the stale reservation was released',
+    );
   });
 });
 
@@ -368,10 +387,38 @@ describe('bad input', () => {
       ['product_id huge', 'POST', '/api/order/add-item', json({ product_id: 2 ** 53 }), 400, 'product_id'],
       ['product_id object', 'POST', '/api/order/add-item', json({ product_id: { $gt: 0 } }), 400, 'product_id'],
       ['quantity zero', 'POST', '/api/order/add-item', json({ product_id: laptop.id, quantity: 0 }), 400, 'quantity'],
-      ['quantity negative', 'POST', '/api/order/add-item', json({ product_id: laptop.id, quantity: -3 }), 400, 'quantity'],
-      ['quantity too big', 'POST', '/api/order/add-item', json({ product_id: laptop.id, quantity: 1001 }), 400, 'quantity'],
-      ['quantity text', 'POST', '/api/order/add-item', json({ product_id: laptop.id, quantity: 'lots' }), 400, 'quantity'],
-      ['quantity fractional', 'POST', '/api/order/add-item', json({ product_id: laptop.id, quantity: 2.5 }), 400, 'quantity'],
+      [
+        'quantity negative',
+        'POST',
+        '/api/order/add-item',
+        json({ product_id: laptop.id, quantity: -3 }),
+        400,
+        'quantity',
+      ],
+      [
+        'quantity too big',
+        'POST',
+        '/api/order/add-item',
+        json({ product_id: laptop.id, quantity: 1001 }),
+        400,
+        'quantity',
+      ],
+      [
+        'quantity text',
+        'POST',
+        '/api/order/add-item',
+        json({ product_id: laptop.id, quantity: 'lots' }),
+        400,
+        'quantity',
+      ],
+      [
+        'quantity fractional',
+        'POST',
+        '/api/order/add-item',
+        json({ product_id: laptop.id, quantity: 2.5 }),
+        400,
+        'quantity',
+      ],
       ['unknown product', 'POST', '/api/order/add-item', json({ product_id: 999_999 }), 404],
       ['body over 64 kB', 'POST', '/api/order/add-item', json({ product_id: laptop.id, pad: 'x'.repeat(70_000) }), 413],
       ['line over the limit', 'POST', '/api/order/add-item', json({ product_id: laptop.id, quantity: 1000 }), 409],
@@ -461,7 +508,10 @@ describe('authentication', () => {
     const missing = await bob.shopper.order(order.id + 100_000);
     assert.equal(stolen.status, 404);
     assert.equal(missing.status, 404);
-    assert.equal(stolen.body.message.replace(String(order.id), 'N'), missing.body.message.replace(String(order.id + 100_000), 'N'));
+    assert.equal(
+      stolen.body.message.replace(String(order.id), 'N'),
+      missing.body.message.replace(String(order.id + 100_000), 'N'),
+    );
     assert.deepEqual((await bob.shopper.orders()).body.results, []);
     // Bob's cart is his own.
     assert.deepEqual((await bob.shopper.cart()).body.result.items, []);

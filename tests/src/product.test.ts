@@ -50,7 +50,10 @@ const newRef = () => `order-test-${process.pid}-${++refCounter}`;
 before(async () => {
   db = await MariaDb.start();
   database = 'product_api';
-  const [userDbUrl, productDbUrl] = await Promise.all([db.createDatabase('user_for_products'), db.createDatabase(database)]);
+  const [userDbUrl, productDbUrl] = await Promise.all([
+    db.createDatabase('user_for_products'),
+    db.createDatabase(database),
+  ]);
   const userPort = await freePort();
   [users, products] = await Promise.all([
     startService('user', { ...NO_TELEMETRY, DATABASE_URL: userDbUrl }, { port: userPort }),
@@ -110,7 +113,7 @@ describe('catalogue', () => {
     assert.equal((await call(products.url, 'GET', '/readyz')).status, 200);
   });
 
-  test('the seed holds the Flask report\'s ten products, ids 1–10', async () => {
+  test("the seed holds the Flask report's ten products, ids 1–10", async () => {
     const res = await call(products.url, 'GET', '/api/products?ids=1,2,3,4,5,6,7,8,9,10');
     assert.equal(res.status, 200);
     assert.deepEqual(
@@ -161,7 +164,11 @@ describe('catalogue', () => {
     assert.deepEqual(await names('noise cancelling'), ['Wireless Headphones']);
     assert.deepEqual(await names('%'), []);
     assert.deepEqual(await names('_'), []);
-    assert.equal((await names('')).length, Math.min(50, await countRows('products')), 'an empty search lists everything');
+    assert.equal(
+      (await names('')).length,
+      Math.min(50, await countRows('products')),
+      'an empty search lists everything',
+    );
   });
 
   test('list: ?ids= fetches several products; unknown ids are simply absent', async () => {
@@ -281,7 +288,10 @@ describe('creating products (admin)', () => {
       assert.equal(res.status, 400, JSON.stringify(body));
       assert.deepEqual(Object.keys(res.body.details.fields).sort(), fields, JSON.stringify(body));
     }
-    const malformed = await call(products.url, 'POST', '/api/product/create', { apiKey: adminKey, rawBody: '{"name":' });
+    const malformed = await call(products.url, 'POST', '/api/product/create', {
+      apiKey: adminKey,
+      rawBody: '{"name":',
+    });
     assert.equal(malformed.status, 400);
     const huge = await call(products.url, 'POST', '/api/product/create', {
       apiKey: adminKey,
@@ -437,7 +447,13 @@ describe('stock reservations', () => {
       { product_id: b.id, quantity: 3 },
     ]);
     assert.equal(res.status, 409);
-    assert.deepEqual(res.body.details, { product_id: b.id, name: b.name, requested: 3, available: 2, reason: 'out_of_stock' });
+    assert.deepEqual(res.body.details, {
+      product_id: b.id,
+      name: b.name,
+      requested: 3,
+      available: 2,
+      reason: 'out_of_stock',
+    });
     assert.match(res.body.message, new RegExp(b.name));
     assert.equal(await stockOf(a.id), 5);
     assert.equal(await stockOf(b.id), 2);
@@ -494,7 +510,10 @@ describe('stock reservations', () => {
       const res = await call(products.url, 'POST', '/api/products/reserve', { ...AS_SERVICE, rawBody });
       assert.equal(res.status, 400, rawBody);
     }
-    const huge = await reserve(newRef(), Array.from({ length: 5000 }, () => item));
+    const huge = await reserve(
+      newRef(),
+      Array.from({ length: 5000 }, () => item),
+    );
     assert.equal(huge.status, 413);
     assert.equal((await release('bad ref!')).status, 400);
     assert.equal((await call(products.url, 'POST', '/api/products/release', { ...AS_SERVICE, body: {} })).status, 400);
@@ -562,10 +581,7 @@ describe('stock reservations', () => {
         ),
       ),
     );
-    assert.deepEqual(
-      [...new Set(results.map((r) => r.status))],
-      [200],
-    );
+    assert.deepEqual([...new Set(results.map((r) => r.status))], [200]);
     assert.equal(await stockOf(a.id), 70);
     assert.equal(await stockOf(b.id), 70);
   });
@@ -635,10 +651,8 @@ describe('telemetry', () => {
     });
     assert.equal(created.status, 201);
 
-    await receiver.waitUntil(
-      'one count per outcome',
-      () =>
-        ['reserved', 'replayed', 'insufficient_stock', 'confirmed', 'released'].every((o) => reservations(o) >= 1),
+    await receiver.waitUntil('one count per outcome', () =>
+      ['reserved', 'replayed', 'insufficient_stock', 'confirmed', 'released'].every((o) => reservations(o) >= 1),
     );
     await receiver.waitUntil('the refused reservation span', () =>
       receiver.spans.some((s) => s.attributes['reservation.outcome'] === 'insufficient_stock'),
@@ -710,7 +724,9 @@ describe('product-service replicas starting at once on an empty database', () =>
       DATABASE_URL: await db.createDatabase(fresh),
       USER_SERVICE_URL: users.url,
     });
-    const rows = await db.query<Array<{ id: number; name: string }>>(`SELECT id, name FROM \`${fresh}\`.products ORDER BY id`);
+    const rows = await db.query<Array<{ id: number; name: string }>>(
+      `SELECT id, name FROM \`${fresh}\`.products ORDER BY id`,
+    );
     assert.deepEqual(
       rows.map((r) => [r.id, r.name]),
       CATALOGUE.map((name, i) => [i + 1, name]),

@@ -69,7 +69,10 @@ describe('telemetry bootstrap', () => {
     // Inbound /downstream server span → undici client span → inbound /echo server span → echo.work.
     const servers = trace.filter((s) => s.kind === SPAN_KIND.SERVER);
     assert.equal(servers.length, 2, `two server spans in one trace: ${trace.map((s) => s.name).join(', ')}`);
-    assert.ok(trace.some((s) => s.kind === SPAN_KIND.CLIENT), 'the outgoing fetch is a client span');
+    assert.ok(
+      trace.some((s) => s.kind === SPAN_KIND.CLIENT),
+      'the outgoing fetch is a client span',
+    );
     const echoServer = servers.find((s) => s.attributes['http.route'] === '/echo');
     assert.ok(echoServer, 'server span carries http.route');
     assert.equal(echoServer.attributes['http.response.status_code'], 200);
@@ -84,7 +87,10 @@ describe('telemetry bootstrap', () => {
     await receiver.waitUntil('the echo log record', () => receiver.logs.some((l) => l.body === 'echo received'));
     const record = receiver.logs.find((l) => l.body === 'echo received')!;
     assert.equal(record.traceId, work.traceId);
-    assert.ok(trace.some((s) => s.spanId === record.spanId), 'log span_id is a span of the trace');
+    assert.ok(
+      trace.some((s) => s.spanId === record.spanId),
+      'log span_id is a span of the trace',
+    );
     const stdoutLine = app.lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'echo received');
     assert.equal(stdoutLine.trace_id, work.traceId, 'stdout JSON line carries trace_id');
     assert.ok(stdoutLine.span_id, 'stdout JSON line carries span_id');
@@ -96,8 +102,14 @@ describe('telemetry bootstrap', () => {
     const duration = receiver.metrics.find((m) => m.name === 'http.server.request.duration')!;
     assert.equal(duration.unit, 's');
     assert.equal(duration.type, 'histogram');
-    assert.ok(duration.points.some((p) => p.attributes['http.route'] === '/echo' && p.attributes['http.response.status_code'] === 200));
-    await receiver.waitUntil('shopscope.page.views', () => receiver.metrics.some((m) => m.name === 'shopscope.page.views'));
+    assert.ok(
+      duration.points.some(
+        (p) => p.attributes['http.route'] === '/echo' && p.attributes['http.response.status_code'] === 200,
+      ),
+    );
+    await receiver.waitUntil('shopscope.page.views', () =>
+      receiver.metrics.some((m) => m.name === 'shopscope.page.views'),
+    );
     await receiver.waitUntil('SDK self-observability', () =>
       receiver.metrics.some((m) => m.name === 'otel.sdk.processor.span.processed'),
     );

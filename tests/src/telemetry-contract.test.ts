@@ -13,8 +13,18 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { attributeProblem, catalogueEntries, type MetricDefinition } from '../../services/telemetry/dist/metric-catalogue.js';
-import { addToCart, checkout, SHOPPER_PASSWORD, signedInShopper, type WebClient } from '../../tools/stack/frontend-client.ts';
+import {
+  attributeProblem,
+  catalogueEntries,
+  type MetricDefinition,
+} from '../../services/telemetry/dist/metric-catalogue.js';
+import {
+  addToCart,
+  checkout,
+  SHOPPER_PASSWORD,
+  signedInShopper,
+  type WebClient,
+} from '../../tools/stack/frontend-client.ts';
 import { call } from './harness/http.ts';
 import { OtlpReceiver, type ReceivedSpan, SPAN_KIND } from './harness/otlp-receiver.ts';
 import { type Shop, startShop } from './harness/shop.ts';
@@ -25,7 +35,8 @@ const BUSINESS_METRICS: MetricDefinition[] = catalogueEntries().map(([, metric])
 /** The business metrics `service` records, as the catalogue says. */
 const businessMetricsOf = (service: string) =>
   BUSINESS_METRICS.filter((m) => (m.services as readonly string[]).includes(service)).map((m) => m.name);
-const isDbSpan = (s: ReceivedSpan) => s.attributes['db.system.name'] !== undefined || s.attributes['db.system'] !== undefined;
+const isDbSpan = (s: ReceivedSpan) =>
+  s.attributes['db.system.name'] !== undefined || s.attributes['db.system'] !== undefined;
 
 describe('telemetry contract', () => {
   const receiver = new OtlpReceiver();
@@ -76,9 +87,12 @@ describe('telemetry contract', () => {
 
     assert.equal(root.parentSpanId, '', 'the frontend span is the root');
     for (const span of trace) {
-      if (span !== root) assert.ok(byId.has(span.parentSpanId), `${span.service} "${span.name}" has its parent in the trace`);
+      if (span !== root)
+        assert.ok(byId.has(span.parentSpanId), `${span.service} "${span.name}" has its parent in the trace`);
     }
-    const serverRoutes = trace.filter((s) => s.kind === SPAN_KIND.SERVER).map((s) => `${s.service} ${s.attributes['http.route']}`);
+    const serverRoutes = trace
+      .filter((s) => s.kind === SPAN_KIND.SERVER)
+      .map((s) => `${s.service} ${s.attributes['http.route']}`);
     for (const expected of [
       'order-service /api/order/checkout',
       'user-service /api/user',
@@ -89,14 +103,19 @@ describe('telemetry contract', () => {
 
     // SQL spans: under a server span of the same backend, and never twice for one query.
     const serverAncestor = (span: ReceivedSpan): ReceivedSpan | undefined => {
-      for (let p = byId.get(span.parentSpanId); p; p = byId.get(p.parentSpanId)) if (p.kind === SPAN_KIND.SERVER) return p;
+      for (let p = byId.get(span.parentSpanId); p; p = byId.get(p.parentSpanId))
+        if (p.kind === SPAN_KIND.SERVER) return p;
       return undefined;
     };
     for (const service of ['order-service', 'user-service', 'product-service']) {
       const dbSpans = trace.filter((s) => s.service === service && isDbSpan(s));
       assert.ok(dbSpans.length > 0, `${service} has SQL spans in the checkout trace`);
       for (const span of dbSpans) {
-        assert.equal(serverAncestor(span)?.service, service, `${service} SQL span "${span.name}" sits under its server span`);
+        assert.equal(
+          serverAncestor(span)?.service,
+          service,
+          `${service} SQL span "${span.name}" sits under its server span`,
+        );
         const parent = byId.get(span.parentSpanId);
         assert.ok(!(parent && isDbSpan(parent)), `"${span.name}" is not a duplicate of its parent query span`);
       }
@@ -115,37 +134,63 @@ describe('telemetry contract', () => {
   it('delivers the HTTP and business metrics from every service', async () => {
     // Every metric of the catalogue is recorded by one of these services.
     for (const metric of BUSINESS_METRICS) {
-      assert.ok(metric.services.length > 0 && metric.services.every((s) => (SERVICES as readonly string[]).includes(s)), metric.name);
+      assert.ok(
+        metric.services.length > 0 && metric.services.every((s) => (SERVICES as readonly string[]).includes(s)),
+        metric.name,
+      );
     }
     await receiver.waitUntil('every expected metric', () =>
       SERVICES.every((service) =>
-        ['http.server.request.duration', ...businessMetricsOf(service)].every((name) => receiver.metricNames(service).has(name)),
+        ['http.server.request.duration', ...businessMetricsOf(service)].every((name) =>
+          receiver.metricNames(service).has(name),
+        ),
       ),
     );
     for (const service of SERVICES) {
-      const duration = receiver.metrics.filter((m) => m.service === service && m.name === 'http.server.request.duration');
-      assert.ok(duration.every((m) => m.unit === 's' && m.type === 'histogram'), `${service}: a histogram in seconds`);
+      const duration = receiver.metrics.filter(
+        (m) => m.service === service && m.name === 'http.server.request.duration',
+      );
+      assert.ok(
+        duration.every((m) => m.unit === 's' && m.type === 'histogram'),
+        `${service}: a histogram in seconds`,
+      );
       const points = duration.flatMap((m) => m.points);
       assert.ok(
-        points.some((p) => typeof p.attributes['http.route'] === 'string' && typeof p.attributes['http.response.status_code'] === 'number'),
+        points.some(
+          (p) =>
+            typeof p.attributes['http.route'] === 'string' &&
+            typeof p.attributes['http.response.status_code'] === 'number',
+        ),
         `${service}: points carry http.route and http.response.status_code`,
       );
     }
     const failures = receiver.metrics.filter((m) => m.name === 'shopscope.checkout.failures').flatMap((m) => m.points);
-    assert.ok(failures.some((p) => p.attributes.reason === 'empty_cart'), 'checkout failures carry their reason');
+    assert.ok(
+      failures.some((p) => p.attributes.reason === 'empty_cart'),
+      'checkout failures carry their reason',
+    );
     const logins = receiver.metrics.filter((m) => m.name === 'shopscope.logins').flatMap((m) => m.points);
-    assert.ok(logins.some((p) => p.attributes.outcome === 'success'), 'logins carry their outcome');
+    assert.ok(
+      logins.some((p) => p.attributes.outcome === 'success'),
+      'logins carry their outcome',
+    );
   });
 
   it('exports the business metrics as the metric catalogue declares them, attributes and values included', () => {
     const byName = new Map(BUSINESS_METRICS.map((m) => [m.name, m]));
-    const exported = receiver.metrics.filter((m) => m.scope === 'shopscope.business' || m.name.startsWith('shopscope.'));
+    const exported = receiver.metrics.filter(
+      (m) => m.scope === 'shopscope.business' || m.name.startsWith('shopscope.'),
+    );
     assert.ok(exported.length > 0, 'business metrics were exported');
     const observed = new Set<string>();
     for (const received of exported) {
       const metric = byName.get(received.name);
       assert.ok(metric, `${received.service} exports ${received.name}, which the metric catalogue does not declare`);
-      assert.equal(received.type, metric.instrument === 'histogram' ? 'histogram' : 'sum', `${metric.name} is a ${metric.instrument}`);
+      assert.equal(
+        received.type,
+        metric.instrument === 'histogram' ? 'histogram' : 'sum',
+        `${metric.name} is a ${metric.instrument}`,
+      );
       assert.equal(received.unit, metric.unit, `${metric.name}: unit`);
       assert.ok(
         (metric.services as readonly string[]).includes(received.service),
@@ -167,7 +212,9 @@ describe('telemetry contract', () => {
   });
 
   it('correlates logs with the request that wrote them', async () => {
-    const root = receiver.spans.find((s) => s.service === 'frontend' && s.attributes['http.route'] === '/checkout/process')!;
+    const root = receiver.spans.find(
+      (s) => s.service === 'frontend' && s.attributes['http.route'] === '/checkout/process',
+    )!;
     await receiver.waitUntil('a checkout-trace log line from every service', () =>
       SERVICES.every((service) => receiver.logs.some((l) => l.service === service && l.traceId === root.traceId)),
     );

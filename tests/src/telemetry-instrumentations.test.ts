@@ -31,7 +31,15 @@ describe('instrumentations', () => {
       ['http', 'mysql2', 'sequelize'],
     );
     // Nothing said: every instrumentation the shop knows.
-    assert.deepEqual(enabledInstrumentationNames({}), ['http', 'undici', 'express', 'mysql2', 'pino', 'runtime-node', 'sequelize']);
+    assert.deepEqual(enabledInstrumentationNames({}), [
+      'http',
+      'undici',
+      'express',
+      'mysql2',
+      'pino',
+      'runtime-node',
+      'sequelize',
+    ]);
   });
 
   it('requires only the packages of enabled instrumentations', () => {
@@ -42,7 +50,10 @@ describe('instrumentations', () => {
       const loaded = Object.keys(require.cache).filter((f) => /@opentelemetry\\/(auto-)?instrumentation-/.test(f))
         .map((f) => f.replace(/.*@opentelemetry\\/((auto-)?instrumentation-[^/]+).*/, '$1'));
       console.log(JSON.stringify({ names, loaded: [...new Set(loaded)].sort() }));`;
-    const run = spawnSync(process.execPath, ['-e', script], { cwd: path.join(REPO_ROOT, 'services/telemetry'), encoding: 'utf8' });
+    const run = spawnSync(process.execPath, ['-e', script], {
+      cwd: path.join(REPO_ROOT, 'services/telemetry'),
+      encoding: 'utf8',
+    });
     assert.equal(run.status, 0, run.stderr);
     const { names, loaded } = JSON.parse(run.stdout) as { names: string[]; loaded: string[] };
     assert.deepEqual(names, [

@@ -66,7 +66,9 @@ describe('telemetry outage', () => {
     console.log(
       `collector up: p50 ${p50Up.toFixed(2)} ms p95 ${p95Up.toFixed(2)} ms | down: p50 ${p50Down.toFixed(2)} ms ` +
         `p95 ${p95Down.toFixed(2)} ms | RSS growth (MiB) per ${REQUESTS * 2} requests while down, first/second: ` +
-        shop.services.map((s, i) => `${s.name} ${firstGrowth[i]!.toFixed(1)}/${secondGrowth[i]!.toFixed(1)}`).join(', '),
+        shop.services
+          .map((s, i) => `${s.name} ${firstGrowth[i]!.toFixed(1)}/${secondGrowth[i]!.toFixed(1)}`)
+          .join(', '),
     );
     // Added latency: the median may not grow by more than 25% + 2 ms, p95 by more than 50% + 5 ms.
     assert.ok(p50Down <= p50Up * 1.25 + 2, `p50 with the collector down (${p50Down}) vs up (${p50Up})`);
@@ -96,7 +98,10 @@ describe('telemetry outage', () => {
       await runLoad(hit, { total: 10, concurrency: 2 });
       await new Promise((r) => setTimeout(r, 500));
     }
-    assert.ok(receiver.spans.some((s) => s.service === 'product-service'), 'spans flow again');
+    assert.ok(
+      receiver.spans.some((s) => s.service === 'product-service'),
+      'spans flow again',
+    );
     // Cumulative SDK self-metrics: spans that could not be exported are counted with error.type.
     assert.ok(recovered(), 'the loss during the outage is reported by otel.sdk.processor.span.processed');
   });

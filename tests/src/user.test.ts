@@ -64,7 +64,9 @@ describe('user-service', () => {
 
   test('the seed creates the demo admin, who can log in', async () => {
     assert.deepEqual((await call(service.url, 'GET', '/api/user/admin/exists')).body, { result: true });
-    const res = await call(service.url, 'POST', '/api/user/login', { body: { username: 'admin', password: 'admin123' } });
+    const res = await call(service.url, 'POST', '/api/user/login', {
+      body: { username: 'admin', password: 'admin123' },
+    });
     assert.equal(res.status, 200);
     assert.match(res.body.result.api_key, /^[A-Za-z0-9_-]{43}$/, '32 random bytes, base64url');
     assert.equal(res.body.api_key, res.body.result.api_key, 'also at the top level for Flask-era clients');
@@ -207,7 +209,9 @@ describe('user-service', () => {
     assert.equal(me.body.result.username, account.username);
     assert.deepEqual(Object.keys(me.body.result).sort(), USER_FIELDS);
 
-    const basic = await call(service.url, 'GET', '/api/user', { headers: { authorization: `Basic ${account.apiKey}` } });
+    const basic = await call(service.url, 'GET', '/api/user', {
+      headers: { authorization: `Basic ${account.apiKey}` },
+    });
     assert.equal(basic.status, 200);
     assert.equal(basic.body.result.id, account.user.id);
 
@@ -278,8 +282,12 @@ describe('user-service', () => {
 
   test('no password, hash or key ever reaches the logs', async () => {
     const account = await signUp(service.url);
-    await call(service.url, 'POST', '/api/user/login', { body: { username: account.username, password: 'wrong-password' } });
-    const [row] = await db.query(`SELECT password_hash FROM \`${database}\`.users WHERE username = ?`, [account.username]);
+    await call(service.url, 'POST', '/api/user/login', {
+      body: { username: account.username, password: 'wrong-password' },
+    });
+    const [row] = await db.query(`SELECT password_hash FROM \`${database}\`.users WHERE username = ?`, [
+      account.username,
+    ]);
     const logs = service.lines.join('\n');
     for (const secret of [account.password, account.apiKey, row.password_hash, 'admin123', 'wrong-password']) {
       assert.ok(!logs.includes(secret), 'a secret appeared in the logs');
@@ -294,7 +302,10 @@ describe('user-service', () => {
     const account = await signUp(service.url);
     await checkDatabaseOutage(db, service, [
       () => call(service.url, 'GET', '/api/user', { apiKey: account.apiKey }),
-      () => call(service.url, 'POST', '/api/user/login', { body: { username: account.username, password: account.password } }),
+      () =>
+        call(service.url, 'POST', '/api/user/login', {
+          body: { username: account.username, password: account.password },
+        }),
       () => call(service.url, 'GET', `/api/user/${account.username}/exists`),
     ]);
   });
@@ -354,7 +365,10 @@ describe('user-service telemetry', () => {
       receiver.spans.some((s) => s.service === 'user-service' && s.attributes['http.route'] === '/api/user/create'),
     );
     const signUp = receiver.spans.find(
-      (s) => s.service === 'user-service' && s.kind === SPAN_KIND.SERVER && s.attributes['http.route'] === '/api/user/create',
+      (s) =>
+        s.service === 'user-service' &&
+        s.kind === SPAN_KIND.SERVER &&
+        s.attributes['http.route'] === '/api/user/create',
     )!;
     assert.equal(signUp.attributes['http.response.status_code'], 201);
     assert.ok(
@@ -389,9 +403,17 @@ describe('user-service replicas starting at once on an empty database', () => {
     const users = await db.query<Array<{ username: string; is_admin: number }>>(
       `SELECT username, is_admin FROM \`${database}\`.users`,
     );
-    assert.deepEqual(users.map((r) => [r.username, r.is_admin]), [['admin', 1]]);
-    const applied = await db.query<Array<{ name: string }>>(`SELECT name FROM \`${database}\`.schema_migrations ORDER BY name`);
-    assert.deepEqual(applied.map((r) => r.name), ['0001-create-users', '0002-create-api-keys', '0003-api-key-expiry']);
+    assert.deepEqual(
+      users.map((r) => [r.username, r.is_admin]),
+      [['admin', 1]],
+    );
+    const applied = await db.query<Array<{ name: string }>>(
+      `SELECT name FROM \`${database}\`.schema_migrations ORDER BY name`,
+    );
+    assert.deepEqual(
+      applied.map((r) => r.name),
+      ['0001-create-users', '0002-create-api-keys', '0003-api-key-expiry'],
+    );
     // The migration lock made one replica do the work while the other waited.
     const logged = (msg: string) => replicas.filter((r) => r.logs.some((line) => line.msg === msg)).length;
     assert.equal(logged('migrations applied'), 1);

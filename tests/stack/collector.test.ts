@@ -18,7 +18,8 @@ let config: Record<string, any>;
 /** Component types a config uses, per kind (`otlp_http/loki` → `otlp_http`). */
 function usedTypes(cfg: Record<string, any>): Record<Kind, string[]> {
   const out = {} as Record<Kind, string[]>;
-  for (const kind of KINDS) out[kind] = [...new Set(Object.keys(cfg[kind] ?? {}).map((id) => id.split('/')[0] ?? id))].sort();
+  for (const kind of KINDS)
+    out[kind] = [...new Set(Object.keys(cfg[kind] ?? {}).map((id) => id.split('/')[0] ?? id))].sort();
   return out;
 }
 
@@ -81,7 +82,9 @@ describe('otel-collector/config.yaml', () => {
     assert.equal(config.extensions.zpages.endpoint, '0.0.0.0:55679');
     const reader = config.service.telemetry.metrics.readers[0].pull.exporter.prometheus;
     assert.equal(reader.port, 8888, 'own metrics on :8888 (scraped by Prometheus)');
-    const scrape = readYaml('prometheus/prometheus.yml').scrape_configs.find((s: any) => s.job_name === 'otel-collector');
+    const scrape = readYaml('prometheus/prometheus.yml').scrape_configs.find(
+      (s: any) => s.job_name === 'otel-collector',
+    );
     assert.deepEqual(scrape.static_configs[0].targets, ['otel-collector:8888']);
   });
 
@@ -91,7 +94,7 @@ describe('otel-collector/config.yaml', () => {
     assert.deepEqual(names.sort(), ['frontend', 'order-service', 'product-service', 'user-service']);
   });
 
-  test('span metrics: exemplars on; durations in the unit Jaeger\'s Monitor tab displays', () => {
+  test("span metrics: exemplars on; durations in the unit Jaeger's Monitor tab displays", () => {
     const spanmetrics = config.connectors.spanmetrics;
     assert.equal(spanmetrics.exemplars.enabled, true);
     // Jaeger's UI always shows these values as milliseconds; jaeger/config.yaml must agree.
@@ -104,12 +107,21 @@ describe('otel-collector/config.yaml', () => {
   test('secrets are redacted by key and by value', () => {
     const redaction = config.processors.redaction;
     const keys = new RegExp(redaction.blocked_key_patterns[0].replace('(?i)', ''), 'i');
-    for (const key of ['http.request.header.authorization', 'http.request.header.cookie', 'user.password', 'api_key', 'x-api-key']) {
+    for (const key of [
+      'http.request.header.authorization',
+      'http.request.header.cookie',
+      'user.password',
+      'api_key',
+      'x-api-key',
+    ]) {
       assert.match(key, keys, key);
     }
     const values = redaction.blocked_values.map((v: string) => new RegExp(v.replace('(?i)', ''), 'i'));
     for (const value of ['Bearer abcdefghijklmnop', 'Basic c2VjcmV0c2VjcmV0', 'password=hunter22']) {
-      assert.ok(values.some((r: RegExp) => r.test(value)), value);
+      assert.ok(
+        values.some((r: RegExp) => r.test(value)),
+        value,
+      );
     }
   });
 });

@@ -37,7 +37,11 @@ interface ComposeProject {
 
 const BACKENDS = ['user-service', 'product-service', 'order-service'] as const;
 const APP_SERVICES = ['frontend', ...BACKENDS] as const;
-const DATABASES: Record<string, string> = { 'user-service': 'user-db', 'product-service': 'product-db', 'order-service': 'order-db' };
+const DATABASES: Record<string, string> = {
+  'user-service': 'user-db',
+  'product-service': 'product-db',
+  'order-service': 'order-db',
+};
 /** One-shot jobs: they exit, so they have no healthcheck; dependants wait for their completion. */
 const JOBS = new Set(['healthcheck-tools']);
 const MiB = 1024 * 1024;
@@ -46,7 +50,9 @@ let project: ComposeProject;
 let services: [string, ComposeService][];
 
 function loadProject(args: string[]): ComposeProject {
-  return JSON.parse(runOk(requireTool('STACK_CHECK'), ['compose', ...args, repoPath('docker-compose.yml')])) as ComposeProject;
+  return JSON.parse(
+    runOk(requireTool('STACK_CHECK'), ['compose', ...args, repoPath('docker-compose.yml')]),
+  ) as ComposeProject;
 }
 
 function bindSources(service: ComposeService): Map<string, string> {
@@ -66,7 +72,20 @@ describe('docker-compose.yml', () => {
   test('is a valid Compose project (schema, interpolation, references)', () => {
     // loadProject already failed loudly if the schema or a reference were wrong.
     assert.equal(project.name, 'shopscope');
-    for (const name of [...APP_SERVICES, 'user-db', 'product-db', 'order-db', 'otel-collector', 'jaeger', 'prometheus', 'alertmanager', 'loki', 'grafana', 'mailpit', 'k6']) {
+    for (const name of [
+      ...APP_SERVICES,
+      'user-db',
+      'product-db',
+      'order-db',
+      'otel-collector',
+      'jaeger',
+      'prometheus',
+      'alertmanager',
+      'loki',
+      'grafana',
+      'mailpit',
+      'k6',
+    ]) {
       assert.ok(project.services[name], `service ${name} is missing`);
     }
   });
@@ -188,7 +207,11 @@ describe('docker-compose.yml', () => {
     assert.ok(alwaysOn <= 2600 * MiB, `always-on limits add up to ${Math.round(alwaysOn / MiB)} MiB (> 2.6 GB)`);
     assert.ok(all <= 2800 * MiB, `all limits add up to ${Math.round(all / MiB)} MiB`);
     const readme = readRepoFile('README.md');
-    assert.match(readme, new RegExp(`add up to about ${(alwaysOn / MiB / 1000).toFixed(2)} GB`), 'the README states the total');
+    assert.match(
+      readme,
+      new RegExp(`add up to about ${(alwaysOn / MiB / 1000).toFixed(2)} GB`),
+      'the README states the total',
+    );
   });
 
   // Defects the compose rehearsal (tests/compose) found or that only a real engine shows;
@@ -196,7 +219,11 @@ describe('docker-compose.yml', () => {
   test('the four services are built here, never pulled; their healthcheck starts no second Node', () => {
     for (const app of APP_SERVICES) {
       const service = project.services[app];
-      assert.equal(service?.pull_policy, 'build', `${app}: compose would first try to pull ${service?.image} from a registry`);
+      assert.equal(
+        service?.pull_policy,
+        'build',
+        `${app}: compose would first try to pull ${service?.image} from a registry`,
+      );
       const check = (service?.healthcheck?.test ?? []).join(' ');
       assert.doesNotMatch(check, /\bnode\b/, `${app}: a node process per check counts against the memory limit`);
       assert.match(check, /\/readyz/, `${app}: healthy means ready`);
@@ -210,14 +237,23 @@ describe('docker-compose.yml', () => {
     // npm ci refuses a lockfile whose workspaces are missing: a workspace added to the root
     // package.json but not copied here breaks `docker compose build` on every laptop.
     const dockerfile = readRepoFile('services/Dockerfile');
-    const stage = (from: string, to: string) => dockerfile.slice(dockerfile.indexOf(from), to ? dockerfile.indexOf(to) : undefined);
+    const stage = (from: string, to: string) =>
+      dockerfile.slice(dockerfile.indexOf(from), to ? dockerfile.indexOf(to) : undefined);
     const build = stage('AS build', 'AS deps');
     const deps = stage('AS deps', '# --- runtime');
     const runtime = stage('# --- runtime', '');
     const workspaces = (JSON.parse(readRepoFile('package.json')) as { workspaces: string[] }).workspaces;
     for (const workspace of workspaces) {
-      assert.match(build, new RegExp(`COPY ${workspace}/package\\.json ${workspace}/`), `build stage: ${workspace}/package.json`);
-      assert.match(deps, new RegExp(`COPY --from=build /src/${workspace}/package\\.json ${workspace}/`), `deps stage: ${workspace}`);
+      assert.match(
+        build,
+        new RegExp(`COPY ${workspace}/package\\.json ${workspace}/`),
+        `build stage: ${workspace}/package.json`,
+      );
+      assert.match(
+        deps,
+        new RegExp(`COPY --from=build /src/${workspace}/package\\.json ${workspace}/`),
+        `deps stage: ${workspace}`,
+      );
     }
     // The packages every service requires at run time: compiled in the build stage, copied to the image.
     for (const shared of ['services/contracts', 'services/common', 'services/telemetry']) {
@@ -232,7 +268,10 @@ describe('docker-compose.yml', () => {
       const limit = Number(service?.deploy?.resources?.limits?.memory);
       const soft = /^(\d+)MiB$/.exec(String(service?.environment?.GOMEMLIMIT ?? ''));
       assert.ok(soft, `${name} sets GOMEMLIMIT in MiB`);
-      assert.ok(Number(soft[1]) * MiB <= 0.85 * limit, `${name}: GOMEMLIMIT ${soft[1]}MiB leaves room below ${limit / MiB} MiB`);
+      assert.ok(
+        Number(soft[1]) * MiB <= 0.85 * limit,
+        `${name}: GOMEMLIMIT ${soft[1]}MiB leaves room below ${limit / MiB} MiB`,
+      );
     }
   });
 
@@ -246,9 +285,12 @@ describe('docker-compose.yml', () => {
     assert.ok(maxTraces * 21 * 1024 + 40 * MiB <= soft, `${maxTraces} traces below GOMEMLIMIT ${soft / MiB} MiB`);
   });
 
-  test('the busybox for the collector\'s healthcheck is replaced atomically, never overwritten while it runs', () => {
+  test("the busybox for the collector's healthcheck is replaced atomically, never overwritten while it runs", () => {
     const command = (project.services['healthcheck-tools']?.command ?? []).join(' ');
-    assert.match(command, /cp \/bin\/busybox \/healthcheck\/busybox\.new && mv -f \/healthcheck\/busybox\.new \/healthcheck\/busybox/);
+    assert.match(
+      command,
+      /cp \/bin\/busybox \/healthcheck\/busybox\.new && mv -f \/healthcheck\/busybox\.new \/healthcheck\/busybox/,
+    );
   });
 
   test('data lives in named volumes', () => {
@@ -309,7 +351,7 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  test('each component runs the repository\'s config file, named on its command line', () => {
+  test("each component runs the repository's config file, named on its command line", () => {
     const configs: [string, RegExp, string][] = [
       ['otel-collector', /^--config=(.+)$/, 'otel-collector/config.yaml'],
       ['jaeger', /^--config=(.+)$/, 'jaeger/config.yaml'],
@@ -324,10 +366,7 @@ describe('docker-compose.yml', () => {
       assert.equal(bindSources(service).get(target), file, `${name} loads ${file}`);
     }
     // The collector image's own default config lives elsewhere: ours cannot be shadowed.
-    assert.notEqual(
-      project.services['otel-collector']?.command?.[0],
-      '--config=/etc/otelcol-contrib/config.yaml',
-    );
+    assert.notEqual(project.services['otel-collector']?.command?.[0], '--config=/etc/otelcol-contrib/config.yaml');
     const rules = bindSources(project.services.prometheus ?? {}).get('/etc/prometheus/rules');
     assert.equal(rules, 'prometheus/rules', 'Prometheus gets the rule files next to its config');
   });
@@ -398,17 +437,34 @@ describe("docker-compose.yml's command lines in the native stack (tools/stack/co
     // nativeCommandLines throws, naming the argument, when one names a path or an address
     // the component's module does not rewrite.
     const lines = nativeCommandLines(layout);
-    assert.deepEqual(Object.keys(lines).sort(), ['alertmanager', 'jaeger', 'loki', 'mailpit', 'otel-collector', 'prometheus']);
+    assert.deepEqual(Object.keys(lines).sort(), [
+      'alertmanager',
+      'jaeger',
+      'loki',
+      'mailpit',
+      'otel-collector',
+      'prometheus',
+    ]);
     for (const [name, args] of Object.entries(lines)) {
       for (const arg of args) {
         const value = /^-{1,2}[\w.-]+=(.*)$/.exec(arg)?.[1] ?? '';
         if (value.startsWith('/')) {
-          assert.ok(value.startsWith(layout.dir) || value.startsWith(repoRoot), `${name}: ${arg} is a path of neither the stack nor the repository`);
+          assert.ok(
+            value.startsWith(layout.dir) || value.startsWith(repoRoot),
+            `${name}: ${arg} is a path of neither the stack nor the repository`,
+          );
         }
-        assert.doesNotMatch(value, /(?:localhost|0\.0\.0\.0|otel-collector|prometheus|alertmanager|mailpit|jaeger|loki):\d/, `${name}: ${arg}`);
+        assert.doesNotMatch(
+          value,
+          /(?:localhost|0\.0\.0\.0|otel-collector|prometheus|alertmanager|mailpit|jaeger|loki):\d/,
+          `${name}: ${arg}`,
+        );
       }
     }
-    assert.ok(lines.prometheus?.includes('--web.enable-otlp-receiver'), "Prometheus's flags come from docker-compose.yml");
+    assert.ok(
+      lines.prometheus?.includes('--web.enable-otlp-receiver'),
+      "Prometheus's flags come from docker-compose.yml",
+    );
     assert.ok(lines.prometheus?.includes('--storage.tsdb.retention.time=30d'), 'with their defaults filled in');
   });
 
@@ -420,7 +476,13 @@ describe("docker-compose.yml's command lines in the native stack (tools/stack/co
       ),
     );
     assert.ok(planted.prometheus?.command.includes('--web.config.file=/etc/prometheus/web.yml'), 'planted');
-    assert.throws(() => nativeCommandLines(layout, planted), /prometheus's command has arguments the native stack cannot map: --web\.config\.file=\/etc\/prometheus\/web\.yml/);
-    assert.throws(() => nativeArgs('prometheus', { rewrite: {} }, composeServices()), /--config\.file=\/etc\/prometheus\/prometheus\.yml/);
+    assert.throws(
+      () => nativeCommandLines(layout, planted),
+      /prometheus's command has arguments the native stack cannot map: --web\.config\.file=\/etc\/prometheus\/web\.yml/,
+    );
+    assert.throws(
+      () => nativeArgs('prometheus', { rewrite: {} }, composeServices()),
+      /--config\.file=\/etc\/prometheus\/prometheus\.yml/,
+    );
   });
 });

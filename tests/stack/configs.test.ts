@@ -8,7 +8,16 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { readEnvFile, readRepoFile, readYaml, repoPath, repoRoot, requireTool, run, runOk } from '../../tools/stack/repo.ts';
+import {
+  readEnvFile,
+  readRepoFile,
+  readYaml,
+  repoPath,
+  repoRoot,
+  requireTool,
+  run,
+  runOk,
+} from '../../tools/stack/repo.ts';
 import { labelName, otlpMappingFromConfig } from '../../tools/stack/standins/loki-standin.ts';
 
 /** Folders that hold no shell script of the repository's own. */
@@ -39,7 +48,7 @@ describe('jaeger/config.yaml', () => {
     assert.match(String(memory.max_traces), /^\$\{env:JAEGER_MAX_TRACES:-\d+\}$/);
     const metrics = Object.values<any>(storage.metric_backends)[0].prometheus;
     assert.equal(metrics.metric_namespace, 'traces_span_metrics', 'the spanmetrics connector default namespace');
-    assert.equal(metrics.latency_unit, 'ms', 'the unit Jaeger\'s UI displays, as otel-collector/config.yaml records it');
+    assert.equal(metrics.latency_unit, 'ms', "the unit Jaeger's UI displays, as otel-collector/config.yaml records it");
     assert.equal(metrics.normalize_calls, true);
     assert.equal(metrics.normalize_duration, true);
     assert.ok(config.extensions.jaeger_query.storage.metrics, 'jaeger_query uses the metrics backend');
@@ -62,7 +71,9 @@ describe('loki/config.yaml', () => {
     assert.equal(config.compactor.retention_enabled, true, 'the compactor applies the retention');
     assert.equal(config.compactor.delete_request_store, 'filesystem');
     const index = config.limits_config.otlp_config.resource_attributes;
-    const labels: string[] = index.attributes_config.flatMap((a: any) => (a.action === 'index_label' ? a.attributes : []));
+    const labels: string[] = index.attributes_config.flatMap((a: any) =>
+      a.action === 'index_label' ? a.attributes : [],
+    );
     assert.ok(labels.includes('service.name'), 'service_name is a label');
     assert.ok(index.ignore_defaults && !labels.includes('service.instance.id'), 'no stream per process start');
   });
@@ -79,9 +90,16 @@ describe('loki/config.yaml', () => {
     const config = readYaml('loki/config.yaml');
     // The stand-in maps OTLP records by this file, and refuses settings it does not implement.
     const mapping = otlpMappingFromConfig(config);
-    assert.ok(mapping.indexLabels.map(labelName).includes('service_name'), 'service.name → the service_name index label');
+    assert.ok(
+      mapping.indexLabels.map(labelName).includes('service_name'),
+      'service.name → the service_name index label',
+    );
     assert.equal(config.limits_config.allow_structured_metadata, true, 'trace_id/span_id are structured metadata');
-    assert.notEqual(config.limits_config.discover_log_levels, false, 'detected_level (the logs dashboard groups by it)');
+    assert.notEqual(
+      config.limits_config.discover_log_levels,
+      false,
+      'detected_level (the logs dashboard groups by it)',
+    );
     assert.match(config.limits_config.retention_period, /^\$\{LOKI_RETENTION_PERIOD:-\d+[hdw]\}$/);
     assert.match(readRepoFile('docker-compose.yml'), /LOKI_RETENTION_PERIOD: \$\{LOKI_RETENTION_PERIOD:-\d+[hdw]\}/);
     assert.equal(config.compactor.retention_enabled, true, 'the compactor deletes what is older than the retention');
@@ -95,14 +113,20 @@ describe('loki/config.yaml', () => {
     const chunks = config.chunk_store_config.chunk_cache_config.embedded_cache;
     const limit = /\n {2}loki:\n[\s\S]*?memory: (\d+)M/.exec(readRepoFile('docker-compose.yml'))?.[1];
     assert.ok(limit, "Loki's memory limit in docker-compose.yml");
-    assert.ok(results.max_size_mb + chunks.max_size_mb <= Number(limit) / 4, `caches of ${results.max_size_mb} + ${chunks.max_size_mb} MB in ${limit}M`);
+    assert.ok(
+      results.max_size_mb + chunks.max_size_mb <= Number(limit) / 4,
+      `caches of ${results.max_size_mb} + ${chunks.max_size_mb} MB in ${limit}M`,
+    );
   });
 });
 
 describe('versions and scripts', () => {
   test('Jaeger, Mailpit and the Compose CLI report the pinned versions', () => {
     const env = readEnvFile('.env.example');
-    assert.match(runOk(requireTool('JAEGER'), ['version']), new RegExp(`"gitVersion":\\s*"v${env.get('JAEGER_VERSION')}"`));
+    assert.match(
+      runOk(requireTool('JAEGER'), ['version']),
+      new RegExp(`"gitVersion":\\s*"v${env.get('JAEGER_VERSION')}"`),
+    );
     assert.match(
       runOk(requireTool('MAILPIT'), ['version', '--no-release-check']),
       new RegExp(`mailpit v${env.get('MAILPIT_VERSION')} compiled`),
@@ -113,7 +137,18 @@ describe('versions and scripts', () => {
   test('no AGPL source is built or run: no k6 or Loki module anywhere but in image names', () => {
     // k6, Loki and Grafana are AGPL: learners pull their images; this project never builds
     // their sources (scripts/ci/build-tools.sh) nor runs them in its tests or benchmark.
-    const listed = run('git', ['-C', repoRoot, 'grep', '-n', '-I', '-E', 'go\\.k6\\.io|grafana/loki/v3|github\\.com/grafana/grafana', '--', '.', ':!tests/stack/configs.test.ts']);
+    const listed = run('git', [
+      '-C',
+      repoRoot,
+      'grep',
+      '-n',
+      '-I',
+      '-E',
+      'go\\.k6\\.io|grafana/loki/v3|github\\.com/grafana/grafana',
+      '--',
+      '.',
+      ':!tests/stack/configs.test.ts',
+    ]);
     assert.equal(listed.stdout.trim(), '', `AGPL modules named in:\n${listed.stdout}`);
   });
 
@@ -124,10 +159,22 @@ describe('versions and scripts', () => {
 
   test('the built tools are the pinned versions', () => {
     const env = readEnvFile('.env.example');
-    assert.match(runOk(requireTool('PROMETHEUS'), ['--version']), new RegExp(`version ${env.get('PROMETHEUS_VERSION')}\\b`));
-    assert.match(runOk(requireTool('PROMTOOL'), ['--version']), new RegExp(`version ${env.get('PROMETHEUS_VERSION')}\\b`));
-    assert.match(runOk(requireTool('ALERTMANAGER'), ['--version']), new RegExp(`version ${env.get('ALERTMANAGER_VERSION')}\\b`));
-    assert.match(runOk(requireTool('AMTOOL'), ['--version']), new RegExp(`version ${env.get('ALERTMANAGER_VERSION')}\\b`));
+    assert.match(
+      runOk(requireTool('PROMETHEUS'), ['--version']),
+      new RegExp(`version ${env.get('PROMETHEUS_VERSION')}\\b`),
+    );
+    assert.match(
+      runOk(requireTool('PROMTOOL'), ['--version']),
+      new RegExp(`version ${env.get('PROMETHEUS_VERSION')}\\b`),
+    );
+    assert.match(
+      runOk(requireTool('ALERTMANAGER'), ['--version']),
+      new RegExp(`version ${env.get('ALERTMANAGER_VERSION')}\\b`),
+    );
+    assert.match(
+      runOk(requireTool('AMTOOL'), ['--version']),
+      new RegExp(`version ${env.get('ALERTMANAGER_VERSION')}\\b`),
+    );
     assert.match(runOk(requireTool('OTELCOL'), ['--version']), new RegExp(`version ${env.get('OTELCOL_VERSION')}\\b`));
   });
 
@@ -138,7 +185,13 @@ describe('versions and scripts', () => {
     }
     const scripts = shellScripts();
     // The search must find what is known to be there, or it could pass by checking nothing.
-    for (const known of ['.ci/run', 'scripts/ci/build-tools.sh', 'scripts/lib/common.sh', 'scripts/validate.sh', 'scripts/crash-service.sh']) {
+    for (const known of [
+      '.ci/run',
+      'scripts/ci/build-tools.sh',
+      'scripts/lib/common.sh',
+      'scripts/validate.sh',
+      'scripts/crash-service.sh',
+    ]) {
       assert.ok(scripts.includes(known), `${known} found among ${scripts.join(', ')}`);
     }
     // -x follows `source`, so sourced files are checked in the context of their callers too.

@@ -125,7 +125,8 @@ describe('documentation', () => {
       for (const target of targets) {
         if (/^[a-z][a-z0-9+.-]*:/i.test(target)) continue; // http:, https:, mailto:
         const [pathPart = '', anchor] = target.split('#');
-        const resolved = pathPart === '' ? file : path.join(pathPart.startsWith('/') ? '' : path.dirname(file), pathPart);
+        const resolved =
+          pathPart === '' ? file : path.join(pathPart.startsWith('/') ? '' : path.dirname(file), pathPart);
         if (!existsSync(repoPath(resolved))) {
           broken.push(`${file}: ${target} (no ${resolved})`);
           continue;
@@ -174,7 +175,9 @@ describe('documentation', () => {
     const dashboardsText = readdirSync(repoPath('grafana/dashboards'))
       .map((f) => readRepoFile('grafana/dashboards', f))
       .join('\n');
-    const known = new Set([...`${rulesText}\n${dashboardsText}`.matchAll(/[A-Za-z_:][A-Za-z0-9_:]*/g)].map((m) => m[0]));
+    const known = new Set(
+      [...`${rulesText}\n${dashboardsText}`.matchAll(/[A-Za-z_:][A-Za-z0-9_:]*/g)].map((m) => m[0]),
+    );
     // PromQL's own words: functions, aggregations, keywords.
     const promql = new Set(
       'sum min max avg count by without on ignoring group_left group_right and or unless rate irate increase histogram_quantile label_replace label_join vector time offset bool topk bottomk abs'.split(
@@ -195,7 +198,8 @@ describe('documentation', () => {
           .replace(/\[[^\]]*\]/g, ' ')
           .replace(/\b\d+(\.\d+)?\b/g, ' ');
         for (const word of bare.match(/[A-Za-z_:][A-Za-z0-9_:]*/g) ?? []) {
-          if (!promql.has(word) && !known.has(word)) problems.push(`${file}: "${word}" (promql) is in no rule or dashboard`);
+          if (!promql.has(word) && !known.has(word))
+            problems.push(`${file}: "${word}" (promql) is in no rule or dashboard`);
         }
       }
     }
@@ -225,7 +229,11 @@ describe('documentation', () => {
         if (!names.has(m[1] ?? '')) unknown.push(`${file}: *${m[1]}*`);
       }
     }
-    assert.deepEqual(unknown, [], 'italics that are neither a dashboard, a panel nor a listed UI label (use **bold** for emphasis)');
+    assert.deepEqual(
+      unknown,
+      [],
+      'italics that are neither a dashboard, a panel nor a listed UI label (use **bold** for emphasis)',
+    );
   });
 
   test('every runbook has the same sections and names the lab that practises it', () => {

@@ -129,7 +129,9 @@ before(
     const victim = uniqueUsername('guessed');
     const guesses = [];
     for (let i = 0; i < 11; i++) {
-      guesses.push((await call(user, 'POST', '/api/user/login', { body: { username: victim, password: `guess-${i}` } })).status);
+      guesses.push(
+        (await call(user, 'POST', '/api/user/login', { body: { username: victim, password: `guess-${i}` } })).status,
+      );
     }
     assert.deepEqual(guesses, [...Array(10).fill(401), 429], 'ten failures, then the account is throttled');
     const emptyCart = await newShopper('empty');
@@ -172,9 +174,13 @@ describe('traces reach Jaeger through the collector', () => {
       const span = trace.spans.find((s) => s.spanID === spanId);
       return span ? trace.processes[span.processID]?.serviceName : undefined;
     };
-    const root = trace.spans.find((s) => service(s.spanID) === 'frontend' && tag(s, 'http.route') === '/checkout/process');
+    const root = trace.spans.find(
+      (s) => service(s.spanID) === 'frontend' && tag(s, 'http.route') === '/checkout/process',
+    );
     assert.ok(root, 'the frontend span of POST /checkout/process');
-    const checkoutSpan = trace.spans.find((s) => s.operationName === 'checkout' && service(s.spanID) === 'order-service');
+    const checkoutSpan = trace.spans.find(
+      (s) => s.operationName === 'checkout' && service(s.spanID) === 'order-service',
+    );
     assert.ok(checkoutSpan, 'the business span "checkout" of order-service');
     assert.equal(String(tag(checkoutSpan, 'order.id')), String(orderId));
     assert.equal(tag(checkoutSpan, 'checkout.status'), 'placed');
@@ -182,7 +188,10 @@ describe('traces reach Jaeger through the collector', () => {
     const sqlServices = new Set(
       trace.spans.filter((s) => tag(s, 'db.system.name') ?? tag(s, 'db.system')).map((s) => service(s.spanID)),
     );
-    assert.ok(sqlServices.has('order-service') && sqlServices.has('product-service'), `SQL spans from ${[...sqlServices]}`);
+    assert.ok(
+      sqlServices.has('order-service') && sqlServices.has('product-service'),
+      `SQL spans from ${[...sqlServices]}`,
+    );
   });
 
   test('every service has traces in Jaeger', { timeout: 60_000 }, async () => {
@@ -243,11 +252,13 @@ describe('Prometheus holds the metrics', () => {
     const catalogue = catalogueEntries();
     const metrics = catalogue.flatMap(([, metric]) => prometheusNames(metric).series);
     assert.ok(catalogue.length >= 8, 'the metric catalogue declares the business metrics');
-    const sum = async (expr: string) => (await prom.samples(`sum(${expr})`)).reduce((n, r) => n + Number(r.value?.[1]), 0);
+    const sum = async (expr: string) =>
+      (await prom.samples(`sum(${expr})`)).reduce((n, r) => n + Number(r.value?.[1]), 0);
     await until(
       `every business metric (${metrics.join(', ')})`,
       async () => {
-        for (const metric of metrics) if ((await prom.samples(metric)).length === 0) throw new Error(`no ${metric} yet`);
+        for (const metric of metrics)
+          if ((await prom.samples(metric)).length === 0) throw new Error(`no ${metric} yet`);
         return (
           (await sum('shopscope_orders_placed_total')) >= orders.length &&
           (await sum('shopscope_auth_throttled_total{limit="login_account"}')) >= 1
@@ -273,14 +284,19 @@ describe('Prometheus holds the metrics', () => {
         if (!('values' in attribute)) continue;
         for (const name of prometheusNames(metric).series) {
           for (const row of await prom.samples(name)) {
-            assert.ok(attribute.values.includes(row.metric[key] ?? ''), `${name}{${key}="${row.metric[key]}"} is not in the catalogue`);
+            assert.ok(
+              attribute.values.includes(row.metric[key] ?? ''),
+              `${name}{${key}="${row.metric[key]}"} is not in the catalogue`,
+            );
           }
         }
       }
     }
   });
 
-  test('span metrics and the service graph, with exemplars that open their trace in Jaeger', { timeout: 90_000 }, async () => {
+  test('span metrics and the service graph, with exemplars that open their trace in Jaeger', {
+    timeout: 90_000,
+  }, async () => {
     await until(
       'span metrics of the four services',
       async () => {
@@ -315,8 +331,11 @@ describe('Prometheus holds the metrics', () => {
     const edges = await until(
       'the service graph edges of a checkout',
       async () => {
-        const rows = await prom.samples('sum by (client, server, connection_type) (traces_service_graph_request_total)');
-        const has = (client: string, server: string) => rows.some((r) => r.metric.client === client && r.metric.server === server);
+        const rows = await prom.samples(
+          'sum by (client, server, connection_type) (traces_service_graph_request_total)',
+        );
+        const has = (client: string, server: string) =>
+          rows.some((r) => r.metric.client === client && r.metric.server === server);
         const ok =
           has('frontend', 'order-service') &&
           has('frontend', 'product-service') &&
@@ -330,7 +349,9 @@ describe('Prometheus holds the metrics', () => {
     assert.ok(edges.length >= 5);
   });
 
-  test("the collector's own metrics, the /readyz checks, and every scrape target up (Grafana aside)", { timeout: 90_000 }, async () => {
+  test("the collector's own metrics, the /readyz checks, and every scrape target up (Grafana aside)", {
+    timeout: 90_000,
+  }, async () => {
     const value = async (expr: string) => {
       const rows = await prom.samples(expr);
       return rows.length ? Number(rows[0]?.value?.[1]) : Number.NaN;
@@ -342,12 +363,17 @@ describe('Prometheus holds the metrics', () => {
     });
     const through = {
       'spans into otlp': 'sum(otelcol_receiver_accepted_spans_total{job="otel-collector", receiver="otlp"})',
-      'metric points into otlp': 'sum(otelcol_receiver_accepted_metric_points_total{job="otel-collector", receiver="otlp"})',
-      'log records into otlp': 'sum(otelcol_receiver_accepted_log_records_total{job="otel-collector", receiver="otlp"})',
-      'readyz checks': 'sum(otelcol_receiver_accepted_metric_points_total{job="otel-collector", receiver="httpcheck/readyz"})',
+      'metric points into otlp':
+        'sum(otelcol_receiver_accepted_metric_points_total{job="otel-collector", receiver="otlp"})',
+      'log records into otlp':
+        'sum(otelcol_receiver_accepted_log_records_total{job="otel-collector", receiver="otlp"})',
+      'readyz checks':
+        'sum(otelcol_receiver_accepted_metric_points_total{job="otel-collector", receiver="httpcheck/readyz"})',
       'spans to Jaeger': 'sum(otelcol_exporter_sent_spans_total{job="otel-collector", exporter="otlp_grpc/jaeger"})',
-      'metric points to Prometheus': 'sum(otelcol_exporter_sent_metric_points_total{job="otel-collector", exporter="otlp_http/prometheus"})',
-      'log records to Loki': 'sum(otelcol_exporter_sent_log_records_total{job="otel-collector", exporter="otlp_http/loki"})',
+      'metric points to Prometheus':
+        'sum(otelcol_exporter_sent_metric_points_total{job="otel-collector", exporter="otlp_http/prometheus"})',
+      'log records to Loki':
+        'sum(otelcol_exporter_sent_log_records_total{job="otel-collector", exporter="otlp_http/loki"})',
     };
     await until(
       'the collector counting data in and out',
@@ -392,7 +418,9 @@ describe('Prometheus holds the metrics', () => {
 });
 
 describe('logs reach Loki', () => {
-  test('every service, labelled service_name, lines carrying trace_id; Jaeger ⇄ Loki both ways', { timeout: 90_000 }, async () => {
+  test('every service, labelled service_name, lines carrying trace_id; Jaeger ⇄ Loki both ways', {
+    timeout: 90_000,
+  }, async () => {
     await until(
       'service_name values of the four services in Loki',
       async () => {
@@ -403,7 +431,9 @@ describe('logs reach Loki', () => {
     );
     let orderTraceId = '';
     for (const name of SERVICE_NAMES) {
-      const r = await loki.queryRange(`{service_name="${name}"} | trace_id != ""`, stackStart(), now() + 1, { limit: 5 });
+      const r = await loki.queryRange(`{service_name="${name}"} | trace_id != ""`, stackStart(), now() + 1, {
+        limit: 5,
+      });
       assert.equal(r.error, undefined);
       assert.ok(r.result.length > 0, `${name}: no log line with a trace_id`);
       const stream = r.result[0].stream as Record<string, string>;
@@ -413,7 +443,9 @@ describe('logs reach Loki', () => {
       if (name === 'order-service') orderTraceId = stream.trace_id ?? '';
     }
     // Jaeger → Loki: the Jaeger datasource's "logs for this trace" query, as provisioned.
-    const datasources = readYaml<{ datasources: any[] }>('grafana/provisioning/datasources/datasources.yaml').datasources;
+    const datasources = readYaml<{ datasources: any[] }>(
+      'grafana/provisioning/datasources/datasources.yaml',
+    ).datasources;
     const jaegerDs = datasources.find((d) => d.uid === 'jaeger');
     const traceId = checkoutTrace?.traceID;
     assert.ok(traceId, 'the checkout trace (first test)');
@@ -433,11 +465,15 @@ describe('logs reach Loki', () => {
     assert.deepEqual([...logs].sort(), [...SERVICE_NAMES].sort());
     // Loki → Jaeger: a log line's trace_id (the derived field's link) opens its trace.
     assert.ok(orderTraceId);
-    await until(`the trace ${orderTraceId} of an order-service log line`, async () => (await jaeger.trace(orderTraceId)) !== undefined, {
-      timeoutMs: 20_000,
-      intervalMs: 1_000,
-      fatal,
-    });
+    await until(
+      `the trace ${orderTraceId} of an order-service log line`,
+      async () => (await jaeger.trace(orderTraceId)) !== undefined,
+      {
+        timeoutMs: 20_000,
+        intervalMs: 1_000,
+        fatal,
+      },
+    );
   });
 });
 
@@ -468,7 +504,9 @@ describe('alerts fire on injected failures', () => {
           assert.equal(responses[0]?.status, 500, 'the injected fault answers 500');
           if (checkoutStatus === 0) checkoutStatus = (await shopper.submit('/checkout', '/checkout/process')).status;
           const alerts = await prom.alerts();
-          return alerts.find((a) => a.labels.alertname === 'HighErrorRate' && a.labels.service_name === 'product-service');
+          return alerts.find(
+            (a) => a.labels.alertname === 'HighErrorRate' && a.labels.service_name === 'product-service',
+          );
         },
         { timeoutMs: 150_000, intervalMs: 250, fatal },
       );
@@ -488,7 +526,9 @@ describe('alerts fire on injected failures', () => {
 });
 
 describe('Prometheus rules on live data', () => {
-  test('every recording and alerting rule of prometheus/rules evaluates without error', { timeout: 120_000 }, async () => {
+  test('every recording and alerting rule of prometheus/rules evaluates without error', {
+    timeout: 120_000,
+  }, async () => {
     const files = ['recording.yml', 'alerts-services.yml', 'alerts-pipeline.yml', 'slo.yml'];
     const defined = files.flatMap((f) =>
       readYaml<{ groups: { name: string; rules: any[] }[] }>('prometheus/rules', f).groups.flatMap((g) =>
@@ -510,7 +550,9 @@ describe('Prometheus rules on live data', () => {
       defined.map((r) => `${r.group}/${r.name}`).sort(),
       'Prometheus runs exactly the rules of prometheus/rules',
     );
-    const unhealthy = live.filter((r) => r.health !== 'ok' || r.lastError).map((r) => `${r.name}: ${r.health} ${r.lastError}`);
+    const unhealthy = live
+      .filter((r) => r.health !== 'ok' || r.lastError)
+      .map((r) => `${r.name}: ${r.health} ${r.lastError}`);
     assert.deepEqual(unhealthy, []);
     // And each expression on its own, through the query API.
     for (const rule of defined) {
@@ -590,7 +632,8 @@ describe('Grafana stand-in: the dashboards on live data', () => {
           const panels = await grafana.evaluate(file, dashboard, variables);
           assert.equal(panels.length, dataPanels(dashboard).length);
           const required =
-            !NO_NATIVE_DATA.has(file) && Object.entries(REQUIRED_VARIABLES[file] ?? {}).every(([k, v]) => variables[k] === v);
+            !NO_NATIVE_DATA.has(file) &&
+            Object.entries(REQUIRED_VARIABLES[file] ?? {}).every(([k, v]) => variables[k] === v);
           for (const panel of panels) {
             evaluated += panel.targets.length;
             for (const target of panel.targets) {
@@ -614,8 +657,11 @@ describe('Grafana stand-in: the dashboards on live data', () => {
   });
 
   test("the Jaeger datasource's span-metrics queries find the checkout's operation", { timeout: 60_000 }, async () => {
-    const datasources = readYaml<{ datasources: any[] }>('grafana/provisioning/datasources/datasources.yaml').datasources;
-    const queries: { name: string; query: string }[] = datasources.find((d) => d.uid === 'jaeger').jsonData.tracesToMetrics.queries;
+    const datasources = readYaml<{ datasources: any[] }>(
+      'grafana/provisioning/datasources/datasources.yaml',
+    ).datasources;
+    const queries: { name: string; query: string }[] = datasources.find((d) => d.uid === 'jaeger').jsonData
+      .tracesToMetrics.queries;
     const root = checkoutTrace?.spans.find((s) => tag(s, 'http.route') === '/checkout/process');
     assert.ok(root, 'the checkout trace (first test)');
     for (const { name, query } of queries) {
@@ -638,7 +684,9 @@ describe('Grafana stand-in: the dashboards on live data', () => {
 });
 
 describe('alerts fire on a crashed service and a stopped database', () => {
-  test('a killed order-service turns ServiceDown pending then firing; Alertmanager receives and mails it', { timeout: 200_000 }, async () => {
+  test('a killed order-service turns ServiceDown pending then firing; Alertmanager receives and mails it', {
+    timeout: 200_000,
+  }, async () => {
     const victim = 'order-service';
     await stack.service(victim).stop('SIGKILL');
     const killedAt = Date.now();
@@ -647,7 +695,10 @@ describe('alerts fire on a crashed service and a stopped database', () => {
     await stack.db?.stopServer();
     const serviceDown = async (state: string) =>
       (await prom.alerts()).find(
-        (a) => a.labels.alertname === 'ServiceDown' && a.labels.service_name === victim && (state === 'any' || a.state === state),
+        (a) =>
+          a.labels.alertname === 'ServiceDown' &&
+          a.labels.service_name === victim &&
+          (state === 'any' || a.state === state),
       );
     const pending = await until('ServiceDown pending or firing for order-service', () => serviceDown('any'), {
       timeoutMs: 60_000,
@@ -685,7 +736,8 @@ describe('alerts fire on a crashed service and a stopped database', () => {
     // through the API its web page uses.
     const mail = await until(
       'the ServiceDown e-mail to oncall@shopscope.local in Mailpit',
-      async () => (await stack.mails()).find((m) => m.to.includes('oncall@shopscope.local') && m.subject.includes('ServiceDown')),
+      async () =>
+        (await stack.mails()).find((m) => m.to.includes('oncall@shopscope.local') && m.subject.includes('ServiceDown')),
       { timeoutMs: 45_000, intervalMs: 1_000, fatal },
     );
     assert.match(mail.subject, /^\[FIRING(:\d+)?\] ServiceDown order-service — order-service does not answer$/);
@@ -694,11 +746,15 @@ describe('alerts fire on a crashed service and a stopped database', () => {
       'the Watchdog e-mail in Mailpit',
     );
     // A dead process is not a database outage: only the cause alert of the right kind.
-    const dbAlert = (await prom.alerts()).find((a) => a.labels.alertname === 'DatabaseUnavailable' && a.labels.service_name === victim);
+    const dbAlert = (await prom.alerts()).find(
+      (a) => a.labels.alertname === 'DatabaseUnavailable' && a.labels.service_name === victim,
+    );
     assert.equal(dbAlert, undefined);
   });
 
-  test('with the database stopped, DatabaseUnavailable (not ServiceDown) for the services that own one', { timeout: 90_000 }, async () => {
+  test('with the database stopped, DatabaseUnavailable (not ServiceDown) for the services that own one', {
+    timeout: 90_000,
+  }, async () => {
     const owners = ['product-service', 'user-service'];
     // The processes still answer /readyz, with a 503 that names the database.
     const readyz = await call(stack.service('product-service').url, 'GET', '/readyz');
@@ -713,7 +769,9 @@ describe('alerts fire on a crashed service and a stopped database', () => {
     );
     note(`DatabaseUnavailable ${alerts.map((a) => `${a.labels.service_name} ${a.state}`).join(', ')}`);
     assert.deepEqual(alerts.map((a) => a.labels.service_name).sort(), owners);
-    const down = (await prom.alerts()).filter((a) => a.labels.alertname === 'ServiceDown').map((a) => a.labels.service_name);
+    const down = (await prom.alerts())
+      .filter((a) => a.labels.alertname === 'ServiceDown')
+      .map((a) => a.labels.service_name);
     assert.deepEqual(down, ['order-service'], 'a running service without its database is not down');
     // Once firing (for: 30s), they reach Alertmanager, routed to the on-call receiver.
     const received = await until(
@@ -724,6 +782,10 @@ describe('alerts fire on a crashed service and a stopped database', () => {
       },
       { timeoutMs: 60_000, intervalMs: 1_000, fatal },
     );
-    for (const alert of received) assert.deepEqual(alert.receivers.map((r) => r.name), ['mail-oncall']);
+    for (const alert of received)
+      assert.deepEqual(
+        alert.receivers.map((r) => r.name),
+        ['mail-oncall'],
+      );
   });
 });

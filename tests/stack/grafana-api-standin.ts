@@ -100,7 +100,8 @@ export class GrafanaApiStandIn {
   private constructor(options: GrafanaApiStandInOptions) {
     this.options = options;
     this.datasourcesDir = options.datasourcesDir ?? path.join(repoRoot, 'grafana/provisioning/datasources');
-    this.dashboardProvidersDir = options.dashboardProvidersDir ?? path.join(repoRoot, 'grafana/provisioning/dashboards');
+    this.dashboardProvidersDir =
+      options.dashboardProvidersDir ?? path.join(repoRoot, 'grafana/provisioning/dashboards');
     this.dashboardsDir = options.dashboardsDir ?? path.join(repoRoot, 'grafana/dashboards');
     const env = envExample();
     this.version = options.version ?? env.get('GRAFANA_VERSION') ?? 'unknown';
@@ -186,7 +187,9 @@ export class GrafanaApiStandIn {
       .map((p: any) => {
         const mounted = String(p.options?.path ?? '');
         if (mounted !== COMPOSE_DASHBOARDS_MOUNT) {
-          throw new Error(`dashboard provider ${p.name} reads ${mounted}, not the ${COMPOSE_DASHBOARDS_MOUNT} mount: update the stand-in`);
+          throw new Error(
+            `dashboard provider ${p.name} reads ${mounted}, not the ${COMPOSE_DASHBOARDS_MOUNT} mount: update the stand-in`,
+          );
         }
         const dashboards = readdirSync(this.dashboardsDir)
           .filter((f) => f.endsWith('.json'))
@@ -199,7 +202,10 @@ export class GrafanaApiStandIn {
               return []; // Grafana logs "failed to load dashboard from file" and goes on
             }
           });
-        return { folder: { uid: p.folderUid ?? slug(p.folder ?? 'general'), title: p.folder ?? 'General' }, dashboards };
+        return {
+          folder: { uid: p.folderUid ?? slug(p.folder ?? 'general'), title: p.folder ?? 'General' },
+          dashboards,
+        };
       });
   }
 
@@ -211,7 +217,13 @@ export class GrafanaApiStandIn {
     for (const { folder, dashboards } of this.provisionedDashboards()) {
       const folderId = ++id;
       if (type !== 'dash-db' && folder.title.toLowerCase().includes(query)) {
-        hits.push({ id: folderId, uid: folder.uid, title: folder.title, type: 'dash-folder', url: `/dashboards/f/${folder.uid}/` });
+        hits.push({
+          id: folderId,
+          uid: folder.uid,
+          title: folder.title,
+          type: 'dash-folder',
+          url: `/dashboards/f/${folder.uid}/`,
+        });
       }
       for (const dashboard of dashboards) {
         const dashboardId = ++id;

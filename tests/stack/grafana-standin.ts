@@ -40,7 +40,9 @@ const MAX_DATA_POINTS = 1000;
 
 export function loadDashboards(): Map<string, Dashboard> {
   const dashboards = new Map<string, Dashboard>();
-  for (const file of readdirSync(repoPath('grafana/dashboards')).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of readdirSync(repoPath('grafana/dashboards'))
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     dashboards.set(file, JSON.parse(readRepoFile('grafana/dashboards', file)) as Dashboard);
   }
   return dashboards;
@@ -84,7 +86,8 @@ export class GrafanaStandIn {
     }
     if (uid === 'loki') {
       const label = variable.query?.label;
-      if (!label) throw new Error(`variable ${variable.name}: unsupported Loki query ${JSON.stringify(variable.query)}`);
+      if (!label)
+        throw new Error(`variable ${variable.name}: unsupported Loki query ${JSON.stringify(variable.query)}`);
       return this.loki.labelValues(label, fromSeconds);
     }
     throw new Error(`variable ${variable.name}: unsupported datasource ${uid}`);
@@ -109,7 +112,9 @@ export class GrafanaStandIn {
           values = [variable.allValue ?? (options.length ? `(${options.map(escapeRegex).join('|')})` : '')];
         } else if (pick[variable.name] !== undefined) {
           if (!options.includes(pick[variable.name]!)) {
-            throw new Error(`${dashboard.title}: ${variable.name} offers ${options.join(', ')}, not ${pick[variable.name]}`);
+            throw new Error(
+              `${dashboard.title}: ${variable.name} offers ${options.join(', ')}, not ${pick[variable.name]}`,
+            );
           }
           values = [pick[variable.name]!];
         } else {
@@ -179,7 +184,9 @@ export class GrafanaStandIn {
       const r = await this.loki.queryRange(query, time.start, time.end, { step: `${time.interval}s`, limit: 100 });
       const hasData =
         !r.error &&
-        r.result.some((s: any) => (s.values ?? []).some((v: [unknown, string]) => r.resultType === 'streams' || Number.isFinite(Number(v[1]))));
+        r.result.some((s: any) =>
+          (s.values ?? []).some((v: [unknown, string]) => r.resultType === 'streams' || Number.isFinite(Number(v[1]))),
+        );
       return { datasource, query, error: r.error, hasData };
     }
     if (datasource === 'jaeger') {

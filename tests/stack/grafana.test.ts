@@ -137,7 +137,9 @@ describe('Grafana datasources', () => {
     // Loki → Jaeger: a derived field on the trace_id label (structured metadata), not on text.
     const derived = byUid.get('loki')?.jsonData?.derivedFields ?? [];
     assert.ok(
-      derived.some((d: any) => d.datasourceUid === 'jaeger' && d.matcherType === 'label' && d.matcherRegex === 'trace_id'),
+      derived.some(
+        (d: any) => d.datasourceUid === 'jaeger' && d.matcherType === 'label' && d.matcherRegex === 'trace_id',
+      ),
     );
   });
 
@@ -153,7 +155,15 @@ describe('Grafana datasources', () => {
 describe('Grafana dashboards', () => {
   test('the expected dashboards exist, with unique uids', () => {
     const files = [...dashboards.keys()].sort();
-    assert.deepEqual(files, ['business.json', 'collector.json', 'k6.json', 'logs.json', 'overview.json', 'service.json', 'slo.json']);
+    assert.deepEqual(files, [
+      'business.json',
+      'collector.json',
+      'k6.json',
+      'logs.json',
+      'overview.json',
+      'service.json',
+      'slo.json',
+    ]);
     const uids = [...dashboards.values()].map((d) => d.uid);
     assert.equal(new Set(uids).size, uids.length);
     for (const d of dashboards.values()) assert.match(d.uid, /^shopscope-/, d.title);
@@ -209,11 +219,16 @@ describe('Grafana dashboards', () => {
   test('RED per service and the service map on the overview', () => {
     const overview = dashboards.get('overview.json');
     assert.ok(overview);
-    const exprs = promTargets(overview).map((t) => t.expr).join('\n');
+    const exprs = promTargets(overview)
+      .map((t) => t.expr)
+      .join('\n');
     assert.match(exprs, /sum by \(service_name\) \(rate\(http_server_request_duration_seconds_count/);
     assert.match(exprs, /http_response_status_code=~"5\.\."/);
     assert.match(exprs, /histogram_quantile\(0\.95, sum by \(service_name, le\)/);
-    assert.ok(allPanels(overview).some((p) => p.type === 'nodeGraph'), 'a node graph panel');
+    assert.ok(
+      allPanels(overview).some((p) => p.type === 'nodeGraph'),
+      'a node graph panel',
+    );
     assert.match(exprs, /traces_service_graph_request_total/);
     // Dashboards aggregate like the rules: never by instance (a random id per process start)
     // except the runtime panels, which are about one process.
@@ -253,9 +268,14 @@ describe('Grafana dashboards', () => {
 
   test('every shopscope_* name a dashboard or a rule uses is a metric of the catalogue', () => {
     const catalogue = metricCatalogue();
-    const known = new Set(catalogue.catalogueEntries().flatMap(([, metric]) => catalogue.prometheusNames(metric).series));
+    const known = new Set(
+      catalogue.catalogueEntries().flatMap(([, metric]) => catalogue.prometheusNames(metric).series),
+    );
     const sources: [string, string][] = [
-      ...[...dashboards.keys()].map((file): [string, string] => [`${DASHBOARD_DIR}/${file}`, readRepoFile(DASHBOARD_DIR, file)]),
+      ...[...dashboards.keys()].map((file): [string, string] => [
+        `${DASHBOARD_DIR}/${file}`,
+        readRepoFile(DASHBOARD_DIR, file),
+      ]),
       ...readdirSync(repoPath(RULES_DIR))
         .filter((f) => /\.ya?ml$/.test(f))
         .map((file): [string, string] => [`${RULES_DIR}/${file}`, readRepoFile(RULES_DIR, file)]),

@@ -36,7 +36,15 @@ import type { ServiceName } from '../../k6/lib/book.js';
 import { signedInShopper } from '../../tools/stack/frontend-client.ts';
 import { uniqueUsername } from '../../tools/stack/accounts.ts';
 import { call } from '../src/harness/http.ts';
-import { type JourneyBook, loadJourneyBook, type RequestInfo, runJourney, runMixedTraffic, type ShopUrls, shopUrls } from '../../tools/stack/journeys.ts';
+import {
+  type JourneyBook,
+  loadJourneyBook,
+  type RequestInfo,
+  runJourney,
+  runMixedTraffic,
+  type ShopUrls,
+  shopUrls,
+} from '../../tools/stack/journeys.ts';
 import { readRepoFile, repoPath } from '../../tools/stack/repo.ts';
 import { ADMIN_TOKEN, METRIC_EXPORT_INTERVAL_MS, NativeStack, until } from '../../tools/stack/native-stack.ts';
 import { PrometheusApi } from '../../tools/stack/stack-api.ts';
@@ -80,11 +88,15 @@ const PATH_CONSTANT = /\bconst\s+([A-Za-z_$][\w$]*)\s*=\s*(['"])(\/[^'"]*)\2/g;
  * `app.use(STATIC_PREFIX, …)`: how the services declare their routes (an Express Router per
  * file of routes/, mounted on the app without a prefix; the shared ones in services/common).
  */
-const DECLARATION = /\b(?:router|app)\s*\.\s*(get|post|put|delete|patch|use)\s*\(\s*(?:(['"])([^'"]*)\2|([A-Za-z_$][\w$]*)\s*,)/g;
+const DECLARATION =
+  /\b(?:router|app)\s*\.\s*(get|post|put|delete|patch|use)\s*\(\s*(?:(['"])([^'"]*)\2|([A-Za-z_$][\w$]*)\s*,)/g;
 
 /** The routes declared in the sources under `dir` (a service's src, or services/common/src). */
 function declaredRoutes(dir: string): DeclaredRoute[] {
-  const files = sourcesOf(dir).map((file) => ({ file: path.relative(repoPath(), file), text: readFileSync(file, 'utf8') }));
+  const files = sourcesOf(dir).map((file) => ({
+    file: path.relative(repoPath(), file),
+    text: readFileSync(file, 'utf8'),
+  }));
   const constants = new Map<string, string>();
   for (const { text } of files) for (const m of text.matchAll(PATH_CONSTANT)) constants.set(m[1]!, m[3]!);
   const routes: DeclaredRoute[] = [];
@@ -93,17 +105,27 @@ function declaredRoutes(dir: string): DeclaredRoute[] {
       const target = m[3] ?? constants.get(m[4] ?? '');
       if (!target?.startsWith('/')) continue;
       const method = m[1]!.toUpperCase();
-      routes.push(method === 'USE' ? { method: 'ANY', path: `${target.replace(/\/$/, '')}/*`, file } : { method, path: target, file });
+      routes.push(
+        method === 'USE'
+          ? { method: 'ANY', path: `${target.replace(/\/$/, '')}/*`, file }
+          : { method, path: target, file },
+      );
     }
   }
   return routes;
 }
 
 /** Every service's routes (its own and those of services/common), and the common ones alone. */
-function routeTable(servicesDir: string = repoPath('services')): { common: DeclaredRoute[]; of: Record<ServiceName, DeclaredRoute[]> } {
+function routeTable(servicesDir: string = repoPath('services')): {
+  common: DeclaredRoute[];
+  of: Record<ServiceName, DeclaredRoute[]>;
+} {
   const common = declaredRoutes(path.join(servicesDir, 'common/src'));
   const of = Object.fromEntries(
-    SERVICE_NAMES.map((service) => [service, [...declaredRoutes(path.join(servicesDir, SERVICE_DIRS[service], 'src')), ...common]]),
+    SERVICE_NAMES.map((service) => [
+      service,
+      [...declaredRoutes(path.join(servicesDir, SERVICE_DIRS[service], 'src')), ...common],
+    ]),
   ) as Record<ServiceName, DeclaredRoute[]>;
   return { common, of };
 }
@@ -129,11 +151,15 @@ function bookProblems(journeyBook: JourneyBook, routes = routeTable()): string[]
   for (const [key, step] of Object.entries(journeyBook.steps)) {
     const parsed = parseStepName(step.name);
     if (!parsed) {
-      problems.push(`step ${key}: "${step.name}" is not "<service> <METHOD> <route>" (or "<METHOD> <route>" for every service)`);
+      problems.push(
+        `step ${key}: "${step.name}" is not "<service> <METHOD> <route>" (or "<METHOD> <route>" for every service)`,
+      );
       continue;
     }
     const declared = parsed.service ? routes.of[parsed.service] : routes.common;
-    const where = parsed.service ? `services/${SERVICE_DIRS[parsed.service]}/src or services/common/src` : 'services/common/src';
+    const where = parsed.service
+      ? `services/${SERVICE_DIRS[parsed.service]}/src or services/common/src`
+      : 'services/common/src';
     if (!declared.some((r) => (r.method === parsed.method || r.method === 'ANY') && r.path === parsed.route)) {
       problems.push(`step ${key}: "${step.name}": no route ${parsed.method} ${parsed.route} in ${where}`);
     }
@@ -153,8 +179,10 @@ function bookProblems(journeyBook: JourneyBook, routes = routeTable()): string[]
       }
       if (action.method !== parsed.method) problems.push(`${what}: step "${step.name}" is a ${parsed.method}`);
       const concrete = action.path.split('?')[0]!.replace(/\{[^}]+\}/g, 'x');
-      if (!routePattern(parsed.route).test(concrete)) problems.push(`${what}: the path does not match the route of "${step.name}"`);
-      if (parsed.service && action.service) problems.push(`${what}: "service" is given by the step's name, "${step.name}"`);
+      if (!routePattern(parsed.route).test(concrete))
+        problems.push(`${what}: the path does not match the route of "${step.name}"`);
+      if (parsed.service && action.service)
+        problems.push(`${what}: "service" is given by the step's name, "${step.name}"`);
       if (!parsed.service && !SERVICE_NAMES.includes(action.service as ServiceName)) {
         problems.push(`${what}: "${step.name}" is a route of every service: say which ("service")`);
       }
@@ -168,14 +196,17 @@ function bookProblems(journeyBook: JourneyBook, routes = routeTable()): string[]
 // ---------------------------------------------------------------------------------------
 
 describe('the journey book (k6/lib/journeys.json), statically', () => {
-  test('the route scan finds the services\' routes (or the checks below would check nothing)', () => {
+  test("the route scan finds the services' routes (or the checks below would check nothing)", () => {
     const routes = routeTable();
     const has = (service: ServiceName, method: string, route: string) =>
       routes.of[service].some((r) => r.method === method && r.path === route);
     assert.ok(has('frontend', 'GET', '/checkout'), 'a route given by a constant (CART_PAGE)');
     assert.ok(has('frontend', 'ANY', '/static/*'), 'a mount (STATIC_PREFIX)');
     assert.ok(has('order-service', 'DELETE', '/api/order/remove-item/:product_id'));
-    assert.ok(has('user-service', 'GET', '/healthz') && routes.common.some((r) => r.path === '/readyz'), 'the routes of every service');
+    assert.ok(
+      has('user-service', 'GET', '/healthz') && routes.common.some((r) => r.path === '/readyz'),
+      'the routes of every service',
+    );
     assert.ok(!has('user-service', 'GET', '/api/orders'), "another service's route");
     note(`${Object.values(routes.of).flat().length} routes declared (common ones counted per service)`);
   });
@@ -184,7 +215,9 @@ describe('the journey book (k6/lib/journeys.json), statically', () => {
     assert.deepEqual(bookProblems(book), []);
     assert.ok(Object.keys(book.steps).length >= 30);
     const requests = Object.values(book.journeys).flatMap((j) => requestActions(j.actions));
-    note(`${Object.keys(book.steps).length} steps, ${Object.keys(book.journeys).length} journeys, ${requests.length} requests checked`);
+    note(
+      `${Object.keys(book.steps).length} steps, ${Object.keys(book.journeys).length} journeys, ${requests.length} requests checked`,
+    );
   });
 
   test('the check fails on a planted bad route (a temporary copy of the book)', () => {
@@ -197,11 +230,15 @@ describe('the journey book (k6/lib/journeys.json), statically', () => {
       const problems = bookProblems(loadJourneyBook(file));
       note(`planted "frontend GET /order-history": ${problems.length} problems:\n#   ${problems.join('\n#   ')}`);
       assert.ok(
-        problems.some((p) => p.startsWith('step ordersPage:') && p.includes('no route GET /order-history in services/frontend/src')),
+        problems.some(
+          (p) => p.startsWith('step ordersPage:') && p.includes('no route GET /order-history in services/frontend/src'),
+        ),
         'the route the services do not declare',
       );
       assert.ok(
-        problems.some((p) => p.includes('GET /orders: the path does not match the route of "frontend GET /order-history"')),
+        problems.some((p) =>
+          p.includes('GET /orders: the path does not match the route of "frontend GET /order-history"'),
+        ),
         'the requests of that step no longer fit it',
       );
     } finally {
@@ -220,7 +257,9 @@ describe('the journey book (k6/lib/journeys.json), statically', () => {
     const steps = new Map<string, string>();
     for (const file of files) {
       const text = readRepoFile(file);
-      for (const m of text.matchAll(/\b(?:runJourney|runActions|journeyActions|stepsOf)\(\s*(?:(?:BOOK|book)\s*,\s*)?'([^']+)'/g)) {
+      for (const m of text.matchAll(
+        /\b(?:runJourney|runActions|journeyActions|stepsOf)\(\s*(?:(?:BOOK|book)\s*,\s*)?'([^']+)'/g,
+      )) {
         journeys.set(m[1]!, file);
       }
       // The benchmark names its journey in a constant (bench/workloads.ts).
@@ -228,7 +267,8 @@ describe('the journey book (k6/lib/journeys.json), statically', () => {
       for (const m of text.matchAll(/\bSTEPS\.(\w+)|\bSTEPS\[['"]([^'"]+)['"]\]/g)) steps.set(m[1] ?? m[2]!, file);
     }
     assert.ok(journeys.size >= 8, `journeys named by the scripts: ${[...journeys.keys()].join(', ')}`);
-    for (const [name, file] of journeys) assert.ok(book.journeys[name], `${file} names the journey "${name}", not in the book`);
+    for (const [name, file] of journeys)
+      assert.ok(book.journeys[name], `${file} names the journey "${name}", not in the book`);
     for (const [key, file] of steps) assert.ok(book.steps[key], `${file} names STEPS.${key}, not in the book`);
     // And the steps the thresholds list are the journeys' own, in order.
     assert.deepEqual(
@@ -270,7 +310,7 @@ describe('the journey book (k6/lib/journeys.json), statically', () => {
   });
 });
 
-describe('the scenarios options (k6/lib/options.js, with k6\'s __ENV stood in)', () => {
+describe("the scenarios options (k6/lib/options.js, with k6's __ENV stood in)", () => {
   const env: Record<string, string> = {};
   let options: any;
   before(async () => {
@@ -288,11 +328,11 @@ describe('the scenarios options (k6/lib/options.js, with k6\'s __ENV stood in)',
   };
   const scenarioSource = (name: string) => readRepoFile('k6', `${name}.js`);
 
-  test('every scenario is named after its file (the k6 dashboard\'s Scenario variable); the defaults', () => {
+  test("every scenario is named after its file (the k6 dashboard's Scenario variable); the defaults", () => {
     for (const name of ['smoke', 'load', 'spike', 'soak', 'journey', 'api', 'bad-input']) {
       assert.match(scenarioSource(name), new RegExp(`scenario: '${name}'`), `${name}.js`);
     }
-    assert.match(scenarioSource('load'), /rampingLoad\('30s:10,1m:10,30s:20,30s:0'\)/, 'the report\'s stages');
+    assert.match(scenarioSource('load'), /rampingLoad\('30s:10,1m:10,30s:20,30s:0'\)/, "the report's stages");
     assert.match(scenarioSource('smoke'), /constantLoad\(\{ vus: 1, duration: '30s' \}\)/);
     assert.match(scenarioSource('soak'), /constantLoad\(\{ vus: 5, duration: '30m' \}\)/);
     assert.match(scenarioSource('smoke'), /server_errors: \['count==0'\]/);
@@ -316,20 +356,34 @@ describe('the scenarios options (k6/lib/options.js, with k6\'s __ENV stood in)',
 
   test('VUS, DURATION, STAGES, TESTID and LATENCY_FACTOR override them; a bad value stops the script', () => {
     const soak = withEnv({ VUS: '3', DURATION: '2m', TESTID: 'my-run', LATENCY_FACTOR: '2' }, () =>
-      options.buildOptions({ scenario: 'soak', load: options.constantLoad({ vus: 5, duration: '30m' }), steps: stepsOf(book, 'browse') }),
+      options.buildOptions({
+        scenario: 'soak',
+        load: options.constantLoad({ vus: 5, duration: '30m' }),
+        steps: stepsOf(book, 'browse'),
+      }),
     );
     assert.equal(soak.scenarios.soak.vus, 3);
     assert.equal(soak.scenarios.soak.duration, '2m');
     assert.deepEqual(soak.tags, { testid: 'my-run' });
-    assert.deepEqual(soak.thresholds['http_req_duration{name:frontend GET /}'], ['p(95)<1200'], 'twice the 600 ms budget');
+    assert.deepEqual(
+      soak.thresholds['http_req_duration{name:frontend GET /}'],
+      ['p(95)<1200'],
+      'twice the 600 ms budget',
+    );
     const load = withEnv({ STAGES: '10s:5, 20s:5 ,5s:0' }, () => options.rampingLoad('30s:10,1m:10,30s:20,30s:0'));
     assert.deepEqual(load.stages, [
       { duration: '10s', target: 5 },
       { duration: '20s', target: 5 },
       { duration: '5s', target: 0 },
     ]);
-    assert.throws(() => withEnv({ STAGES: '10s' }, () => options.rampingLoad('30s:10')), /STAGES: "10s" is not <duration>:<virtual users>/);
-    assert.throws(() => withEnv({ VUS: 'abc' }, () => options.constantLoad({ vus: 1, duration: '1m' })), /VUS=abc is not a number/);
+    assert.throws(
+      () => withEnv({ STAGES: '10s' }, () => options.rampingLoad('30s:10')),
+      /STAGES: "10s" is not <duration>:<virtual users>/,
+    );
+    assert.throws(
+      () => withEnv({ VUS: 'abc' }, () => options.constantLoad({ vus: 1, duration: '1m' })),
+      /VUS=abc is not a number/,
+    );
   });
 });
 
@@ -393,7 +447,9 @@ describe('every journey of the book, run by the journey driver against the live 
     );
   }
 
-  test('smoke: every page and endpoint answers as documented, the refusals included', { timeout: 120_000 }, async () => {
+  test('smoke: every page and endpoint answers as documented, the refusals included', {
+    timeout: 120_000,
+  }, async () => {
     const result = await journey('smoke');
     assert.deepEqual(result.failures, []);
     assert.ok(result.ok);
@@ -402,7 +458,9 @@ describe('every journey of the book, run by the journey driver against the live 
     note(`smoke: ${result.requests} requests, orders ${result.orders.join(', ')}`);
   });
 
-  test('web-purchase: new shoppers register and buy through the pages, three at once', { timeout: 120_000 }, async () => {
+  test('web-purchase: new shoppers register and buy through the pages, three at once', {
+    timeout: 120_000,
+  }, async () => {
     const names: string[] = [];
     const results = await Promise.all(
       [1, 2, 3].map((n) => journey('web-purchase', { onRequest: (step) => n === 1 && names.push(step) })),
@@ -427,7 +485,9 @@ describe('every journey of the book, run by the journey driver against the live 
     assert.ok(results.every((r) => r.ok && r.orders.length === 0 && r.requests >= 2 && r.requests <= 5));
   });
 
-  test('purchase-signed-in: the benchmark\'s journey, a returning shopper with session cookies', { timeout: 120_000 }, async () => {
+  test("purchase-signed-in: the benchmark's journey, a returning shopper with session cookies", {
+    timeout: 120_000,
+  }, async () => {
     const client = await signedInShopper(urls.frontend, uniqueUsername('jrny'));
     const cookies = Object.fromEntries([...client.cookies].map(([name, cookie]) => [name, cookie.value]));
     const seen: [string, number][] = [];
@@ -463,24 +523,35 @@ describe('every journey of the book, run by the journey driver against the live 
     assert.match(anonymous.detail ?? '', /add to cart confirms the quantity.*\/login\?/);
   });
 
-  test('bad-input: each malformed request gets its documented 4xx, the valid ones work, the services count no 5xx', { timeout: 180_000 }, async () => {
-    const answered = (pattern: string) => `sum(http_server_request_duration_seconds_count{http_response_status_code=~"${pattern}"})`;
+  test('bad-input: each malformed request gets its documented 4xx, the valid ones work, the services count no 5xx', {
+    timeout: 180_000,
+  }, async () => {
+    const answered = (pattern: string) =>
+      `sum(http_server_request_duration_seconds_count{http_response_status_code=~"${pattern}"})`;
     await settled(answered('.*'));
     const fivesBefore = await total(answered('5..'));
     const foursBefore = await total(answered('4..'));
     const malformed: { info: RequestInfo; status: number }[] = [];
-    const result = await journey('bad-input', { onRequest: (_step, status, _ms, info) => info.case && malformed.push({ info, status }) });
+    const result = await journey('bad-input', {
+      onRequest: (_step, status, _ms, info) => info.case && malformed.push({ info, status }),
+    });
     assert.deepEqual(result.failures, []);
     assert.ok(result.ok);
     assert.equal(malformed.length, 18);
-    for (const { info, status } of malformed) assert.ok(info.expect.includes(status), `${info.case}: ${status}, expected ${info.expect}`);
+    for (const { info, status } of malformed)
+      assert.ok(info.expect.includes(status), `${info.case}: ${status}, expected ${info.expect}`);
     // The services saw them too: at least one 4xx each (a bad API key is also a 401 at
     // user-service, which order-service asks), and no new 5xx.
     await settled(answered('.*'));
     const fours = (await total(answered('4..'))) - foursBefore;
-    assert.ok(fours >= malformed.length, `the services counted ${fours} 4xx for ${malformed.length} malformed requests`);
+    assert.ok(
+      fours >= malformed.length,
+      `the services counted ${fours} 4xx for ${malformed.length} malformed requests`,
+    );
     assert.equal(await total(answered('5..')), fivesBefore, 'the services answered no 5xx');
-    note(`bad-input: ${malformed.length} malformed requests of ${result.requests}, each its 4xx; the services counted ${fours} 4xx, no 5xx`);
+    note(
+      `bad-input: ${malformed.length} malformed requests of ${result.requests}, each its 4xx; the services counted ${fours} 4xx, no 5xx`,
+    );
   });
 
   test("mixed traffic (load.js's mix): three visitors for 10 s", { timeout: 120_000 }, async () => {
@@ -491,13 +562,17 @@ describe('every journey of the book, run by the journey driver against the live 
     note(`mixed traffic: ${JSON.stringify(mix.journeys)}, ${mix.requests} requests, ${mix.orders.length} orders`);
   });
 
-  test("the orders the driver counted are order-service's shopscope_orders_placed_total", { timeout: 120_000 }, async () => {
+  test("the orders the driver counted are order-service's shopscope_orders_placed_total", {
+    timeout: 120_000,
+  }, async () => {
     const counted = await settled('sum(shopscope_orders_placed_total)');
     assert.equal(counted, ordersByDriver, `order-service counted ${counted}, the driver ${ordersByDriver}`);
     note(`orders: ${ordersByDriver} by the driver, ${counted} by order-service`);
   });
 
-  test('negative control: smoke fails while product-service fails every request (fault API)', { timeout: 120_000 }, async () => {
+  test('negative control: smoke fails while product-service fails every request (fault API)', {
+    timeout: 120_000,
+  }, async () => {
     const product = stack.service('product-service').url;
     const faults = (method: string, body?: unknown) =>
       call(product, method, '/admin/faults', { body, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
@@ -506,13 +581,18 @@ describe('every journey of the book, run by the journey driver against the live 
     const fives: string[] = [];
     let result: Awaited<ReturnType<typeof runJourney>>;
     try {
-      result = await journey('smoke', { onRequest: (step, status) => status >= 500 && fives.push(`${step} ${status}`) });
+      result = await journey('smoke', {
+        onRequest: (step, status) => status >= 500 && fives.push(`${step} ${status}`),
+      });
     } finally {
       assert.equal((await faults('DELETE')).status, 200);
     }
     assert.equal(result.ok, false);
     assert.ok(fives.length > 0, 'the injected 500s (and the pages they break) are answered 5xx');
-    assert.ok(result.failures.some((f) => f.startsWith('product-service ') && / answered 500/.test(f)), result.failures.join('\n'));
+    assert.ok(
+      result.failures.some((f) => f.startsWith('product-service ') && / answered 500/.test(f)),
+      result.failures.join('\n'),
+    );
     note(`negative control: ${result.failures.length} failures, first: ${result.failures[0]}`);
   });
 });

@@ -12,7 +12,14 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
-import { compileQuery, detectedLevel, formatFloat, LokiStandIn, otlpMappingFromConfig, parseTime } from '../../tools/stack/standins/loki-standin.ts';
+import {
+  compileQuery,
+  detectedLevel,
+  formatFloat,
+  LokiStandIn,
+  otlpMappingFromConfig,
+  parseTime,
+} from '../../tools/stack/standins/loki-standin.ts';
 
 const PROTO_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '../src/harness/otlp-proto');
 
@@ -24,7 +31,9 @@ const CONFIG = {
     otlp_config: {
       resource_attributes: {
         ignore_defaults: true,
-        attributes_config: [{ action: 'index_label', attributes: ['service.name', 'service.namespace', 'deployment.environment.name'] }],
+        attributes_config: [
+          { action: 'index_label', attributes: ['service.name', 'service.namespace', 'deployment.environment.name'] },
+        ],
       },
     },
   },
@@ -66,8 +75,21 @@ function resource(service: string, extra: object[] = []) {
   };
 }
 
-function record(at: number, body: string, severityNumber: number, severityText: string, extra: Record<string, unknown> = {}) {
-  return { timeUnixNano: ns(at), observedTimeUnixNano: ns(at + 1), severityNumber, severityText, body: str(body), ...extra };
+function record(
+  at: number,
+  body: string,
+  severityNumber: number,
+  severityText: string,
+  extra: Record<string, unknown> = {},
+) {
+  return {
+    timeUnixNano: ns(at),
+    observedTimeUnixNano: ns(at + 1),
+    severityNumber,
+    severityText,
+    body: str(body),
+    ...extra,
+  };
 }
 
 const SCOPE = { name: '@opentelemetry/instrumentation-pino', version: '0.50.0' };
@@ -87,10 +109,14 @@ const REQUEST = {
               flags: 1,
               attributes: [
                 kv('http.route', str('/cart')),
-                kv('cart', { kvlistValue: { values: [kv('items', { intValue: 3 }), kv('total', { doubleValue: 12.5 })] } }),
+                kv('cart', {
+                  kvlistValue: { values: [kv('items', { intValue: 3 }), kv('total', { doubleValue: 12.5 })] },
+                }),
               ],
             }),
-            record(-40, 'checkout failed: out of stock', 17, 'error', { attributes: [kv('status', { intValue: 500 })] }),
+            record(-40, 'checkout failed: out of stock', 17, 'error', {
+              attributes: [kv('status', { intValue: 500 })],
+            }),
             record(-30, 'slow reservation', 13, 'warn'),
           ],
         },
@@ -102,7 +128,10 @@ const REQUEST = {
         {
           scope: SCOPE,
           logRecords: [
-            record(-35, 'GET /checkout', 9, 'info', { traceId: Buffer.from(TRACE, 'hex'), spanId: Buffer.from('b7ad6b7169203331', 'hex') }),
+            record(-35, 'GET /checkout', 9, 'info', {
+              traceId: Buffer.from(TRACE, 'hex'),
+              spanId: Buffer.from('b7ad6b7169203331', 'hex'),
+            }),
           ],
         },
       ],
@@ -112,12 +141,22 @@ const REQUEST = {
 
 let loki: LokiStandIn;
 
-async function post(body: Buffer | string, headers: Record<string, string>): Promise<{ status: number; type: string; body: Buffer }> {
+async function post(
+  body: Buffer | string,
+  headers: Record<string, string>,
+): Promise<{ status: number; type: string; body: Buffer }> {
   const res = await fetch(`${loki.url}/otlp/v1/logs`, { method: 'POST', headers, body });
-  return { status: res.status, type: res.headers.get('content-type') ?? '', body: Buffer.from(await res.arrayBuffer()) };
+  return {
+    status: res.status,
+    type: res.headers.get('content-type') ?? '',
+    body: Buffer.from(await res.arrayBuffer()),
+  };
 }
 
-async function get(route: string, params: Record<string, string | number> = {}): Promise<{ status: number; body: any; text: string }> {
+async function get(
+  route: string,
+  params: Record<string, string | number> = {},
+): Promise<{ status: number; body: any; text: string }> {
   const query = new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]));
   const res = await fetch(`${loki.url}${route}?${query}`);
   const text = await res.text();
@@ -132,7 +171,14 @@ async function get(route: string, params: Record<string, string | number> = {}):
 
 /** A range query over [T-60 s, T] (the whole data set), as Grafana and the tests send it (ns). */
 function range(query: string, params: Record<string, string | number> = {}) {
-  return get('/loki/api/v1/query_range', { query, start: ns(-60), end: ns(0), limit: 100, direction: 'backward', ...params });
+  return get('/loki/api/v1/query_range', {
+    query,
+    start: ns(-60),
+    end: ns(0),
+    limit: 100,
+    direction: 'backward',
+    ...params,
+  });
 }
 
 /** The lines of a streams answer, newest first, as "service: line". */
@@ -140,7 +186,9 @@ function lines(body: any): string[] {
   assert.equal(body.status, 'success');
   assert.equal(body.data.resultType, 'streams');
   return body.data.result
-    .flatMap((s: any) => s.values.map(([ts, line]: [string, string]) => ({ ts: BigInt(ts), text: `${s.stream.service_name}: ${line}` })))
+    .flatMap((s: any) =>
+      s.values.map(([ts, line]: [string, string]) => ({ ts: BigInt(ts), text: `${s.stream.service_name}: ${line}` })),
+    )
     .sort((a: any, b: any) => (a.ts < b.ts ? 1 : a.ts > b.ts ? -1 : 0))
     .map((l: any) => l.text);
 }
@@ -199,10 +247,16 @@ describe('ingestion on /otlp/v1/logs', () => {
 
   test('labels and label values are the index labels only', async () => {
     const labels = await get('/loki/api/v1/labels', { start: ns(-60), end: ns(0) });
-    assert.deepEqual(labels.body, { status: 'success', data: ['deployment_environment_name', 'service_name', 'service_namespace'] });
+    assert.deepEqual(labels.body, {
+      status: 'success',
+      data: ['deployment_environment_name', 'service_name', 'service_namespace'],
+    });
     const values = await get('/loki/api/v1/label/service_name/values', { start: ns(-60) });
     assert.deepEqual(values.body, { status: 'success', data: ['frontend', 'order-service'] });
-    const scoped = await get('/loki/api/v1/label/service_name/values', { start: ns(-60), query: '{service_name=~"front.*"}' });
+    const scoped = await get('/loki/api/v1/label/service_name/values', {
+      start: ns(-60),
+      query: '{service_name=~"front.*"}',
+    });
     assert.deepEqual(scoped.body.data, ['frontend']);
     const metadata = await get('/loki/api/v1/label/trace_id/values', { start: ns(-60) });
     assert.deepEqual(metadata.body.data, [], 'structured metadata is not an index label');
@@ -212,9 +266,17 @@ describe('ingestion on /otlp/v1/logs', () => {
 
   test('a gzip-encoded body', async () => {
     const request = {
-      resourceLogs: [{ resource: resource('user-service'), scopeLogs: [{ scope: SCOPE, logRecords: [record(-20, 'login failed', 13, 'WARN')] }] }],
+      resourceLogs: [
+        {
+          resource: resource('user-service'),
+          scopeLogs: [{ scope: SCOPE, logRecords: [record(-20, 'login failed', 13, 'WARN')] }],
+        },
+      ],
     };
-    const res = await post(gzipSync(encode(request)), { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' });
+    const res = await post(gzipSync(encode(request)), {
+      'content-type': 'application/x-protobuf',
+      'content-encoding': 'gzip',
+    });
     assert.equal(res.status, 200, res.body.toString());
     const r = await range('{service_name="user-service"}');
     assert.deepEqual(lines(r.body), ['user-service: login failed']);
@@ -229,7 +291,14 @@ describe('ingestion on /otlp/v1/logs', () => {
           scopeLogs: [
             {
               scope: { name: 'json' },
-              logRecords: [{ timeUnixNano: ns(-15), severityText: 'ERROR', body: { stringValue: 'stock low' }, traceId: OTHER_TRACE }],
+              logRecords: [
+                {
+                  timeUnixNano: ns(-15),
+                  severityText: 'ERROR',
+                  body: { stringValue: 'stock low' },
+                  traceId: OTHER_TRACE,
+                },
+              ],
             },
           ],
         },
@@ -251,13 +320,23 @@ describe('ingestion on /otlp/v1/logs', () => {
   test('a body it cannot decode: 400; another content type or encoding: 415', async () => {
     const garbage = Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]);
     assert.equal((await post(garbage, { 'content-type': 'application/x-protobuf' })).status, 400);
-    assert.equal((await post(encode(REQUEST), { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' })).status, 400);
+    assert.equal(
+      (await post(encode(REQUEST), { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' })).status,
+      400,
+    );
     assert.equal((await post('{"resourceLogs": [', { 'content-type': 'application/json' })).status, 400);
     assert.equal((await post('x', { 'content-type': 'text/plain' })).status, 415);
-    assert.equal((await post(encode(REQUEST), { 'content-type': 'application/x-protobuf', 'content-encoding': 'br' })).status, 415);
+    assert.equal(
+      (await post(encode(REQUEST), { 'content-type': 'application/x-protobuf', 'content-encoding': 'br' })).status,
+      415,
+    );
     const metrics = await (await fetch(`${loki.url}/metrics`)).text();
     assert.match(metrics, /^loki_standin_requests_refused_total\{reason="decode"\} 3$/m);
-    assert.match(metrics, /^loki_distributor_lines_received_total\{tenant="fake"\} 6$/m, 'the refused bodies stored nothing');
+    assert.match(
+      metrics,
+      /^loki_distributor_lines_received_total\{tenant="fake"\} 6$/m,
+      'the refused bodies stored nothing',
+    );
   });
 
   test('memory stays bounded: the newest lines are kept', async () => {
@@ -285,7 +364,9 @@ describe('log queries', () => {
       'user-service: login failed',
       'frontend: GET /checkout',
     ]);
-    assert.deepEqual(lines((await range('{service_name=~".+", service_name!~"(order|user|product)-service"}')).body), ['frontend: GET /checkout']);
+    assert.deepEqual(lines((await range('{service_name=~".+", service_name!~"(order|user|product)-service"}')).body), [
+      'frontend: GET /checkout',
+    ]);
     assert.deepEqual(lines((await range(`{trace_id="${TRACE}"}`)).body), [], 'structured metadata is no stream label');
   });
 
@@ -320,29 +401,44 @@ describe('log queries', () => {
       'frontend: GET /checkout',
       'order-service: cart updated',
     ]);
-    assert.deepEqual(lines((await range('{service_namespace="shopscope"} | trace_id != "" | service_name="frontend"')).body), [
-      'frontend: GET /checkout',
-    ]);
-    assert.deepEqual(lines((await range('{service_name="order-service"} | detected_level="error", status="500"')).body), [
-      'order-service: checkout failed: out of stock',
-    ]);
-    assert.deepEqual(lines((await range('{service_name="order-service"} | status="500" and detected_level="info"')).body), []);
+    assert.deepEqual(
+      lines((await range('{service_namespace="shopscope"} | trace_id != "" | service_name="frontend"')).body),
+      ['frontend: GET /checkout'],
+    );
+    assert.deepEqual(
+      lines((await range('{service_name="order-service"} | detected_level="error", status="500"')).body),
+      ['order-service: checkout failed: out of stock'],
+    );
+    assert.deepEqual(
+      lines((await range('{service_name="order-service"} | status="500" and detected_level="info"')).body),
+      [],
+    );
   });
 
   test('limit, direction, start/end (end excluded) and since', async () => {
     const newest = await range('{service_namespace="shopscope"}', { limit: 1 });
     assert.deepEqual(lines(newest.body), ['user-service: login failed']);
     const oldest = await range('{service_namespace="shopscope"}', { limit: 2, direction: 'forward' });
-    assert.deepEqual(lines(oldest.body), ['order-service: checkout failed: out of stock', 'order-service: cart updated']);
+    assert.deepEqual(lines(oldest.body), [
+      'order-service: checkout failed: out of stock',
+      'order-service: cart updated',
+    ]);
     assert.deepEqual(oldest.body.data.result[0].values.length, 1);
     const window = await range('{service_namespace="shopscope"}', { start: ns(-40), end: ns(-30) });
     assert.deepEqual(lines(window.body), ['frontend: GET /checkout', 'order-service: checkout failed: out of stock']);
     const seconds = await range('{service_namespace="shopscope"}', { start: String(T - 40), end: `${T - 30}.5` });
     assert.equal(lines(seconds.body).length, 3, 'Unix seconds, with a fraction');
-    const rfc3339 = await range('{service_namespace="shopscope"}', { start: new Date((T - 40) * 1000).toISOString(), end: ns(-30) });
+    const rfc3339 = await range('{service_namespace="shopscope"}', {
+      start: new Date((T - 40) * 1000).toISOString(),
+      end: ns(-30),
+    });
     assert.equal(lines(rfc3339.body).length, 2);
     // validate.sh: `since=1h`, no start or end.
-    const since = await get('/loki/api/v1/query_range', { query: '{service_name="frontend"} | trace_id != ""', limit: 5, since: '1h' });
+    const since = await get('/loki/api/v1/query_range', {
+      query: '{service_name="frontend"} | trace_id != ""',
+      limit: 5,
+      since: '1h',
+    });
     assert.equal(since.status, 200, since.text);
     assert.match(since.text, new RegExp(`"trace_id":"${TRACE}"`));
   });
@@ -397,7 +493,10 @@ describe('metric queries', () => {
     ]);
     // Summing per-line series first (the general path) gives the same answer as counting
     // each group's lines directly (the path `sum by` over a range aggregation takes).
-    const general = await range('sum by (detected_level) (sum without () (rate({service_name=~".+"} |~ `` [20s])))', STEPS);
+    const general = await range(
+      'sum by (detected_level) (sum without () (rate({service_name=~".+"} |~ `` [20s])))',
+      STEPS,
+    );
     assert.deepEqual(
       Object.fromEntries(general.body.data.result.map((s: any) => [s.metric.detected_level, s.values])),
       byLevel,
@@ -405,11 +504,17 @@ describe('metric queries', () => {
   });
 
   test('without aggregation, each label set (index labels and structured metadata) is a series', async () => {
-    const r = await range('count_over_time({service_name="order-service"} | detected_level="error" [1m])', { ...STEPS, step: '60s' });
+    const r = await range('count_over_time({service_name="order-service"} | detected_level="error" [1m])', {
+      ...STEPS,
+      step: '60s',
+    });
     assert.equal(r.body.data.result.length, 1);
     assert.equal(r.body.data.result[0].metric.status, '500');
     assert.deepEqual(r.body.data.result[0].values, [[at(0), '1']]);
-    const without = await range('sum without (service_instance_id) (count_over_time({service_name="frontend"}[1m]))', { ...STEPS, step: '60s' });
+    const without = await range('sum without (service_instance_id) (count_over_time({service_name="frontend"}[1m]))', {
+      ...STEPS,
+      step: '60s',
+    });
     assert.equal(without.body.data.result[0].metric.service_instance_id, undefined);
     assert.equal(without.body.data.result[0].metric.trace_id, TRACE);
   });
@@ -424,9 +529,18 @@ describe('metric queries', () => {
     const result = Object.fromEntries(r.body.data.result.map((s: any) => [s.metric.service_name, s.value]));
     // product-service's line (OTLP JSON, above) has no service.namespace: not selected.
     assert.deepEqual(result, { 'order-service': [at(0), '1'] });
-    const stock = await get('/loki/api/v1/query', { query: 'count_over_time({service_name=~".+"} |= "stock" [1m])', time: ns(0) });
-    assert.deepEqual(stock.body.data.result.map((s: any) => s.metric.service_name).sort(), ['order-service', 'product-service']);
-    const max = await get('/loki/api/v1/query', { query: 'max(sum by (service_name) (count_over_time({service_namespace="shopscope"}[1m])))', time: ns(0) });
+    const stock = await get('/loki/api/v1/query', {
+      query: 'count_over_time({service_name=~".+"} |= "stock" [1m])',
+      time: ns(0),
+    });
+    assert.deepEqual(stock.body.data.result.map((s: any) => s.metric.service_name).sort(), [
+      'order-service',
+      'product-service',
+    ]);
+    const max = await get('/loki/api/v1/query', {
+      query: 'max(sum by (service_name) (count_over_time({service_namespace="shopscope"}[1m])))',
+      time: ns(0),
+    });
     assert.deepEqual(max.body.data.result, [{ metric: {}, value: [at(0), '3'] }]);
   });
 });
@@ -476,13 +590,24 @@ describe('what it does not implement: 400, never a wrong answer', () => {
       indexLabels: ['service.name', 'service.namespace', 'deployment.environment.name'],
       discoverLogLevels: true,
     });
-    assert.throws(() => otlpMappingFromConfig(withConfig({ resource_attributes: { attributes_config: [] } })), /ignore_defaults/);
+    assert.throws(
+      () => otlpMappingFromConfig(withConfig({ resource_attributes: { attributes_config: [] } })),
+      /ignore_defaults/,
+    );
     assert.throws(() => otlpMappingFromConfig(withConfig({ log_attributes: [] })), /otlp_config\.log_attributes/);
     assert.throws(
-      () => otlpMappingFromConfig(withConfig({ resource_attributes: { ignore_defaults: true, attributes_config: [{ action: 'drop', attributes: ['x'] }] } })),
+      () =>
+        otlpMappingFromConfig(
+          withConfig({
+            resource_attributes: { ignore_defaults: true, attributes_config: [{ action: 'drop', attributes: ['x'] }] },
+          }),
+        ),
       /action drop/,
     );
-    assert.throws(() => otlpMappingFromConfig({ limits_config: { ...CONFIG.limits_config, allow_structured_metadata: false } }), /allow_structured_metadata/);
+    assert.throws(
+      () => otlpMappingFromConfig({ limits_config: { ...CONFIG.limits_config, allow_structured_metadata: false } }),
+      /allow_structured_metadata/,
+    );
   });
 });
 

@@ -50,7 +50,13 @@ describe('Prometheus configuration (promtool)', () => {
   });
 
   test('promtool check rules', () => {
-    runOk(requireTool('PROMTOOL'), ['check', 'rules', '--lint=all', '--lint-fatal', ...yamlFiles(RULE_DIR).map((f) => repoPath(f))]);
+    runOk(requireTool('PROMTOOL'), [
+      'check',
+      'rules',
+      '--lint=all',
+      '--lint-fatal',
+      ...yamlFiles(RULE_DIR).map((f) => repoPath(f)),
+    ]);
   });
 
   test('promtool test rules: the rule unit tests pass', () => {
@@ -213,7 +219,9 @@ describe('Alertmanager inhibition (a real Alertmanager)', () => {
       labels: Record<string, string>;
       status: { inhibitedBy: string[] };
     }[];
-    return new Map(list.map((a) => [`${a.labels.alertname}/${a.labels.service_name}`, a.status.inhibitedBy.length > 0]));
+    return new Map(
+      list.map((a) => [`${a.labels.alertname}/${a.labels.service_name}`, a.status.inhibitedBy.length > 0]),
+    );
   }
 
   test('a cause silences the symptoms of the same service only; a fast burn silences the slow one', async () => {
@@ -225,11 +233,34 @@ describe('Alertmanager inhibition (a real Alertmanager)', () => {
         alert({ alertname: 'ServiceDown', severity: 'critical', class: 'cause', service_name: 'order-service' }),
         alert({ alertname: 'HighErrorRate', severity: 'warning', class: 'symptom', service_name: 'order-service' }),
         alert({ alertname: 'HighErrorRate', severity: 'warning', class: 'symptom', service_name: 'frontend' }),
-        alert({ alertname: 'DatabaseUnavailable', severity: 'critical', class: 'cause', service_name: 'product-service' }),
+        alert({
+          alertname: 'DatabaseUnavailable',
+          severity: 'critical',
+          class: 'cause',
+          service_name: 'product-service',
+        }),
         alert({ alertname: 'HighLatencyP95', severity: 'warning', class: 'symptom', service_name: 'product-service' }),
-        alert({ alertname: 'AvailabilitySLOFastBurn', severity: 'critical', class: 'symptom', slo: 'availability', service_name: 'user-service' }),
-        alert({ alertname: 'AvailabilitySLOSlowBurn', severity: 'warning', class: 'symptom', slo: 'availability', service_name: 'user-service' }),
-        alert({ alertname: 'LatencySLOSlowBurn', severity: 'warning', class: 'symptom', slo: 'latency', service_name: 'user-service' }),
+        alert({
+          alertname: 'AvailabilitySLOFastBurn',
+          severity: 'critical',
+          class: 'symptom',
+          slo: 'availability',
+          service_name: 'user-service',
+        }),
+        alert({
+          alertname: 'AvailabilitySLOSlowBurn',
+          severity: 'warning',
+          class: 'symptom',
+          slo: 'availability',
+          service_name: 'user-service',
+        }),
+        alert({
+          alertname: 'LatencySLOSlowBurn',
+          severity: 'warning',
+          class: 'symptom',
+          slo: 'latency',
+          service_name: 'user-service',
+        }),
       ]),
     });
     assert.equal(response.status, 200);

@@ -56,14 +56,20 @@ const MINIMUMS: Record<string, number> = {
 describe('queries found in every source', () => {
   test('counts per language and source reach their minimums', (t) => {
     const counts = new Map<string, number>();
-    for (const q of found.queries) counts.set(`${q.language} ${q.source}`, (counts.get(`${q.language} ${q.source}`) ?? 0) + 1);
+    for (const q of found.queries)
+      counts.set(`${q.language} ${q.source}`, (counts.get(`${q.language} ${q.source}`) ?? 0) + 1);
     for (const language of ['promql', 'logql'] as Language[]) {
       const rows = [...counts].filter(([key]) => key.startsWith(`${language} `)).sort();
       const total = rows.reduce((sum, [, n]) => sum + n, 0);
-      t.diagnostic(`${language}: ${total} queries — ${rows.map(([key, n]) => `${key.slice(language.length + 1)} ${n}`).join(', ')}`);
+      t.diagnostic(
+        `${language}: ${total} queries — ${rows.map(([key, n]) => `${key.slice(language.length + 1)} ${n}`).join(', ')}`,
+      );
     }
     for (const [key, minimum] of Object.entries(MINIMUMS)) {
-      assert.ok((counts.get(key) ?? 0) >= minimum, `${key}: ${counts.get(key) ?? 0} queries found, expected at least ${minimum}`);
+      assert.ok(
+        (counts.get(key) ?? 0) >= minimum,
+        `${key}: ${counts.get(key) ?? 0} queries found, expected at least ${minimum}`,
+      );
     }
   });
 
@@ -79,14 +85,24 @@ describe('queries found in every source', () => {
       assert.ok(targets.length > 0, `${file}: no query found`);
       const panels = dashboard.panels.flatMap((p: any) => [p, ...(p.panels ?? [])]);
       const loki = panels.flatMap((p: any) =>
-        (p.targets ?? []).filter((target: any) => (target.datasource?.uid ?? p.datasource?.uid) === 'loki' && target.expr),
+        (p.targets ?? []).filter(
+          (target: any) => (target.datasource?.uid ?? p.datasource?.uid) === 'loki' && target.expr,
+        ),
       );
       lokiTargets += loki.length;
-      assert.equal(byFile(file, (q) => q.language === 'logql' && q.context.startsWith('panel ')).length, loki.length, `${file}: Loki targets`);
+      assert.equal(
+        byFile(file, (q) => q.language === 'logql' && q.context.startsWith('panel ')).length,
+        loki.length,
+        `${file}: Loki targets`,
+      );
       const promVariables = (dashboard.templating?.list ?? []).filter(
         (v: any) => v.type === 'query' && v.datasource?.uid === 'prometheus',
       );
-      assert.equal(byFile(file, (q) => q.shape === 'variable').length, promVariables.length, `${file}: Prometheus query variables`);
+      assert.equal(
+        byFile(file, (q) => q.shape === 'variable').length,
+        promVariables.length,
+        `${file}: Prometheus query variables`,
+      );
     }
     assert.ok(lokiTargets >= 5, `${lokiTargets} Loki targets in the dashboards`);
   });
@@ -108,15 +124,26 @@ describe('queries found in every source', () => {
   test('rule unit tests: every promql_expr_test expression and input series', () => {
     for (const file of found.files.ruleTests) {
       const text = readRepoFile(file);
-      assert.equal(byFile(file, (q) => q.shape === 'series').length, count(text, /^\s*- series:/gm), `${file}: input series`);
-      assert.equal(byFile(file, (q) => q.shape === 'expr').length, count(text, /^\s*- expr:/gm), `${file}: promql_expr_test`);
+      assert.equal(
+        byFile(file, (q) => q.shape === 'series').length,
+        count(text, /^\s*- series:/gm),
+        `${file}: input series`,
+      );
+      assert.equal(
+        byFile(file, (q) => q.shape === 'expr').length,
+        count(text, /^\s*- expr:/gm),
+        `${file}: promql_expr_test`,
+      );
     }
   });
 
   test('datasource provisioning: trace → logs (LogQL) and trace → metrics (PromQL) queries', () => {
     const file = 'grafana/provisioning/datasources/datasources.yaml';
     const text = readRepoFile(file);
-    assert.equal(byFile(file, (q) => q.language === 'logql').length, count(text, /tracesToLogsV2:[\s\S]*?\n\s+query:/g));
+    assert.equal(
+      byFile(file, (q) => q.language === 'logql').length,
+      count(text, /tracesToLogsV2:[\s\S]*?\n\s+query:/g),
+    );
     const metrics = /tracesToMetrics:[\s\S]*?queries:\n((?:\s+- name:.*\n\s+query:.*\n)+)/.exec(text)?.[1] ?? '';
     assert.equal(byFile(file, (q) => q.language === 'promql').length, count(metrics, /query:/g));
   });
@@ -126,7 +153,8 @@ describe('queries found in every source', () => {
     for (const file of found.files.markdown) fences += count(readRepoFile(file), /^\s*```(promql|logql)\s*$/gm);
     assert.equal(found.fences.length, fences, 'fences found vs fences in the files');
     assert.ok(fences >= 15, `${fences} fences`);
-    for (const fence of found.fences) assert.ok(fence.queries > 0, `${fence.file}:${fence.line}: empty ${fence.language} block`);
+    for (const fence of found.fences)
+      assert.ok(fence.queries > 0, `${fence.file}:${fence.line}: empty ${fence.language} block`);
     assert.ok(found.files.markdown.includes('README.md') && found.files.markdown.includes('k6/README.md'));
     assert.ok(found.files.markdown.filter((f) => f.startsWith('docs/runbooks/')).length >= 13, 'every runbook read');
     const inline = found.queries.filter((q) => q.context === 'inline code');
@@ -134,7 +162,9 @@ describe('queries found in every source', () => {
   });
 
   test('scripts: every query sent to Prometheus or Loki', () => {
-    assert.ok(found.files.scripts.includes('scripts/validate.sh') && found.files.scripts.includes('scripts/lib/common.sh'));
+    assert.ok(
+      found.files.scripts.includes('scripts/validate.sh') && found.files.scripts.includes('scripts/lib/common.sh'),
+    );
     let expected = 0;
     for (const file of found.files.scripts) {
       const text = readRepoFile(file);
@@ -152,7 +182,11 @@ describe('every query parses', () => {
       const queries = found.queries.filter((q) => q.language === language);
       assert.ok(queries.length > 0);
       const failures = queries.map(checkQuery).filter((message) => message !== undefined);
-      assert.equal(failures.length, 0, `${failures.length} of ${queries.length} queries do not parse:\n\n${failures.join('\n\n')}`);
+      assert.equal(
+        failures.length,
+        0,
+        `${failures.length} of ${queries.length} queries do not parse:\n\n${failures.join('\n\n')}`,
+      );
     });
   }
 });
@@ -300,7 +334,9 @@ const PLANTED: Planted[] = [
 describe('the checker rejects errors planted in real queries', () => {
   for (const planted of PLANTED) {
     test(`${planted.language} from ${planted.source}: ${planted.error}`, () => {
-      const real = found.queries.find((q) => q.language === planted.language && q.source === planted.source && planted.pick(q));
+      const real = found.queries.find(
+        (q) => q.language === planted.language && q.source === planted.source && planted.pick(q),
+      );
       assert.ok(real, `no ${planted.language} query of ${planted.source} to plant "${planted.error}" in`);
       assert.equal(checkQuery(real), undefined, 'the real query parses');
       const broken = { ...real, query: planted.plant(real.query) };
@@ -329,7 +365,10 @@ describe('a broken query in a copy of a real file is found and rejected', () => 
   });
   after(() => rmSync(root, { recursive: true, force: true }));
 
-  const failures = () => repositoryQueries(root).queries.map(checkQuery).filter((m) => m !== undefined);
+  const failures = () =>
+    repositoryQueries(root)
+      .queries.map(checkQuery)
+      .filter((m) => m !== undefined);
   const lineOf = (text: string, needle: string) => text.slice(0, text.indexOf(needle)).split('\n').length;
 
   /** Breaks `file` in the copy with one replacement, runs `check` on the broken text, restores it. */
@@ -346,46 +385,71 @@ describe('a broken query in a copy of a real file is found and rejected', () => 
   }
 
   test('the unchanged copy: the same queries as the repository, none broken', () => {
-    const inCopy = found.queries.filter((q) => COPIED.some((entry) => q.file === entry || q.file.startsWith(`${entry}/`)));
+    const inCopy = found.queries.filter((q) =>
+      COPIED.some((entry) => q.file === entry || q.file.startsWith(`${entry}/`)),
+    );
     assert.equal(repositoryQueries(root).queries.length, inCopy.length);
     assert.deepEqual(failures(), []);
   });
 
   test('a dashboard: a LogQL pipeline typo in the logs dashboard', () => {
     const file = 'grafana/dashboards/logs.json';
-    withBrokenCopy(file, '"{service_name=~\\"$service\\"} |~ `$search`"', '"{service_name=~\\"$service\\"} | josn |~ `$search`"', (broken) => {
-      const messages = failures();
-      assert.equal(messages.length, 1, messages.join('\n\n'));
-      const message = messages[0]!;
-      assert.ok(message.startsWith(`${file}:${lineOf(broken, '| josn |')} (panel "All lines" A): LogQL does not parse`), message);
-      assert.ok(message.includes('query: {service_name=~"$service"} | josn |~ `$search`'), message);
-    });
+    withBrokenCopy(
+      file,
+      '"{service_name=~\\"$service\\"} |~ `$search`"',
+      '"{service_name=~\\"$service\\"} | josn |~ `$search`"',
+      (broken) => {
+        const messages = failures();
+        assert.equal(messages.length, 1, messages.join('\n\n'));
+        const message = messages[0]!;
+        assert.ok(
+          message.startsWith(`${file}:${lineOf(broken, '| josn |')} (panel "All lines" A): LogQL does not parse`),
+          message,
+        );
+        assert.ok(message.includes('query: {service_name=~"$service"} | josn |~ `$search`'), message);
+      },
+    );
   });
 
   test('a lab: a misspelt function in a ```promql block, a broken inline LogQL query', () => {
     const file = 'docs/labs/02-find-the-slow-service.md';
-    const fenced = ['(rate(http_server_request_duration_seconds_bucket[1m])))', '(rat(http_server_request_duration_seconds_bucket[1m])))'] as const;
+    const fenced = [
+      '(rate(http_server_request_duration_seconds_bucket[1m])))',
+      '(rat(http_server_request_duration_seconds_bucket[1m])))',
+    ] as const;
     withBrokenCopy(file, fenced[0], fenced[1], (broken) => {
       const messages = failures();
       assert.equal(messages.length, 1, messages.join('\n\n'));
-      assert.ok(messages[0]!.startsWith(`${file}:${lineOf(broken, '(rat(')} (\`\`\`promql block): PromQL does not parse`), messages[0]);
+      assert.ok(
+        messages[0]!.startsWith(`${file}:${lineOf(broken, '(rat(')} (\`\`\`promql block): PromQL does not parse`),
+        messages[0],
+      );
       assert.ok(messages[0]!.includes('⟦here⟧'), messages[0]);
     });
     withBrokenCopy(file, /\n\n/, '\n\nIn Explore, run `{service_namespace="shopscope"} |~ `.\n\n', (broken) => {
       const messages = failures();
       assert.equal(messages.length, 1, messages.join('\n\n'));
-      assert.ok(messages[0]!.startsWith(`${file}:${lineOf(broken, 'In Explore, run')} (inline code): LogQL does not parse`), messages[0]);
+      assert.ok(
+        messages[0]!.startsWith(`${file}:${lineOf(broken, 'In Explore, run')} (inline code): LogQL does not parse`),
+        messages[0],
+      );
     });
   });
 
   test('a rule file: a broken query inside an alert annotation', () => {
     const file = 'prometheus/rules/alerts-services.yml';
     const summary = /(\n\s+)summary: "\{\{ \$labels\.service_name \}\} does not answer"/;
-    const replacement = '$1summary: "{{ $labels.service_name }} does not answer ({{ with query \\"count(up == 0\\" }}{{ . | first | value }}{{ end }} down)"';
+    const replacement =
+      '$1summary: "{{ $labels.service_name }} does not answer ({{ with query \\"count(up == 0\\" }}{{ . | first | value }}{{ end }} down)"';
     withBrokenCopy(file, summary, replacement, (broken) => {
       const messages = failures();
       assert.equal(messages.length, 1, messages.join('\n\n'));
-      assert.ok(messages[0]!.startsWith(`${file}:${lineOf(broken, 'with query')} (alert ServiceDown annotations summary): PromQL`), messages[0]);
+      assert.ok(
+        messages[0]!.startsWith(
+          `${file}:${lineOf(broken, 'with query')} (alert ServiceDown annotations summary): PromQL`,
+        ),
+        messages[0],
+      );
       assert.ok(messages[0]!.includes('query: count(up == 0\n'), messages[0]);
     });
   });
@@ -395,7 +459,12 @@ describe('a broken query in a copy of a real file is found and rejected', () => 
     withBrokenCopy(file, `prom_value 'up{job="otel-collector"}'`, `prom_value 'up{job="otel-collector"'`, (broken) => {
       const messages = failures();
       assert.equal(messages.length, 1, messages.join('\n\n'));
-      assert.ok(messages[0]!.startsWith(`${file}:${lineOf(broken, "prom_value 'up{")} (prom_value argument): PromQL does not parse`), messages[0]);
+      assert.ok(
+        messages[0]!.startsWith(
+          `${file}:${lineOf(broken, "prom_value 'up{")} (prom_value argument): PromQL does not parse`,
+        ),
+        messages[0],
+      );
     });
   });
 });

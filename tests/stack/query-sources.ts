@@ -119,7 +119,10 @@ export function dashboardVariableSamples(dashboard: any): Record<string, string>
       const current = String(variable.current?.value ?? variable.query ?? '');
       values[variable.name] = current || sample;
     } else if (variable.type === 'constant' || variable.type === 'custom') {
-      values[variable.name] = String(variable.query ?? sample).split(',')[0]?.trim() || sample;
+      values[variable.name] =
+        String(variable.query ?? sample)
+          .split(',')[0]
+          ?.trim() || sample;
     } else if (variable.type === 'interval') {
       values[variable.name] = '1m';
     } else if (variable.multi || variable.includeAll) {
@@ -156,7 +159,9 @@ export function prepare(found: Pick<FoundQuery, 'query' | 'interpolation' | 'var
         const name = braced ?? bare ?? '';
         const sample = SHELL_SAMPLES[name];
         if (sample === undefined) {
-          throw new Error(`shell variable $${name} has no sample value: add one to SHELL_SAMPLES in tests/stack/query-sources.ts`);
+          throw new Error(
+            `shell variable $${name} has no sample value: add one to SHELL_SAMPLES in tests/stack/query-sources.ts`,
+          );
         }
         return sample;
       });
@@ -241,7 +246,10 @@ function promqlRangeProblems(tree: Tree, text: string): ParseProblem[] {
     let arg: SyntaxNode | undefined = children(body)[index];
     while (arg?.name === 'ParenExpr') arg = arg.firstChild ?? undefined;
     if (arg && arg.name !== 'MatrixSelector' && arg.name !== 'SubqueryExpr') {
-      problems.push({ at: arg.from, message: `${name}() needs a range vector (e.g. metric[5m]), not ${text.slice(arg.from, arg.to)}` });
+      problems.push({
+        at: arg.from,
+        message: `${name}() needs a range vector (e.g. metric[5m]), not ${text.slice(arg.from, arg.to)}`,
+      });
     }
   } while (cursor.next());
   return problems;
@@ -309,7 +317,10 @@ export function problemsOf(language: Language, shape: Shape, text: string): Pars
     }
     case 'variable': {
       const match = /^(\s*)(label_values|label_names|query_result|metrics)\s*\(([\s\S]*)\)\s*$/.exec(text);
-      if (!match) return [{ at: 0, message: 'not a Grafana variable function (label_values, label_names, query_result, metrics)' }];
+      if (!match)
+        return [
+          { at: 0, message: 'not a Grafana variable function (label_values, label_names, query_result, metrics)' },
+        ];
       const [, lead = '', fn, inner = ''] = match;
       const innerAt = text.indexOf('(', lead.length) + 1;
       const shifted = (problems: ParseProblem[], offset: number) => problems.map((p) => ({ ...p, at: p.at + offset }));
@@ -322,7 +333,10 @@ export function problemsOf(language: Language, shape: Shape, text: string): Pars
       const problems: ParseProblem[] = [];
       if (parts) problems.push(...shifted(parseProblemsOf('promql', parts[0]), innerAt));
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(label)) {
-        problems.push({ at: innerAt + (parts ? parts[0].length + 1 : 0), message: `${JSON.stringify(label)} is not a label name` });
+        problems.push({
+          at: innerAt + (parts ? parts[0].length + 1 : 0),
+          message: `${JSON.stringify(label)} is not a label name`,
+        });
       }
       return problems;
     }
@@ -438,10 +452,25 @@ export function dashboardQueries(file: string, text: string, types: Map<string, 
     const needle = `"${key}": ${JSON.stringify(value)}`;
     const n = seen.get(needle) ?? 0;
     seen.set(needle, n + 1);
-    return lineOfOccurrence(text, needle, n) || lineOfOccurrence(text, JSON.stringify(value), 0) || lineOfOccurrence(text, fallback, 0);
+    return (
+      lineOfOccurrence(text, needle, n) ||
+      lineOfOccurrence(text, JSON.stringify(value), 0) ||
+      lineOfOccurrence(text, fallback, 0)
+    );
   };
-  const add = (q: Omit<FoundQuery, 'source' | 'file' | 'line' | 'interpolation' | 'variables'>, key: string, fallback: string) =>
-    out.push({ ...q, source: sourceOf(file), file, line: lineOf(key, q.query, fallback), interpolation: 'grafana', variables });
+  const add = (
+    q: Omit<FoundQuery, 'source' | 'file' | 'line' | 'interpolation' | 'variables'>,
+    key: string,
+    fallback: string,
+  ) =>
+    out.push({
+      ...q,
+      source: sourceOf(file),
+      file,
+      line: lineOf(key, q.query, fallback),
+      interpolation: 'grafana',
+      variables,
+    });
 
   const panels: any[] = (dashboard.panels ?? []).flatMap((p: any) => [p, ...(p.panels ?? [])]);
   for (const panel of panels) {
@@ -449,16 +478,26 @@ export function dashboardQueries(file: string, text: string, types: Map<string, 
       if (typeof target.expr !== 'string') continue;
       const language = languageOfDatasource(target.datasource, types) ?? languageOfDatasource(panel.datasource, types);
       if (language !== 'logql' && language !== 'promql') {
-        throw new Error(`${file}: panel "${panel.title}" target ${target.refId}: an expr on datasource ${JSON.stringify(target.datasource ?? panel.datasource)}, neither Loki nor Prometheus`);
+        throw new Error(
+          `${file}: panel "${panel.title}" target ${target.refId}: an expr on datasource ${JSON.stringify(target.datasource ?? panel.datasource)}, neither Loki nor Prometheus`,
+        );
       }
-      add({ language, context: `panel "${panel.title}" ${target.refId ?? ''}`.trim(), query: target.expr, shape: 'expr' }, 'expr', `"title": ${JSON.stringify(panel.title)}`);
+      add(
+        { language, context: `panel "${panel.title}" ${target.refId ?? ''}`.trim(), query: target.expr, shape: 'expr' },
+        'expr',
+        `"title": ${JSON.stringify(panel.title)}`,
+      );
     }
   }
   for (const annotation of dashboard.annotations?.list ?? []) {
     const language = languageOfDatasource(annotation.datasource, types);
     const expr = annotation.expr ?? annotation.target?.expr;
     if (typeof expr !== 'string' || (language !== 'logql' && language !== 'promql')) continue;
-    add({ language, context: `annotation "${annotation.name}"`, query: expr, shape: 'expr' }, 'expr', `"name": ${JSON.stringify(annotation.name)}`);
+    add(
+      { language, context: `annotation "${annotation.name}"`, query: expr, shape: 'expr' },
+      'expr',
+      `"name": ${JSON.stringify(annotation.name)}`,
+    );
   }
   for (const variable of dashboard.templating?.list ?? []) {
     if (variable.type !== 'query') continue;
@@ -466,16 +505,24 @@ export function dashboardQueries(file: string, text: string, types: Map<string, 
     const context = `variable ${variable.name}`;
     const fallback = `"name": ${JSON.stringify(variable.name)}`;
     if (language === 'promql') {
-      const query = typeof variable.query === 'string' ? variable.query : (variable.query?.query ?? variable.definition);
+      const query =
+        typeof variable.query === 'string' ? variable.query : (variable.query?.query ?? variable.definition);
       add({ language, context, query, shape: 'variable' }, 'query', fallback);
     } else if (language === 'logql') {
       // Loki's variable editor: { type, label, stream }; the stream selector is LogQL.
       const stream = variable.query?.stream ?? '';
       if (stream) add({ language, context: `${context} (stream)`, query: stream, shape: 'stream' }, 'stream', fallback);
       const definition = /^label_values\((\{[\s\S]*\}),\s*\w+\)$/.exec(String(variable.definition ?? '').trim());
-      if (definition?.[1]) add({ language, context: `${context} (definition)`, query: definition[1], shape: 'stream' }, 'definition', fallback);
+      if (definition?.[1])
+        add(
+          { language, context: `${context} (definition)`, query: definition[1], shape: 'stream' },
+          'definition',
+          fallback,
+        );
     } else if (language === 'other') {
-      throw new Error(`${file}: variable ${variable.name} queries datasource ${JSON.stringify(variable.datasource)}: add its language to query-sources.ts`);
+      throw new Error(
+        `${file}: variable ${variable.name} queries datasource ${JSON.stringify(variable.datasource)}: add its language to query-sources.ts`,
+      );
     }
   }
   return out;
@@ -538,7 +585,10 @@ export function ruleQueries(file: string, text: string): FoundQuery[] {
       const r = data.groups[group as number].rules[rule as number];
       const name = r.alert ? `alert ${r.alert}` : `record ${r.record}`;
       out.push({ ...base, source: sourceOf(file), line: s.line, context: `${name} expr`, query: String(s.value) });
-    } else if (matches(s.path, ['groups', null, 'rules', null, 'annotations', null]) || matches(s.path, ['groups', null, 'rules', null, 'labels', null])) {
+    } else if (
+      matches(s.path, ['groups', null, 'rules', null, 'annotations', null]) ||
+      matches(s.path, ['groups', null, 'rules', null, 'labels', null])
+    ) {
       const r = data.groups[group as number].rules[rule as number];
       for (const { query } of templateQueries(String(s.value))) {
         out.push({
@@ -559,11 +609,27 @@ export function ruleTestQueries(file: string, text: string): FoundQuery[] {
   const { scalars } = yamlScalars(text);
   const out: FoundQuery[] = [];
   for (const s of scalars) {
-    const base = { file, source: sourceOf(file), line: s.line, interpolation: 'none' as const, language: 'promql' as const };
+    const base = {
+      file,
+      source: sourceOf(file),
+      line: s.line,
+      interpolation: 'none' as const,
+      language: 'promql' as const,
+    };
     if (matches(s.path, ['tests', null, 'promql_expr_test', null, 'expr'])) {
-      out.push({ ...base, context: `test ${Number(s.path[1]) + 1} promql_expr_test`, query: String(s.value), shape: 'expr' });
+      out.push({
+        ...base,
+        context: `test ${Number(s.path[1]) + 1} promql_expr_test`,
+        query: String(s.value),
+        shape: 'expr',
+      });
     } else if (matches(s.path, ['tests', null, 'input_series', null, 'series'])) {
-      out.push({ ...base, context: `test ${Number(s.path[1]) + 1} input series`, query: String(s.value), shape: 'series' });
+      out.push({
+        ...base,
+        context: `test ${Number(s.path[1]) + 1} input series`,
+        query: String(s.value),
+        shape: 'series',
+      });
     }
   }
   return out;
@@ -600,7 +666,16 @@ export function datasourceQueries(file: string, text: string, types: Map<string,
     }
     const language = languageOfDatasource(target, types);
     if (language !== 'logql' && language !== 'promql') continue;
-    out.push({ language, source: sourceOf(file), file, line: s.line, context, query: s.value, shape: 'expr', interpolation: 'provisioning' });
+    out.push({
+      language,
+      source: sourceOf(file),
+      file,
+      line: s.line,
+      context,
+      query: s.value,
+      shape: 'expr',
+      interpolation: 'provisioning',
+    });
   }
   return out;
 }
@@ -685,10 +760,17 @@ export function shellQueries(file: string, text: string, source = sourceOf(file)
   const forwarded = (value: string) => /^\$\{?\w+\}?$/.test(value);
   for (const command of shellCommands(text)) {
     const code = command.text.replace(/(^|\s)#.*$/, '$1');
-    const add = (language: Language, context: string, at: number, word: ReturnType<typeof readShellWord>, value: string) => {
+    const add = (
+      language: Language,
+      context: string,
+      at: number,
+      word: ReturnType<typeof readShellWord>,
+      value: string,
+    ) => {
       if (forwarded(value)) return;
       const line = command.lineAt(at) + lineOffset;
-      if (word.commandSubstitution) throw new Error(`${file}:${line}: a query built by command substitution cannot be checked: ${value}`);
+      if (word.commandSubstitution)
+        throw new Error(`${file}:${line}: a query built by command substitution cannot be checked: ${value}`);
       out.push({ language, source, file, line, context, query: value, shape: 'expr', interpolation: 'shell' });
     };
     for (const match of code.matchAll(new RegExp(`(?:^|[\\s;&|(])(${PROM_HELPERS.join('|')})\\s+`, 'g'))) {
@@ -704,7 +786,10 @@ export function shellQueries(file: string, text: string, source = sourceOf(file)
       let language: Language;
       if (/loki\/api|LOKI_URL|:3100/.test(code)) language = 'logql';
       else if (/api\/v1\/query|PROMETHEUS_URL|:9090/.test(code)) language = 'promql';
-      else throw new Error(`${file}:${command.lineAt(at) + lineOffset}: cannot tell whether this query goes to Loki or Prometheus: ${command.text.trim()}`);
+      else
+        throw new Error(
+          `${file}:${command.lineAt(at) + lineOffset}: cannot tell whether this query goes to Loki or Prometheus: ${command.text.trim()}`,
+        );
       add(language, `curl --data-urlencode query= (${language === 'logql' ? 'Loki' : 'Prometheus'})`, at, word, value);
     }
   }
@@ -716,11 +801,56 @@ export function shellQueries(file: string, text: string, source = sourceOf(file)
 // ---------------------------------------------------------------------------------------
 
 const PROMQL_FUNCTIONS = [
-  'abs', 'absent', 'absent_over_time', 'avg', 'avg_over_time', 'bottomk', 'ceil', 'changes', 'clamp', 'clamp_max',
-  'clamp_min', 'count', 'count_over_time', 'count_values', 'delta', 'deriv', 'exp', 'floor', 'group', 'histogram_quantile',
-  'holt_winters', 'idelta', 'increase', 'irate', 'label_join', 'label_replace', 'last_over_time', 'ln', 'max',
-  'max_over_time', 'min', 'min_over_time', 'predict_linear', 'quantile', 'quantile_over_time', 'rate', 'resets', 'round',
-  'scalar', 'sort', 'sort_desc', 'sqrt', 'stddev', 'stdvar', 'sum', 'sum_over_time', 'time', 'timestamp', 'topk', 'vector',
+  'abs',
+  'absent',
+  'absent_over_time',
+  'avg',
+  'avg_over_time',
+  'bottomk',
+  'ceil',
+  'changes',
+  'clamp',
+  'clamp_max',
+  'clamp_min',
+  'count',
+  'count_over_time',
+  'count_values',
+  'delta',
+  'deriv',
+  'exp',
+  'floor',
+  'group',
+  'histogram_quantile',
+  'holt_winters',
+  'idelta',
+  'increase',
+  'irate',
+  'label_join',
+  'label_replace',
+  'last_over_time',
+  'ln',
+  'max',
+  'max_over_time',
+  'min',
+  'min_over_time',
+  'predict_linear',
+  'quantile',
+  'quantile_over_time',
+  'rate',
+  'resets',
+  'round',
+  'scalar',
+  'sort',
+  'sort_desc',
+  'sqrt',
+  'stddev',
+  'stdvar',
+  'sum',
+  'sum_over_time',
+  'time',
+  'timestamp',
+  'topk',
+  'vector',
 ];
 
 /**
@@ -740,7 +870,8 @@ export function classifyInline(span: string): { language: Language; shape: Shape
   const braces = [...outsideStrings.matchAll(/\{([^}]*)\}/g)].map((m) => m[1] ?? '');
   const matchersOnly = braces.every((inner) => inner.trim() === '' || /^\s*[A-Za-z_]\w*\s*(=~|!~|!=|=)/.test(inner));
   if (!matchersOnly || braces.some((inner) => /^[\w\s,]*$/.test(inner) && inner.includes(','))) return undefined;
-  if (/(^|[\s(])\{\s*[A-Za-z_]\w*\s*(=~|!~|!=|=)\s*""/.test(outsideStrings)) return { language: 'logql', shape: 'expr', query };
+  if (/(^|[\s(])\{\s*[A-Za-z_]\w*\s*(=~|!~|!=|=)\s*""/.test(outsideStrings))
+    return { language: 'logql', shape: 'expr', query };
   const promql =
     /[A-Za-z_:][\w:]*\{\s*[A-Za-z_]\w*\s*(=~|!~|!=|=)/.test(outsideStrings) ||
     /\b(by|without)\s*\(/.test(outsideStrings) ||
@@ -768,7 +899,9 @@ function splitFencedQueries(lines: { text: string; line: number }[]): { query: s
       continue;
     }
     const indent = /^\s*/.exec(l.text)![0].length;
-    const continues = indent > base || /^(\)|and\b|or\b|unless\b|on\b|ignoring\b|group_left\b|group_right\b|[-+*/%^<>=!|])/.test(trimmed);
+    const continues =
+      indent > base ||
+      /^(\)|and\b|or\b|unless\b|on\b|ignoring\b|group_left\b|group_right\b|[-+*/%^<>=!|])/.test(trimmed);
     if (current && continues) {
       current.query += `\n${l.text.slice(base)}`;
     } else {
@@ -805,14 +938,26 @@ export function markdownQueries(file: string, text: string): MarkdownScan {
     for (; j < lines.length; j++) {
       const close = new RegExp(`^\\s*${marker[0] === '`' ? '`' : '~'}{${marker.length},}\\s*$`);
       if (close.test(lines[j]!)) break;
-      body.push({ text: lines[j]!.startsWith(indent) ? lines[j]!.slice(indent.length) : lines[j]!.trimStart(), line: j + 1 });
+      body.push({
+        text: lines[j]!.startsWith(indent) ? lines[j]!.slice(indent.length) : lines[j]!.trimStart(),
+        line: j + 1,
+      });
     }
     const lang = info.toLowerCase();
     if (lang === 'promql' || lang === 'logql') {
       const found = splitFencedQueries(body);
       fences.push({ language: lang, line: i + 1, queries: found.length });
       for (const q of found) {
-        queries.push({ language: lang, source, file, line: q.line, context: `\`\`\`${lang} block`, query: q.query, shape: 'expr', interpolation: 'none' });
+        queries.push({
+          language: lang,
+          source,
+          file,
+          line: q.line,
+          context: `\`\`\`${lang} block`,
+          query: q.query,
+          shape: 'expr',
+          interpolation: 'none',
+        });
       }
     } else if (lang === 'yaml' || lang === 'yml') {
       // A rule quoted in the docs: every `expr` of the block.
@@ -823,11 +968,25 @@ export function markdownQueries(file: string, text: string): MarkdownScan {
         throw new Error(`${file}:${i + 1}: a \`\`\`${lang} block that is not YAML: ${(error as Error).message}`);
       }
       for (const s of scalars.filter((x) => x.path.at(-1) === 'expr' && typeof x.value === 'string')) {
-        queries.push({ language: 'promql', source, file, line: s.line + i + 1, context: `\`\`\`${lang} block expr`, query: String(s.value), shape: 'expr', interpolation: 'none' });
+        queries.push({
+          language: 'promql',
+          source,
+          file,
+          line: s.line + i + 1,
+          context: `\`\`\`${lang} block expr`,
+          query: String(s.value),
+          shape: 'expr',
+          interpolation: 'none',
+        });
       }
     } else if (['sh', 'bash', 'shell', 'console'].includes(lang)) {
       const script = body.map((l) => l.text.replace(/^\$ /, '')).join('\n');
-      queries.push(...shellQueries(file, script, source, i + 1).map((q) => ({ ...q, context: `\`\`\`${lang} block: ${q.context}` })));
+      queries.push(
+        ...shellQueries(file, script, source, i + 1).map((q) => ({
+          ...q,
+          context: `\`\`\`${lang} block: ${q.context}`,
+        })),
+      );
     }
     prose.push({ text: '', line: i + 1 });
     i = j;
@@ -842,7 +1001,10 @@ export function markdownQueries(file: string, text: string): MarkdownScan {
     const joined = paragraph.map((l) => l.text).join('\n');
     for (const match of joined.matchAll(/(?<!`)(`+)(?!`)([\s\S]+?)(?<!`)\1(?!`)/g)) {
       // A line break inside a span is a space; in a table, a code span writes | as \|.
-      const span = match[2]!.replace(/\s*\n\s*/g, ' ').replaceAll('\\|', '|').trim();
+      const span = match[2]!
+        .replace(/\s*\n\s*/g, ' ')
+        .replaceAll('\\|', '|')
+        .trim();
       const kind = classifyInline(span);
       if (!kind) continue;
       const line = paragraph[joined.slice(0, match.index).split('\n').length - 1]!.line;
@@ -872,7 +1034,14 @@ function walk(dir: string, root: string, keep: (relative: string) => boolean, ou
 export interface RepositoryQueries {
   queries: FoundQuery[];
   /** The files read per kind, for the completeness checks. */
-  files: { dashboards: string[]; provisioning: string[]; rules: string[]; ruleTests: string[]; markdown: string[]; scripts: string[] };
+  files: {
+    dashboards: string[];
+    provisioning: string[];
+    rules: string[];
+    ruleTests: string[];
+    markdown: string[];
+    scripts: string[];
+  };
   fences: (MarkdownScan['fences'][number] & { file: string })[];
 }
 
@@ -891,7 +1060,8 @@ export function repositoryQueries(root = repoRoot): RepositoryQueries {
   const queries: FoundQuery[] = [];
   const fences: RepositoryQueries['fences'] = [];
   for (const f of files.dashboards) queries.push(...dashboardQueries(f, read(f), types));
-  for (const f of files.provisioning.filter((p) => p.includes('/datasources/'))) queries.push(...datasourceQueries(f, read(f), types));
+  for (const f of files.provisioning.filter((p) => p.includes('/datasources/')))
+    queries.push(...datasourceQueries(f, read(f), types));
   for (const f of files.rules) queries.push(...ruleQueries(f, read(f)));
   for (const f of files.ruleTests) queries.push(...ruleTestQueries(f, read(f)));
   for (const f of files.markdown) {

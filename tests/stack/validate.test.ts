@@ -116,14 +116,22 @@ function validate(args: string[], extra: Record<string, string> = {}): Promise<S
 
 before(
   async () => {
-    for (const d of readYaml<{ datasources: { uid: string }[] }>('grafana/provisioning/datasources/datasources.yaml').datasources) {
+    for (const d of readYaml<{ datasources: { uid: string }[] }>('grafana/provisioning/datasources/datasources.yaml')
+      .datasources) {
       DATASOURCE_UIDS.push(d.uid);
     }
-    for (const file of readdirSync(repoPath('grafana/dashboards')).filter((f) => f.endsWith('.json')).sort()) {
+    for (const file of readdirSync(repoPath('grafana/dashboards'))
+      .filter((f) => f.endsWith('.json'))
+      .sort()) {
       DASHBOARD_UIDS.push(JSON.parse(readRepoFile('grafana/dashboards', file)).uid);
     }
     const project = JSON.parse(
-      runOk(requireTool('STACK_CHECK'), ['compose', '-env-file', repoPath('.env.example'), repoPath('docker-compose.yml')]),
+      runOk(requireTool('STACK_CHECK'), [
+        'compose',
+        '-env-file',
+        repoPath('.env.example'),
+        repoPath('docker-compose.yml'),
+      ]),
     );
     composeServices = Object.entries<any>(project.services)
       .filter(([, s]) => !s.profiles?.length)
@@ -196,7 +204,9 @@ describe('scripts/validate.sh', () => {
       detail('Jaeger trace across services'),
       `the checkout's trace ${checkout[2]} crosses order-service product-service user-service`,
     );
-    const order = await stack.db?.query<{ id: number }[]>('SELECT id FROM order_db.orders WHERE id = ?', [Number(checkout[1])]);
+    const order = await stack.db?.query<{ id: number }[]>('SELECT id FROM order_db.orders WHERE id = ?', [
+      Number(checkout[1]),
+    ]);
     assert.equal(order?.length, 1, `order ${checkout[1]} is in order_db`);
     // It did ask Grafana for each provisioned datasource and searched the dashboards.
     for (const uid of DATASOURCE_UIDS) assert.ok(grafana.requests.includes(`GET /api/datasources/uid/${uid}`), uid);
@@ -204,7 +214,9 @@ describe('scripts/validate.sh', () => {
     assert.equal(detail('Grafana dashboards'), `the ${DASHBOARD_UIDS.length} dashboards of grafana/dashboards`);
   });
 
-  test('--no-traffic and SHOPSCOPE_SKIP_CONTAINERS=1 skip the checkout and the containers check; ports from the .env file', { timeout: 120_000 }, async () => {
+  test('--no-traffic and SHOPSCOPE_SKIP_CONTAINERS=1 skip the checkout and the containers check; ports from the .env file', {
+    timeout: 120_000,
+  }, async () => {
     // No URL in the environment: the defaults, http://localhost:<port>, with the ports a
     // learner's .env would set (read from SHOPSCOPE_ENV_FILE instead of the repository's).
     const envFile = path.join(workDir, 'ports.env');
@@ -220,12 +232,29 @@ describe('scripts/validate.sh', () => {
       GRAFANA_PORT: new URL(grafana.url).port,
       COLLECTOR_HEALTH_PORT: stack.ports.collectorHealth,
     };
-    writeFileSync(envFile, `# as in .env.example\n${Object.entries(ports).map(([k, v]) => `${k}=${v}`).join('\n')}\n`);
+    writeFileSync(
+      envFile,
+      `# as in .env.example\n${Object.entries(ports)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n')}\n`,
+    );
     const names = expectedChecks({ containers: false, traffic: false });
-    const result = await runScript('validate.sh', ['--no-traffic'], { SHOPSCOPE_ENV_FILE: envFile, SHOPSCOPE_SKIP_CONTAINERS: '1' }, { timeoutMs: 120_000 });
+    const result = await runScript(
+      'validate.sh',
+      ['--no-traffic'],
+      { SHOPSCOPE_ENV_FILE: envFile, SHOPSCOPE_SKIP_CONTAINERS: '1' },
+      { timeoutMs: 120_000 },
+    );
     const report = parseReport(result, [...names, 'containers']);
-    assert.match(result.output, new RegExp(`^ShopScope pipeline check — Prometheus http://localhost:${ports.PROMETHEUS_PORT},`));
-    assert.deepEqual(report.lines[0], { word: 'SKIP', name: 'containers', detail: 'skipped (SHOPSCOPE_SKIP_CONTAINERS=1)' });
+    assert.match(
+      result.output,
+      new RegExp(`^ShopScope pipeline check — Prometheus http://localhost:${ports.PROMETHEUS_PORT},`),
+    );
+    assert.deepEqual(report.lines[0], {
+      word: 'SKIP',
+      name: 'containers',
+      detail: 'skipped (SHOPSCOPE_SKIP_CONTAINERS=1)',
+    });
     assert.deepEqual(
       report.lines.slice(1).filter((l) => l.word !== 'PASS'),
       [],
@@ -267,7 +296,10 @@ describe('scripts/validate.sh', () => {
     );
     assert.match(failed[0]?.detail ?? '', /not: order-db exited \(0\)$/);
     assert.match(failed[1]?.detail ?? '', new RegExp(`no answer from http://127\\.0\\.0\\.1:${closedPort}/`));
-    assert.equal(failed.at(-1)?.detail, `missing ${missing} (of the ${DASHBOARD_UIDS.length} dashboards of grafana/dashboards)`);
+    assert.equal(
+      failed.at(-1)?.detail,
+      `missing ${missing} (of the ${DASHBOARD_UIDS.length} dashboards of grafana/dashboards)`,
+    );
     assert.equal(report.summary, `${names.length - failed.length} passed, ${failed.length} failed`);
     assert.equal(result.code, 1);
   });

@@ -23,7 +23,10 @@ export function alertmanagerArgs(layout: StackLayout, services?: ComposeServices
       rewrite: {
         '--config.file': (value, service) => {
           const file = mountedRepoFile(service, value, '--config.file');
-          if (file !== CONFIG) throw new Error(`docker-compose.yml: alertmanager runs ${file}; tools/stack/alertmanager.ts copies ${CONFIG}`);
+          if (file !== CONFIG)
+            throw new Error(
+              `docker-compose.yml: alertmanager runs ${file}; tools/stack/alertmanager.ts copies ${CONFIG}`,
+            );
           return `--config.file=${path.join(dir, 'alertmanager.yml')}`;
         },
         '--storage.path': () => `--storage.path=${path.join(dir, 'data')}`,

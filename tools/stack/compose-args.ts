@@ -31,11 +31,14 @@ export type ComposeServices = Record<string, ComposeComponent>;
 
 /** `${NAME:-default}` and `${NAME-default}` → the default, `$$` → `$`; a variable without a default is an error. */
 export function interpolate(value: string): string {
-  return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}/g, (whole, name: string | undefined, fallback: string | undefined) => {
-    if (whole === '$$') return '$';
-    if (fallback === undefined) throw new Error(`docker-compose.yml: \${${name}} has no default`);
-    return fallback;
-  });
+  return value.replace(
+    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}/g,
+    (whole, name: string | undefined, fallback: string | undefined) => {
+      if (whole === '$$') return '$';
+      if (fallback === undefined) throw new Error(`docker-compose.yml: \${${name}} has no default`);
+      return fallback;
+    },
+  );
 }
 
 /** docker-compose.yml's services as the native stack reads them (`text`: another file's content, for the tests). */
@@ -126,6 +129,9 @@ export function nativeArgs(component: string, map: ArgMap, services: ComposeServ
 /** The repository file mounted at `containerPath` (a `./file:containerPath` bind mount); throws when there is none. */
 export function mountedRepoFile(component: ComposeComponent, containerPath: string | undefined, what: string): string {
   const file = containerPath === undefined ? undefined : component.mounts.get(containerPath);
-  if (!file) throw new Error(`docker-compose.yml: ${what} ${containerPath} is not a file of the repository mounted into the container`);
+  if (!file)
+    throw new Error(
+      `docker-compose.yml: ${what} ${containerPath} is not a file of the repository mounted into the container`,
+    );
   return file;
 }

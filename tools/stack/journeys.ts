@@ -17,7 +17,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { type Dispatcher, request } from 'undici';
 import { captureAll, holds, lookup, plan, prepare } from '../../k6/lib/book.js';
-import type { Check, Hooks, JourneyBook, PreparedRequest, RequestAction, ResponseReader, ServiceName, Vars } from '../../k6/lib/book.js';
+import type {
+  Check,
+  Hooks,
+  JourneyBook,
+  PreparedRequest,
+  RequestAction,
+  ResponseReader,
+  ServiceName,
+  Vars,
+} from '../../k6/lib/book.js';
 import { decodeEntities } from './frontend-client.ts';
 
 export type { JourneyBook } from '../../k6/lib/book.js';
@@ -113,7 +122,13 @@ export const SHOPPER_PASSWORD = 'journey-correct-horse-42';
 /** A new shopper, `<prefix>_<time>_<random>` (user-service allows 3 to 32 of [A-Za-z0-9_.-]). */
 export function newShopper(prefix: string): Required<Shopper> {
   const username = `${prefix.slice(0, 5)}_${Date.now().toString(36).slice(-7)}_${randomBytes(4).toString('hex')}`;
-  return { username, email: `${username}@example.test`, password: SHOPPER_PASSWORD, first_name: 'Journey', last_name: 'Shopper' };
+  return {
+    username,
+    email: `${username}@example.test`,
+    password: SHOPPER_PASSWORD,
+    first_name: 'Journey',
+    last_name: 'Shopper',
+  };
 }
 
 const BASE_OF: Record<ServiceName, keyof ShopUrls> = {
@@ -162,7 +177,8 @@ class CookieJar {
       const value = pair.slice(index + 1).trim();
       const attributeText = attributes.join(';');
       const expires = /expires=([^;]+)/i.exec(attributeText)?.[1];
-      const expired = /max-age=(0|-\d+)\b/i.test(attributeText) || (expires !== undefined && Date.parse(expires) < Date.now());
+      const expired =
+        /max-age=(0|-\d+)\b/i.test(attributeText) || (expires !== undefined && Date.parse(expires) < Date.now());
       if (expired || value === '') jar.delete(name);
       else jar.set(name, value);
     }
@@ -224,7 +240,9 @@ function matches(tag: StartTag, selector: Selector): boolean {
     const classes = (tag.attributes.get('class') ?? '').split(/\s+/);
     if (!selector.classes.every((c) => classes.includes(c))) return false;
   }
-  return selector.attributes.every(([name, value]) => (value === undefined ? tag.attributes.has(name) : tag.attributes.get(name) === value));
+  return selector.attributes.every(([name, value]) =>
+    value === undefined ? tag.attributes.has(name) : tag.attributes.get(name) === value,
+  );
 }
 
 /** An answer as k6/lib/book.js reads it (the tags of an HTML body are found once, when first needed). */
@@ -270,7 +288,8 @@ function readerOf(status: number, location: string | undefined, body: string): R
         const close = body.indexOf('</form>', form.end);
         for (const tag of all()) {
           if (tag.end <= form.end || (close >= 0 && tag.end > close)) continue;
-          if (tag.name === 'input' && tag.attributes.get('name') === '_csrf') return tag.attributes.get('value') || undefined;
+          if (tag.name === 'input' && tag.attributes.get('name') === '_csrf')
+            return tag.attributes.get('value') || undefined;
         }
       }
       return undefined;
@@ -284,7 +303,8 @@ function whatWasSeen(check: Check, answer: Answer, vars: Vars): string {
   let seen: unknown;
   if (subject.location !== undefined) seen = answer.location;
   else if (subject.var !== undefined) seen = lookup(vars, subject.var);
-  else if (subject.json !== undefined) seen = lookup(readerOf(answer.status, answer.location, answer.body).json(), subject.json);
+  else if (subject.json !== undefined)
+    seen = lookup(readerOf(answer.status, answer.location, answer.body).json(), subject.json);
   else return '';
   const text = seen === undefined ? 'nothing' : JSON.stringify(seen);
   return text.length <= 120 ? ` (saw ${text})` : '';
@@ -293,7 +313,10 @@ function whatWasSeen(check: Check, answer: Answer, vars: Vars): string {
 /** What an unexpected answer said: the error page's lead paragraph, the API's message, or the start of the body. */
 function gist(body: string): string {
   const said = /<p class="lead">([^<]*)<\/p>/.exec(body)?.[1] ?? body;
-  return decodeEntities(said.replace(/<[^>]*>/g, ' ')).replace(/\s+/g, ' ').trim().slice(0, 160);
+  return decodeEntities(said.replace(/<[^>]*>/g, ' '))
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 160);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -332,7 +355,11 @@ async function send(prepared: PreparedRequest, url: string, jar: CookieJar, opti
     });
     jar.store(url, res.headers['set-cookie']);
     const location = res.headers.location;
-    return { status: res.statusCode, location: Array.isArray(location) ? location[0] : location, body: await res.body.text() };
+    return {
+      status: res.statusCode,
+      location: Array.isArray(location) ? location[0] : location,
+      body: await res.body.text(),
+    };
   } catch (err) {
     return { status: 0, location: undefined, body: '', error: err instanceof Error ? err.message : String(err) };
   }
@@ -344,10 +371,16 @@ async function send(prepared: PreparedRequest, url: string, jar: CookieJar, opti
  * the shop answers: the result says whether every step worked and, if not, which failed and
  * why. Journeys that register a shopper make a new one (or use `options.shopper`).
  */
-export async function runJourney(book: JourneyBook, name: string, urls: ShopUrls, options: JourneyOptions = {}): Promise<JourneyResult> {
+export async function runJourney(
+  book: JourneyBook,
+  name: string,
+  urls: ShopUrls,
+  options: JourneyOptions = {},
+): Promise<JourneyResult> {
   const jar = new CookieJar();
   if (options.cookies) jar.set(urls.frontend, options.cookies);
-  const given: Shopper | undefined = typeof options.shopper === 'string' ? { username: options.shopper } : options.shopper;
+  const given: Shopper | undefined =
+    typeof options.shopper === 'string' ? { username: options.shopper } : options.shopper;
   let givenUsed = false;
   const hooks: Hooks = {
     newShopper: (prefix) => {
@@ -384,13 +417,20 @@ export async function runJourney(book: JourneyBook, name: string, urls: ShopUrls
     const answer = await send(prepared, url, jar, options);
     const ms = performance.now() - started;
     result.requests += 1;
-    options.onRequest?.(stepName, answer.status, ms, { method: prepared.method, url, expect: prepared.expect, case: action.case });
+    options.onRequest?.(stepName, answer.status, ms, {
+      method: prepared.method,
+      url,
+      expect: prepared.expect,
+      case: action.case,
+    });
     const reader = readerOf(answer.status, answer.location, answer.body);
     captureAll(action, reader, vars);
     const problems: string[] = [];
     if (!prepared.expect.includes(answer.status)) {
       const said = answer.error ?? gist(answer.body);
-      problems.push(`${prepared.method} ${prepared.path} answered ${answer.status || 'nothing'} (expected ${prepared.expect.join(' or ')})${said ? `: ${said}` : ''}`);
+      problems.push(
+        `${prepared.method} ${prepared.path} answered ${answer.status || 'nothing'} (expected ${prepared.expect.join(' or ')})${said ? `: ${said}` : ''}`,
+      );
     }
     for (const check of action.checks ?? []) {
       if (!holds(check, reader, vars)) problems.push(`check "${check.that}" failed${whatWasSeen(check, answer, vars)}`);
@@ -461,12 +501,19 @@ export async function runMixedTraffic(
     weights = { browse: 0.65, web: 0.25, api: 0.1 },
   }: { users: number; durationMs: number; thinkMs?: number; weights?: MixWeights },
 ): Promise<MixResult> {
-  const mix: MixResult = { journeys: { browse: 0, 'web-purchase': 0, 'api-purchase': 0 }, failed: 0, requests: 0, orders: [], failures: [] };
+  const mix: MixResult = {
+    journeys: { browse: 0, 'web-purchase': 0, 'api-purchase': 0 },
+    failed: 0,
+    requests: 0,
+    orders: [],
+    failures: [],
+  };
   const deadline = Date.now() + durationMs;
   const visitor = async () => {
     while (Date.now() < deadline) {
       const roll = Math.random();
-      const name = roll < weights.browse ? 'browse' : roll < weights.browse + weights.web ? 'web-purchase' : 'api-purchase';
+      const name =
+        roll < weights.browse ? 'browse' : roll < weights.browse + weights.web ? 'web-purchase' : 'api-purchase';
       const result = await runJourney(book, name, urls, { thinkMs });
       mix.journeys[name] += 1;
       mix.requests += result.requests;

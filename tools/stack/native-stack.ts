@@ -50,7 +50,13 @@ import { type Mail, MailpitApi } from './stack-api.ts';
 export type { StackPorts } from './layout.ts';
 export { EVALUATION_INTERVAL } from './overlays.ts';
 export { checkPrerequisites } from './prerequisites.ts';
-export { ADMIN_TOKEN, METRIC_EXPORT_INTERVAL_MS, SERVICE_NAMES, type ServiceName, type ShopService } from './services.ts';
+export {
+  ADMIN_TOKEN,
+  METRIC_EXPORT_INTERVAL_MS,
+  SERVICE_NAMES,
+  type ServiceName,
+  type ShopService,
+} from './services.ts';
 export type { Mail } from './stack-api.ts';
 export { until } from './wait.ts';
 
@@ -170,7 +176,8 @@ export class NativeStack {
     log('the collector is ready');
     this.db = await this.dbStarting;
     // Registered before they start, so that `stop()` finds each even if it never gets ready.
-    for (const service of shopServices(layout, await serviceDatabases(this.db), serviceEnv)) this.services.set(service.service, service);
+    for (const service of shopServices(layout, await serviceDatabases(this.db), serviceEnv))
+      this.services.set(service.service, service);
     await startServices([...this.services.values()]);
     log('the four services are ready');
   }

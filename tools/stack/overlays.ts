@@ -38,7 +38,12 @@ function loopbackReaders(readers: PullReader[], port: number, where: string): Pu
   if (pulls.length !== 1) throw new Error(`${where}: expected one prometheus pull reader`);
   return readers.map((reader) =>
     reader.pull?.exporter?.prometheus
-      ? { pull: { ...reader.pull, exporter: { prometheus: { ...reader.pull.exporter.prometheus, host: '127.0.0.1', port } } } }
+      ? {
+          pull: {
+            ...reader.pull,
+            exporter: { prometheus: { ...reader.pull.exporter.prometheus, host: '127.0.0.1', port } },
+          },
+        }
       : reader,
   );
 }
@@ -62,7 +67,10 @@ export function collectorOverlay(ports: CollectorPorts): object {
   return {
     receivers: {
       otlp: {
-        protocols: { grpc: { endpoint: `127.0.0.1:${ports.otlpGrpc}` }, http: { endpoint: `127.0.0.1:${ports.otlpHttp}` } },
+        protocols: {
+          grpc: { endpoint: `127.0.0.1:${ports.otlpGrpc}` },
+          http: { endpoint: `127.0.0.1:${ports.otlpHttp}` },
+        },
       },
     },
     extensions: {
@@ -70,7 +78,9 @@ export function collectorOverlay(ports: CollectorPorts): object {
       zpages: { endpoint: `127.0.0.1:${ports.zpages}` },
     },
     service: {
-      telemetry: { metrics: { readers: loopbackReaders(config.service.telemetry.metrics.readers, ports.metrics, where) } },
+      telemetry: {
+        metrics: { readers: loopbackReaders(config.service.telemetry.metrics.readers, ports.metrics, where) },
+      },
     },
   };
 }
@@ -101,7 +111,9 @@ export function jaegerOverlay(ports: JaegerPorts): object {
       healthcheckv2: { http: { endpoint: `127.0.0.1:${ports.health}` } },
     },
     service: {
-      telemetry: { metrics: { readers: loopbackReaders(config.service.telemetry.metrics.readers, ports.metrics, where) } },
+      telemetry: {
+        metrics: { readers: loopbackReaders(config.service.telemetry.metrics.readers, ports.metrics, where) },
+      },
     },
   };
 }

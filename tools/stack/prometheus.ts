@@ -26,7 +26,8 @@ export function prometheusArgs(layout: StackLayout, services?: ComposeServices):
       rewrite: {
         '--config.file': (value, service) => {
           const file = mountedRepoFile(service, value, '--config.file');
-          if (file !== CONFIG) throw new Error(`docker-compose.yml: prometheus runs ${file}; tools/stack/prometheus.ts copies ${CONFIG}`);
+          if (file !== CONFIG)
+            throw new Error(`docker-compose.yml: prometheus runs ${file}; tools/stack/prometheus.ts copies ${CONFIG}`);
           return `--config.file=${path.join(dir, 'prometheus.yml')}`;
         },
         '--storage.tsdb.path': () => `--storage.tsdb.path=${path.join(dir, 'data')}`,

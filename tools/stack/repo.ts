@@ -54,7 +54,9 @@ export function toolPath(name: ToolName): string {
 export function requireTool(name: ToolName): string {
   const file = toolPath(name);
   if (!existsSync(file)) {
-    throw new Error(`${file} is not built: run scripts/ci/build-tools.sh first (it builds every tool the stack tests use)`);
+    throw new Error(
+      `${file} is not built: run scripts/ci/build-tools.sh first (it builds every tool the stack tests use)`,
+    );
   }
   return file;
 }

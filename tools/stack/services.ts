@@ -97,7 +97,11 @@ export interface ServiceDatabases {
 }
 
 /** The four services of the stack, not started, with `serviceEnv` over each one's environment. */
-export function shopServices(layout: StackLayout, databases: ServiceDatabases, serviceEnv: Record<string, string> = {}): ShopService[] {
+export function shopServices(
+  layout: StackLayout,
+  databases: ServiceDatabases,
+  serviceEnv: Record<string, string> = {},
+): ShopService[] {
   const { ports } = layout;
   const telemetry = {
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://${loopback(ports.collectorGrpc)}`,
@@ -114,11 +118,21 @@ export function shopServices(layout: StackLayout, databases: ServiceDatabases, s
   const own: Record<ServiceName, Record<string, string>> = {
     'user-service': { DATABASE_URL: databases.user },
     'product-service': { DATABASE_URL: databases.product, USER_SERVICE_URL: urls.USER_SERVICE_URL },
-    'order-service': { DATABASE_URL: databases.order, USER_SERVICE_URL: urls.USER_SERVICE_URL, PRODUCT_SERVICE_URL: urls.PRODUCT_SERVICE_URL },
+    'order-service': {
+      DATABASE_URL: databases.order,
+      USER_SERVICE_URL: urls.USER_SERVICE_URL,
+      PRODUCT_SERVICE_URL: urls.PRODUCT_SERVICE_URL,
+    },
     frontend: { ...urls, SESSION_SECRET: 'fullstack-session-secret-0123456789abcdef', LANG: 'en' },
   };
   return SERVICE_NAMES.map(
-    (name) => new ShopService(name, ports[SERVICE_DIRS[name]], { ...telemetry, OTEL_SERVICE_NAME: name, ...own[name], ...serviceEnv }),
+    (name) =>
+      new ShopService(name, ports[SERVICE_DIRS[name]], {
+        ...telemetry,
+        OTEL_SERVICE_NAME: name,
+        ...own[name],
+        ...serviceEnv,
+      }),
   );
 }
 
@@ -126,7 +140,9 @@ export function shopServices(layout: StackLayout, databases: ServiceDatabases, s
 export async function startServices(services: ShopService[]): Promise<void> {
   const started = await Promise.allSettled(services.map((s) => s.start().ready()));
   const failures = started.flatMap((result, i) =>
-    result.status === 'rejected' ? [`${services[i]?.name}: ${result.reason instanceof Error ? result.reason.message : String(result.reason)}`] : [],
+    result.status === 'rejected'
+      ? [`${services[i]?.name}: ${result.reason instanceof Error ? result.reason.message : String(result.reason)}`]
+      : [],
   );
   if (failures.length > 0) throw new Error(`services did not start:\n${failures.join('\n')}`);
 }

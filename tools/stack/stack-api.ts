@@ -46,7 +46,8 @@ export class PrometheusApi {
 
   private async call(path: string, params: Record<string, string>): Promise<PromResult> {
     const { status, body } = await fetchJson(`${this.url}${path}`, params);
-    if (body.status !== 'success') return { error: `${body.errorType ?? status}: ${body.error ?? 'unknown error'}`, result: [] };
+    if (body.status !== 'success')
+      return { error: `${body.errorType ?? status}: ${body.error ?? 'unknown error'}`, result: [] };
     const data = body.data;
     // A scalar or string result is one value without labels.
     const result: PromSample[] = Array.isArray(data.result) ? data.result : [{ metric: {}, value: data.result }];
@@ -204,7 +205,12 @@ export class LokiApi {
   }
 
   /** A range query (log or metric LogQL); times in seconds. */
-  async queryRange(query: string, start: number, end: number, options: { step?: string; limit?: number } = {}): Promise<LokiResult> {
+  async queryRange(
+    query: string,
+    start: number,
+    end: number,
+    options: { step?: string; limit?: number } = {},
+  ): Promise<LokiResult> {
     const params: Record<string, string> = {
       query,
       start: `${Math.floor(start * 1e3)}000000`,

@@ -73,7 +73,8 @@ const CONNECTION_ERROR_CODES = new Set([
 
 // Sequelize's ConnectionError family: Connection, ConnectionRefused, ConnectionAcquireTimeout,
 // ConnectionTimedOut, HostNotFound, HostNotReachable, AccessDenied, InvalidConnection.
-const CONNECTION_ERROR_NAMES = /^Sequelize(Connection\w*|HostNotFound|HostNotReachable|AccessDenied|InvalidConnection)Error$/;
+const CONNECTION_ERROR_NAMES =
+  /^Sequelize(Connection\w*|HostNotFound|HostNotReachable|AccessDenied|InvalidConnection)Error$/;
 
 /** True when an error means "the database is unreachable" (so the answer is a 503, not a 500). */
 export function isDatabaseUnavailable(err: unknown): boolean {
@@ -103,7 +104,10 @@ export const UNKNOWN_DATABASE_HINT =
   'without Docker")';
 
 /** What to do about the errors a learner can fix, by MySQL error code. */
-const HINTS: Record<string, string> = { ER_ACCESS_DENIED_ERROR: ACCESS_DENIED_HINT, ER_BAD_DB_ERROR: UNKNOWN_DATABASE_HINT };
+const HINTS: Record<string, string> = {
+  ER_ACCESS_DENIED_ERROR: ACCESS_DENIED_HINT,
+  ER_BAD_DB_ERROR: UNKNOWN_DATABASE_HINT,
+};
 
 /** Readiness probe: undefined when the database answers, otherwise the reason. */
 export async function databaseProblem(sequelize: Sequelize, timeoutMs = 1_500): Promise<string | undefined> {

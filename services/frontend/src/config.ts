@@ -40,7 +40,12 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env) {
         .max(1_000_000)
         .default(WEB_LOGIN_THROTTLE.maxFailuresPerAddress),
       /** The window of that count, in seconds (the same variable user-service reads). */
-      LOGIN_THROTTLE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(WEB_LOGIN_THROTTLE.windowSeconds),
+      LOGIN_THROTTLE_WINDOW_SECONDS: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(86_400)
+        .default(WEB_LOGIN_THROTTLE.windowSeconds),
     },
     source,
   );

@@ -61,7 +61,9 @@ function explain(error: HttpError, t: Messages): { title: string; message: strin
   const e = t.errors;
   if (error.status === 503) {
     const message =
-      error instanceof DependencyError ? (e.unavailable[error.dependency] ?? e.unavailableGeneric) : e.unavailableGeneric;
+      error instanceof DependencyError
+        ? (e.unavailable[error.dependency] ?? e.unavailableGeneric)
+        : e.unavailableGeneric;
     return { title: e.unavailableTitle, message, hint: e.unavailableHint };
   }
   if (error.status === 404) return { title: e.notFoundTitle, message: e.notFound };

@@ -121,7 +121,9 @@ function routeTemplate(req: Request): string {
 /** Notices are chosen by key (`?notice=signedOut`), so a link cannot inject text. */
 function noticeFrom(req: Request, t: Messages): string | undefined {
   const key = req.query.notice;
-  return typeof key === 'string' && Object.hasOwn(t.notices, key) ? t.notices[key as keyof Messages['notices']] : undefined;
+  return typeof key === 'string' && Object.hasOwn(t.notices, key)
+    ? t.notices[key as keyof Messages['notices']]
+    : undefined;
 }
 
 function pathWithoutLanguage(originalUrl: string): string {

@@ -85,7 +85,12 @@ export function rememberCartCount(req: Request, count: number | undefined, now =
     return;
   }
   // Rewriting an unchanged count would re-send the cookie on every page: only when it changed or aged.
-  if (stored.cart_count === count && typeof stored.cart_count_at === 'number' && now - stored.cart_count_at < CART_COUNT_TTL_MS / 2) return;
+  if (
+    stored.cart_count === count &&
+    typeof stored.cart_count_at === 'number' &&
+    now - stored.cart_count_at < CART_COUNT_TTL_MS / 2
+  )
+    return;
   stored.cart_count = count;
   stored.cart_count_at = now;
 }

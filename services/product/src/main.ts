@@ -13,7 +13,9 @@ runService({
   start: async (config, logger) => {
     const database = await openDatabase({ url: config.DATABASE_URL, logger, migrations, initModels, seed });
     if (!config.INTERNAL_TOKEN) {
-      logger.warn('INTERNAL_TOKEN is not set: the internal stock endpoints answer 503 (checkouts cannot reserve stock)');
+      logger.warn(
+        'INTERNAL_TOKEN is not set: the internal stock endpoints answer 503 (checkouts cannot reserve stock)',
+      );
     }
     // Gives back the stock of holds never confirmed within RESERVATION_TTL_SECONDS.
     const sweeper = new ReservationSweeper({ ...database, logger, ttlMs: config.RESERVATION_TTL_SECONDS * 1000 });

@@ -1,4 +1,11 @@
-export { annotateActiveSpan, type BusinessAttributes, type BusinessMetrics, businessMetrics, inSpan, tracer } from './business';
+export {
+  annotateActiveSpan,
+  type BusinessAttributes,
+  type BusinessMetrics,
+  businessMetrics,
+  inSpan,
+  tracer,
+} from './business';
 export {
   attributeProblem,
   type CounterDefinition,

@@ -15,18 +15,21 @@ type Factory = () => Instrumentation;
 /** Short name (as in OTEL_NODE_ENABLED_INSTRUMENTATIONS) → how to build it, configured for the shop. */
 const FACTORIES: Record<string, Factory> = {
   http: () => {
-    const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+    const { HttpInstrumentation } =
+      require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
     return new HttpInstrumentation({
       // Probes and static files would drown the interesting traces.
       ignoreIncomingRequestHook: (req) => /^\/(healthz|readyz|static\/|favicon)/.test(req.url ?? ''),
     });
   },
   undici: () => {
-    const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
+    const { UndiciInstrumentation } =
+      require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
     return new UndiciInstrumentation();
   },
   express: () => {
-    const { ExpressInstrumentation, ExpressLayerType } = require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express');
+    const { ExpressInstrumentation, ExpressLayerType } =
+      require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express');
     // Express is instrumented for the route alone: it names the HTTP server span and labels
     // its duration metric (`GET /api/products/:slug`, http.route). Its own spans are off — a
     // span per middleware is noise, and a span per route handler repeated the server span
@@ -36,21 +39,25 @@ const FACTORIES: Record<string, Factory> = {
     });
   },
   mysql2: () => {
-    const { MySQL2Instrumentation } = require('@opentelemetry/instrumentation-mysql2') as typeof import('@opentelemetry/instrumentation-mysql2');
+    const { MySQL2Instrumentation } =
+      require('@opentelemetry/instrumentation-mysql2') as typeof import('@opentelemetry/instrumentation-mysql2');
     return new MySQL2Instrumentation();
   },
   pino: () => {
-    const { PinoInstrumentation } = require('@opentelemetry/instrumentation-pino') as typeof import('@opentelemetry/instrumentation-pino');
+    const { PinoInstrumentation } =
+      require('@opentelemetry/instrumentation-pino') as typeof import('@opentelemetry/instrumentation-pino');
     return new PinoInstrumentation({ logKeys: { traceId: 'trace_id', spanId: 'span_id', traceFlags: 'trace_flags' } });
   },
   'runtime-node': () => {
-    const { RuntimeNodeInstrumentation } = require('@opentelemetry/instrumentation-runtime-node') as typeof import('@opentelemetry/instrumentation-runtime-node');
+    const { RuntimeNodeInstrumentation } =
+      require('@opentelemetry/instrumentation-runtime-node') as typeof import('@opentelemetry/instrumentation-runtime-node');
     return new RuntimeNodeInstrumentation();
   },
   // One span per Sequelize query; the mysql2 span underneath is suppressed so a query is
   // never reported twice. Raw mysql2 queries still get their own mysql2 span.
   sequelize: () => {
-    const { SequelizeInstrumentation } = require('@opentelemetry/instrumentation-sequelize') as typeof import('@opentelemetry/instrumentation-sequelize');
+    const { SequelizeInstrumentation } =
+      require('@opentelemetry/instrumentation-sequelize') as typeof import('@opentelemetry/instrumentation-sequelize');
     return new SequelizeInstrumentation({ suppressInternalInstrumentation: true });
   },
 };
@@ -73,7 +80,9 @@ export function enabledInstrumentationNames(env: NodeJS.ProcessEnv = process.env
   const disabled = new Set(namesFrom(env.OTEL_NODE_DISABLED_INSTRUMENTATIONS) ?? []);
   const unknown = enabled.filter((name) => !(name in FACTORIES));
   if (unknown.length > 0) {
-    process.stderr.write(`telemetry: ignoring unknown instrumentations: ${unknown.join(', ')} (known: ${known.join(', ')})\n`);
+    process.stderr.write(
+      `telemetry: ignoring unknown instrumentations: ${unknown.join(', ')} (known: ${known.join(', ')})\n`,
+    );
   }
   return [...enabled.filter((name) => name in FACTORIES && !disabled.has(name)), ...ALWAYS];
 }

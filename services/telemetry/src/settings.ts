@@ -28,7 +28,10 @@ export function applyEnvDefaults(env: NodeJS.ProcessEnv = process.env): void {
 export type ExporterChoice = 'otlp' | 'console' | 'none';
 
 /** Reads OTEL_{TRACES,METRICS,LOGS}_EXPORTER: `otlp` (default), `console` or `none`. */
-export function exporterFor(signal: 'TRACES' | 'METRICS' | 'LOGS', env: NodeJS.ProcessEnv = process.env): ExporterChoice {
+export function exporterFor(
+  signal: 'TRACES' | 'METRICS' | 'LOGS',
+  env: NodeJS.ProcessEnv = process.env,
+): ExporterChoice {
   const value = (env[`OTEL_${signal}_EXPORTER`] ?? 'otlp').split(',')[0]?.trim().toLowerCase();
   return value === 'none' || value === 'console' ? value : 'otlp';
 }

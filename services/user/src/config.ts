@@ -26,7 +26,12 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env) {
       API_KEY_MAX_FAILURES_PER_ADDRESS: count(DEFAULT_THROTTLE_SETTINGS.apiKeyFailuresPerAddress),
       API_KEY_THROTTLE_WINDOW_SECONDS: seconds(DEFAULT_THROTTLE_SETTINGS.apiKeyWindowSeconds),
       // The bounded line of password hashes (services/common/src/crypto.ts).
-      PASSWORD_HASH_MAX_QUEUE: z.coerce.number().int().min(0).max(100_000).default(DEFAULT_PASSWORD_HASHING_LIMITS.maxQueued),
+      PASSWORD_HASH_MAX_QUEUE: z.coerce
+        .number()
+        .int()
+        .min(0)
+        .max(100_000)
+        .default(DEFAULT_PASSWORD_HASHING_LIMITS.maxQueued),
       PASSWORD_HASH_MAX_WAIT_MS: env.milliseconds(DEFAULT_PASSWORD_HASHING_LIMITS.maxWaitMs),
       /**
        * Lifetime of an API key (a login), counted from the login, in seconds: 24 h by default.

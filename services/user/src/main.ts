@@ -11,7 +11,10 @@ runService({
   name: 'user-service',
   readConfig,
   start: async (config, logger) => {
-    configurePasswordHashing({ maxQueued: config.PASSWORD_HASH_MAX_QUEUE, maxWaitMs: config.PASSWORD_HASH_MAX_WAIT_MS });
+    configurePasswordHashing({
+      maxQueued: config.PASSWORD_HASH_MAX_QUEUE,
+      maxWaitMs: config.PASSWORD_HASH_MAX_WAIT_MS,
+    });
     const database = await openDatabase({ url: config.DATABASE_URL, logger, migrations, initModels, seed });
     const stopPurge = startApiKeyPurge(database.models, logger);
     const close = async () => {

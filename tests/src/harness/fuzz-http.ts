@@ -67,7 +67,15 @@ export function send(baseUrl: string, c: FuzzCase, timeoutMs = 30_000): Promise<
   return new Promise((resolve, reject) => {
     let answered = false;
     const req = http.request(
-      { host: url.hostname, port: url.port, method: c.method, path: wirePath(c.path), headers, agent, timeout: timeoutMs },
+      {
+        host: url.hostname,
+        port: url.port,
+        method: c.method,
+        path: wirePath(c.path),
+        headers,
+        agent,
+        timeout: timeoutMs,
+      },
       (res) => {
         answered = true;
         const chunks: Buffer[] = [];
@@ -114,7 +122,8 @@ export function leaksIn(answer: FuzzAnswer, c: FuzzCase): string[] {
   for (const [name, pattern] of LEAKS) {
     if (pattern.test(sent) || pattern.test(sentDecoded)) continue;
     const match = pattern.exec(received);
-    if (match) found.push(`${name}: ${JSON.stringify(received.slice(Math.max(0, match.index - 60), match.index + 120))}`);
+    if (match)
+      found.push(`${name}: ${JSON.stringify(received.slice(Math.max(0, match.index - 60), match.index + 120))}`);
   }
   return found;
 }

@@ -126,7 +126,10 @@ const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String
 /** Random text: any code point, lone surrogates, or plain ASCII. */
 export const randomText = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.string({ unit: fc.oneof(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }), loneSurrogate), maxLength: 20 }),
+  fc.string({
+    unit: fc.oneof(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }), loneSurrogate),
+    maxLength: 20,
+  }),
   fc.string({ maxLength: 60 }),
   fc.string({ unit: 'binary', minLength: 200, maxLength: 3000 }),
 );
@@ -232,17 +235,47 @@ export const hostileSegment: fc.Arbitrary<string> = fc.oneof(
   },
   { arbitrary: hostileString.map(percentEncode), weight: 3 },
   // Bytes 0x80–0xff unencoded in the request line (node:http sends them as single bytes).
-  { arbitrary: fc.string({ unit: fc.integer({ min: 0x80, max: 0xff }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 8 }), weight: 1 },
+  {
+    arbitrary: fc.string({
+      unit: fc.integer({ min: 0x80, max: 0xff }).map((c) => String.fromCharCode(c)),
+      minLength: 1,
+      maxLength: 8,
+    }),
+    weight: 1,
+  },
 );
 
 /** A query string (without `?`): hostile values for the given names, repeats, prototype keys, broken encoding. */
 export function hostileQuery(names: string[]): fc.Arbitrary<string> {
-  const pair = fc.tuple(fc.constantFrom(...names, ...PROTO_KEYS, 'constructor[prototype][x]', 'a[b]'), hostileFormValue);
+  const pair = fc.tuple(
+    fc.constantFrom(...names, ...PROTO_KEYS, 'constructor[prototype][x]', 'a[b]'),
+    hostileFormValue,
+  );
   return fc.oneof(
-    { arbitrary: fc.array(pair, { minLength: 1, maxLength: 4 }).map((pairs) => pairs.map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`).join('&')), weight: 6 },
-    { arbitrary: fc.constantFrom(...names).chain((n) => fc.tuple(hostileFormValue, hostileFormValue).map(([a, b]) => `${n}=${percentEncode(a)}&${n}=${percentEncode(b)}`)), weight: 2 },
-    { arbitrary: fc.constantFrom(...names).chain((n) => fc.constantFrom(...TRAVERSAL).map((raw) => `${n}=${raw}`)), weight: 2 },
-    { arbitrary: fc.constantFrom('&&&', '=', '==&=', '%', `${'a=1&'.repeat(300)}`, 'q', `q=${'%'.repeat(100)}`), weight: 1 },
+    {
+      arbitrary: fc
+        .array(pair, { minLength: 1, maxLength: 4 })
+        .map((pairs) => pairs.map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`).join('&')),
+      weight: 6,
+    },
+    {
+      arbitrary: fc
+        .constantFrom(...names)
+        .chain((n) =>
+          fc
+            .tuple(hostileFormValue, hostileFormValue)
+            .map(([a, b]) => `${n}=${percentEncode(a)}&${n}=${percentEncode(b)}`),
+        ),
+      weight: 2,
+    },
+    {
+      arbitrary: fc.constantFrom(...names).chain((n) => fc.constantFrom(...TRAVERSAL).map((raw) => `${n}=${raw}`)),
+      weight: 2,
+    },
+    {
+      arbitrary: fc.constantFrom('&&&', '=', '==&=', '%', `${'a=1&'.repeat(300)}`, 'q', `q=${'%'.repeat(100)}`),
+      weight: 1,
+    },
   );
 }
 
@@ -368,7 +401,12 @@ export function hostileJsonBody(valid: Record<string, string>): fc.Arbitrary<Gen
           depth.map(nestedArrays),
           depth.map((n) => `[${validText},${nestedArrays(n)}]`),
         )
-        .map((text) => ({ kind: 'not an object', contentType: 'application/json', body: json(text), rejected: 'schema' as const })),
+        .map((text) => ({
+          kind: 'not an object',
+          contentType: 'application/json',
+          body: json(text),
+          rejected: 'schema' as const,
+        })),
       weight: 2,
     },
     // Top-level scalars: the strict JSON parser refuses them.
@@ -409,7 +447,12 @@ export function hostileJsonBody(valid: Record<string, string>): fc.Arbitrary<Gen
           fc.integer({ min: 1, max: Math.max(1, validText.length - 1) }).map((n) => validText.slice(0, n)),
           fc.string({ unit: 'binary', minLength: 1, maxLength: 50 }).map((s) => `{${s}`),
         )
-        .map((text) => ({ kind: 'malformed JSON', contentType: 'application/json', body: json(text), rejected: 'parser' as const })),
+        .map((text) => ({
+          kind: 'malformed JSON',
+          contentType: 'application/json',
+          body: json(text),
+          rejected: 'parser' as const,
+        })),
       weight: 3,
     },
     // Bytes that are not UTF-8, inside a string.
@@ -444,9 +487,24 @@ export function hostileJsonBody(valid: Record<string, string>): fc.Arbitrary<Gen
     // JSON with a charset or content encoding that cannot be decoded.
     {
       arbitrary: fc.constantFrom<GeneratedBody>(
-        { kind: 'utf-16 charset', contentType: 'application/json; charset=utf-16', body: json(validText), rejected: 'parser' },
-        { kind: 'unknown charset', contentType: 'application/json; charset=klingon', body: json(validText), rejected: 'parser' },
-        { kind: 'latin1 charset', contentType: 'application/json; charset=iso-8859-1', body: json(validText), rejected: 'parser' },
+        {
+          kind: 'utf-16 charset',
+          contentType: 'application/json; charset=utf-16',
+          body: json(validText),
+          rejected: 'parser',
+        },
+        {
+          kind: 'unknown charset',
+          contentType: 'application/json; charset=klingon',
+          body: json(validText),
+          rejected: 'parser',
+        },
+        {
+          kind: 'latin1 charset',
+          contentType: 'application/json; charset=iso-8859-1',
+          body: json(validText),
+          rejected: 'parser',
+        },
         {
           kind: 'bogus gzip',
           contentType: 'application/json',
@@ -469,7 +527,9 @@ export function hostileJsonBody(valid: Record<string, string>): fc.Arbitrary<Gen
       arbitrary: fc.constantFrom(...fields, 'padding').map((field) => ({
         kind: 'over the size limit',
         contentType: 'application/json',
-        body: json(jsonObject([...validPairs.filter(([k]) => k !== field), [field, JSON.stringify('z'.repeat(70_000))]])),
+        body: json(
+          jsonObject([...validPairs.filter(([k]) => k !== field), [field, JSON.stringify('z'.repeat(70_000))]]),
+        ),
         rejected: 'parser' as const,
       })),
       weight: 1,
@@ -487,7 +547,16 @@ export function hostileJsonBody(valid: Record<string, string>): fc.Arbitrary<Gen
     // Broken form encodings.
     {
       arbitrary: fc
-        .constantFrom('%', '%zz=1', 'a=%E0%A4%A', '&&&==', `${'p=1&'.repeat(250)}`, '__proto__[x]=1', 'a=%00', '=%ff%fe')
+        .constantFrom(
+          '%',
+          '%zz=1',
+          'a=%E0%A4%A',
+          '&&&==',
+          `${'p=1&'.repeat(250)}`,
+          '__proto__[x]=1',
+          'a=%00',
+          '=%ff%fe',
+        )
         .map((text) => ({
           kind: 'broken form',
           contentType: 'application/x-www-form-urlencoded',
@@ -514,10 +583,33 @@ export function hostileFormBody(valid: Record<string, string>): fc.Arbitrary<Arr
   const validPairs = Object.entries(valid);
   const someField = fields.length > 0 ? fc.constantFrom(...fields) : fc.constant('x');
   return fc.oneof(
-    { arbitrary: fc.tuple(someField, hostileFormValue).map(([f, v]) => validPairs.map(([k, old]): [string, string] => [k, k === f ? v : old])), weight: 6 },
-    { arbitrary: fc.array(hostileFormValue, { minLength: fields.length, maxLength: fields.length }).map((vs) => fields.map((f, i): [string, string] => [f, vs[i] ?? ''])), weight: 2 },
+    {
+      arbitrary: fc
+        .tuple(someField, hostileFormValue)
+        .map(([f, v]) => validPairs.map(([k, old]): [string, string] => [k, k === f ? v : old])),
+      weight: 6,
+    },
+    {
+      arbitrary: fc
+        .array(hostileFormValue, { minLength: fields.length, maxLength: fields.length })
+        .map((vs) => fields.map((f, i): [string, string] => [f, vs[i] ?? ''])),
+      weight: 2,
+    },
     { arbitrary: someField.map((f) => validPairs.filter(([k]) => k !== f)), weight: 1 },
-    { arbitrary: fc.tuple(someField, hostileFormValue).map(([f, v]): Array<[string, string]> => [...validPairs, [f, v]]), weight: 2 },
-    { arbitrary: fc.tuple(fc.constantFrom(...PROTO_KEYS, 'constructor[prototype][is_admin]', '__proto__[is_admin]'), hostileFormValue).map(([k, v]): Array<[string, string]> => [...validPairs, [k, v]]), weight: 1 },
+    {
+      arbitrary: fc
+        .tuple(someField, hostileFormValue)
+        .map(([f, v]): Array<[string, string]> => [...validPairs, [f, v]]),
+      weight: 2,
+    },
+    {
+      arbitrary: fc
+        .tuple(
+          fc.constantFrom(...PROTO_KEYS, 'constructor[prototype][is_admin]', '__proto__[is_admin]'),
+          hostileFormValue,
+        )
+        .map(([k, v]): Array<[string, string]> => [...validPairs, [k, v]]),
+      weight: 1,
+    },
   );
 }

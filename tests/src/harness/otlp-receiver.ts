@@ -125,16 +125,19 @@ export class OtlpReceiver {
         this.rawRequests.push(Buffer.from(buffer));
         return deserialize(buffer);
       };
-      this.server.addService({ Export: exportMethod }, {
-        Export: (call: grpc.ServerUnaryCall<any, any>, callback: grpc.sendUnaryData<any>) => {
-          if (this.failWith !== undefined) {
-            callback({ code: this.failWith, details: 'receiver told to fail' });
-            return;
-          }
-          onRequest(call.request);
-          callback(null, {});
+      this.server.addService(
+        { Export: exportMethod },
+        {
+          Export: (call: grpc.ServerUnaryCall<any, any>, callback: grpc.sendUnaryData<any>) => {
+            if (this.failWith !== undefined) {
+              callback({ code: this.failWith, details: 'receiver told to fail' });
+              return;
+            }
+            onRequest(call.request);
+            callback(null, {});
+          },
         },
-      });
+      );
     }
     this.port = await new Promise<number>((resolve, reject) =>
       this.server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>

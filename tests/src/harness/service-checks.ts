@@ -16,7 +16,11 @@ export async function checkFaultApi(service: ServiceProcess, probePath: string):
   const admin = { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } };
   assert.equal((await call(service.url, 'GET', '/admin/faults')).status, 401);
   assert.equal((await call(service.url, 'PUT', '/admin/faults', { body: { error_rate: 1 } })).status, 401);
-  assert.equal((await call(service.url, 'GET', '/admin/faults', { headers: { authorization: 'Bearer wrong-token-000000' } })).status, 401);
+  assert.equal(
+    (await call(service.url, 'GET', '/admin/faults', { headers: { authorization: 'Bearer wrong-token-000000' } }))
+      .status,
+    401,
+  );
 
   const bad = await call(service.url, 'PUT', '/admin/faults', { ...admin, body: { error_rate: 2 } });
   assert.equal(bad.status, 400);
@@ -149,7 +153,10 @@ export async function checkGarbageNeverFails(
 ): Promise<void> {
   for (const [method, path] of endpoints) {
     for (const { rawBody, contentType = 'application/json' } of GARBAGE_BODIES) {
-      const res = await call(service.url, method, path, { rawBody, headers: { ...headers, 'content-type': contentType } });
+      const res = await call(service.url, method, path, {
+        rawBody,
+        headers: { ...headers, 'content-type': contentType },
+      });
       assert.ok(res.status < 500, `${method} ${path} with ${JSON.stringify(rawBody)} answered ${res.status}`);
     }
   }

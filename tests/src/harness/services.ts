@@ -64,26 +64,22 @@ export class ServiceProcess {
 
   async start({ waitReady = true } = {}): Promise<this> {
     this.exitCode = null;
-    const child = spawn(
-      process.execPath,
-      ['--require', '@shopscope/telemetry/register', 'dist/main.js'],
-      {
-        cwd: path.join(REPO_ROOT, 'services', this.name),
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: process.env.HOME ?? '/tmp',
-          ...serviceRuntimeEnv(),
-          HOST: '127.0.0.1',
-          PORT: String(this.port),
-          LOG_LEVEL: 'info',
-          ADMIN_TOKEN,
-          INTERNAL_TOKEN,
-          ...this.env,
-          ...(this.omitHost ? { HOST: undefined } : {}),
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+    const child = spawn(process.execPath, ['--require', '@shopscope/telemetry/register', 'dist/main.js'], {
+      cwd: path.join(REPO_ROOT, 'services', this.name),
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        ...serviceRuntimeEnv(),
+        HOST: '127.0.0.1',
+        PORT: String(this.port),
+        LOG_LEVEL: 'info',
+        ADMIN_TOKEN,
+        INTERNAL_TOKEN,
+        ...this.env,
+        ...(this.omitHost ? { HOST: undefined } : {}),
       },
-    );
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     let partial = '';
     const collect = (chunk: Buffer) => {

@@ -72,7 +72,8 @@ import { parse as parseYaml } from 'yaml';
 
 // The stand-in's image (tests/compose/standins/loki) puts the protos elsewhere.
 const PROTO_DIR =
-  process.env.LOKI_STANDIN_PROTO_DIR ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '../../../tests/src/harness/otlp-proto');
+  process.env.LOKI_STANDIN_PROTO_DIR ??
+  path.join(path.dirname(fileURLToPath(import.meta.url)), '../../../tests/src/harness/otlp-proto');
 
 /** Defaults of Loki 3's limits_config that the stand-in applies to queries. */
 export const LIMITS = {
@@ -101,7 +102,9 @@ export interface OtlpMapping {
 export function otlpMappingFromConfig(config: any): OtlpMapping {
   const limits = config?.limits_config ?? {};
   const unsupported = (what: string) =>
-    new Error(`loki/config.yaml: ${what} is not implemented by tools/stack/standins/loki-standin.ts (extend it, or keep the setting)`);
+    new Error(
+      `loki/config.yaml: ${what} is not implemented by tools/stack/standins/loki-standin.ts (extend it, or keep the setting)`,
+    );
   if (limits.allow_structured_metadata === false) throw unsupported('allow_structured_metadata: false');
   const otlp = limits.otlp_config ?? {};
   for (const key of Object.keys(otlp)) {
@@ -116,7 +119,8 @@ export function otlpMappingFromConfig(config: any): OtlpMapping {
     for (const name of entry.attributes ?? []) indexLabels.push(String(name));
   }
   for (const key of Object.keys(resource)) {
-    if (key !== 'ignore_defaults' && key !== 'attributes_config') throw unsupported(`otlp_config.resource_attributes.${key}`);
+    if (key !== 'ignore_defaults' && key !== 'attributes_config')
+      throw unsupported(`otlp_config.resource_attributes.${key}`);
   }
   return { indexLabels, discoverLogLevels: limits.discover_log_levels !== false };
 }
@@ -186,7 +190,11 @@ interface Entry {
 }
 
 function labelsKey(labels: Labels): string {
-  return JSON.stringify(Object.keys(labels).sort().map((k) => [k, labels[k]]));
+  return JSON.stringify(
+    Object.keys(labels)
+      .sort()
+      .map((k) => [k, labels[k]]),
+  );
 }
 
 function sortedLabels(labels: Labels): Labels {
@@ -274,7 +282,11 @@ export function formatFloat(value: number): string {
   const digits = mantissa.replace(/^-/, '').replace('.', '');
   const point = (mantissa.replace(/^-/, '').split('.')[0] ?? '').length + exponent;
   const body =
-    point <= 0 ? `0.${'0'.repeat(-point)}${digits}` : point >= digits.length ? digits + '0'.repeat(point - digits.length) : `${digits.slice(0, point)}.${digits.slice(point)}`;
+    point <= 0
+      ? `0.${'0'.repeat(-point)}${digits}`
+      : point >= digits.length
+        ? digits + '0'.repeat(point - digits.length)
+        : `${digits.slice(0, point)}.${digits.slice(point)}`;
   return negative ? `-${body}` : body;
 }
 
@@ -287,7 +299,12 @@ function anyJson(v: any): unknown {
   if (field(v, 'doubleValue') !== undefined) return Number(field(v, 'doubleValue'));
   if (field(v, 'arrayValue') !== undefined) return list(field(v, 'arrayValue'), 'values').map(anyJson);
   if (field(v, 'kvlistValue') !== undefined) {
-    return Object.fromEntries(list(field(v, 'kvlistValue'), 'values').map((kv) => [String(field(kv, 'key') ?? ''), anyJson(field(kv, 'value'))]));
+    return Object.fromEntries(
+      list(field(v, 'kvlistValue'), 'values').map((kv) => [
+        String(field(kv, 'key') ?? ''),
+        anyJson(field(kv, 'value')),
+      ]),
+    );
   }
   if (field(v, 'bytesValue') !== undefined) return bytesBase64(field(v, 'bytesValue'));
   return null;
@@ -414,7 +431,17 @@ function unquote(text: string): string {
       continue;
     }
     const e = body[++i];
-    const simple: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', '"': '"' };
+    const simple: Record<string, string> = {
+      a: '\x07',
+      b: '\b',
+      f: '\f',
+      n: '\n',
+      r: '\r',
+      t: '\t',
+      v: '\v',
+      '\\': '\\',
+      '"': '"',
+    };
     if (e !== undefined && simple[e] !== undefined) {
       push(simple[e]!);
     } else if (e === 'x') {
@@ -449,8 +476,10 @@ export function re2(source: string, anchored: boolean): RegExp {
     flags += [...new Set(leading[1]!)].join('');
     body = body.slice(leading[0].length);
   }
-  if (/\(\?[=!]|\(\?<[=!]/.test(body)) throw new QueryError(`error parsing regexp: invalid or unsupported Perl syntax in ${JSON.stringify(source)}`);
-  if (/\\[1-9]/.test(body)) throw new QueryError(`error parsing regexp: invalid escape sequence in ${JSON.stringify(source)}`);
+  if (/\(\?[=!]|\(\?<[=!]/.test(body))
+    throw new QueryError(`error parsing regexp: invalid or unsupported Perl syntax in ${JSON.stringify(source)}`);
+  if (/\\[1-9]/.test(body))
+    throw new QueryError(`error parsing regexp: invalid escape sequence in ${JSON.stringify(source)}`);
   if (/\[:\^?[a-z]+:\]/.test(body)) throw unsupported(`POSIX character classes in ${JSON.stringify(source)}`);
   if (/\(\?[a-zA-Z-]+[:)]/.test(body)) throw unsupported(`inline regexp flags inside ${JSON.stringify(source)}`);
   if (/\\[zAQEC]|\\p[A-Za-z]|\\x\{/.test(body)) throw unsupported(`the RE2 escape in ${JSON.stringify(source)}`);
@@ -490,7 +519,8 @@ class Compiler {
   }
 
   compile(): Query {
-    if (this.text.trim() === '') throw new QueryError('parse error : syntax error: unexpected end of input (empty query)');
+    if (this.text.trim() === '')
+      throw new QueryError('parse error : syntax error: unexpected end of input (empty query)');
     const tree = parser.parse(this.text);
     let error: { from: number } | undefined;
     tree.iterate({
@@ -503,7 +533,9 @@ class Compiler {
       const line = before.split('\n').length;
       const col = error.from - before.lastIndexOf('\n');
       const near = this.text.slice(error.from, error.from + 20);
-      throw new QueryError(`parse error at line ${line}, col ${col}: syntax error${near ? ` near ${JSON.stringify(near)}` : ': unexpected end of input'}`);
+      throw new QueryError(
+        `parse error at line ${line}, col ${col}: syntax error${near ? ` near ${JSON.stringify(near)}` : ': unexpected end of input'}`,
+      );
     }
     const top = childrenOf(tree.topNode);
     if (top.length !== 1 || top[0]!.name !== 'Expr') throw unsupported(`the query ${this.text}`);
@@ -672,7 +704,10 @@ class Compiler {
     if (ranges.length !== 1) throw unsupported(`the range expression ${JSON.stringify(this.src(logRange))}`);
     const rangeNs = parseDuration(this.src(this.only(ranges[0]!)));
     if (rangeNs <= 0n) throw new QueryError(`invalid range ${JSON.stringify(this.src(logRange))}`);
-    const log = this.logParts(logRange, childrenOf(logRange).filter((c) => c.name !== 'Range'));
+    const log = this.logParts(
+      logRange,
+      childrenOf(logRange).filter((c) => c.name !== 'Range'),
+    );
     return { kind: 'range', op, rangeNs, log };
   }
 
@@ -680,7 +715,13 @@ class Compiler {
     let op: VectorAggregation['op'] | undefined;
     let grouping: VectorAggregation['grouping'];
     let inner: MetricQuery | undefined;
-    const ops: Record<string, VectorAggregation['op']> = { Sum: 'sum', Avg: 'avg', Min: 'min', Max: 'max', Count: 'count' };
+    const ops: Record<string, VectorAggregation['op']> = {
+      Sum: 'sum',
+      Avg: 'avg',
+      Min: 'min',
+      Max: 'max',
+      Count: 'count',
+    };
     for (const child of childrenOf(node)) {
       if (child.name === 'VectorOp' && !op) {
         op = ops[this.only(child).name];
@@ -699,7 +740,8 @@ class Compiler {
 
   private grouping(node: SyntaxNode): { without: boolean; labels: string[] } {
     const [kind, labels, ...rest] = childrenOf(node);
-    if (!kind || (kind.name !== 'By' && kind.name !== 'Without') || rest.length > 0) throw unsupported(`the grouping ${this.src(node)}`);
+    if (!kind || (kind.name !== 'By' && kind.name !== 'Without') || rest.length > 0)
+      throw unsupported(`the grouping ${this.src(node)}`);
     const names: string[] = [];
     const collect = (n: SyntaxNode) => {
       for (const child of childrenOf(n)) {
@@ -748,7 +790,8 @@ export function parseTime(value: string, name: string): bigint {
   }
   if (/^-?\d+$/.test(value)) return value.replace('-', '').length <= 10 ? BigInt(value) * NS_PER_SECOND : BigInt(value);
   const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new QueryError(`invalid ${name} parameter: cannot parse ${JSON.stringify(value)} to a valid timestamp`);
+  if (Number.isNaN(ms))
+    throw new QueryError(`invalid ${name} parameter: cannot parse ${JSON.stringify(value)} to a valid timestamp`);
   const fraction = /\.(\d+)/.exec(value)?.[1] ?? '';
   return BigInt(ms) * 1_000_000n + BigInt(`${fraction.slice(3)}000000`.slice(0, 6));
 }
@@ -779,7 +822,12 @@ export class LokiStandIn {
   private readonly server = http.createServer((req, res) => {
     this.handle(req, res).catch((err) => this.reply(res, 500, `${err instanceof Error ? err.message : String(err)}\n`));
   });
-  private readonly counters = { linesReceived: 0, bytesReceived: 0, linesEvicted: 0, refused: new Map<string, number>() };
+  private readonly counters = {
+    linesReceived: 0,
+    bytesReceived: 0,
+    linesEvicted: 0,
+    refused: new Map<string, number>(),
+  };
   port = 0;
 
   constructor(options: LokiStandInOptions) {
@@ -842,7 +890,8 @@ export class LokiStandIn {
           const observed = toBigInt(field(record, 'observedTimeUnixNano'), 'observedTimeUnixNano');
           const time = toBigInt(field(record, 'timeUnixNano'), 'timeUnixNano');
           const severityNumber = Number(field(record, 'severityNumber') ?? 0);
-          if (!Number.isInteger(severityNumber)) throw new BadRequest(`severityNumber is not an integer: ${field(record, 'severityNumber')}`);
+          if (!Number.isInteger(severityNumber))
+            throw new BadRequest(`severityNumber is not an integer: ${field(record, 'severityNumber')}`);
           const severityText = String(field(record, 'severityText') ?? '');
           const traceId = bytesHex(field(record, 'traceId'));
           const spanId = bytesHex(field(record, 'spanId'));
@@ -993,7 +1042,11 @@ export class LokiStandIn {
   }
 
   /** `labelsOf`: the series a line counts in (default: all its labels). */
-  private rangeAggregation(query: RangeAggregation, steps: bigint[], labelsOf: (entry: Entry) => Labels = allLabels): Series[] {
+  private rangeAggregation(
+    query: RangeAggregation,
+    steps: bigint[],
+    labelsOf: (entry: Entry) => Labels = allLabels,
+  ): Series[] {
     if (steps.length === 0) return [];
     const first = steps[0]!;
     const last = steps.at(-1)!;
@@ -1045,7 +1098,12 @@ export class LokiStandIn {
 
   // --- HTTP ------------------------------------------------------------------------------
 
-  private reply(res: http.ServerResponse, status: number, body: string | Buffer, contentType = 'text/plain; charset=utf-8'): void {
+  private reply(
+    res: http.ServerResponse,
+    status: number,
+    body: string | Buffer,
+    contentType = 'text/plain; charset=utf-8',
+  ): void {
     if (res.headersSent) {
       res.end();
       return;
@@ -1100,7 +1158,8 @@ export class LokiStandIn {
       let selector: Matcher[] | undefined;
       if (q) {
         const compiled = compileQuery(q);
-        if (compiled.kind !== 'log' || compiled.filters.length > 0) throw unsupported(`a label query other than a stream selector: ${q}`);
+        if (compiled.kind !== 'log' || compiled.filters.length > 0)
+          throw unsupported(`a label query other than a stream selector: ${q}`);
         selector = compiled.selector;
       }
       const name = values ? decodeURIComponent(values[1]!) : undefined;
@@ -1114,10 +1173,16 @@ export class LokiStandIn {
   private push(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> | void {
     if (req.method !== 'POST') return this.reply(res, 405, 'method not allowed\n');
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    const format = contentType === 'application/x-protobuf' ? 'protobuf' : contentType === 'application/json' ? 'json' : undefined;
+    const format =
+      contentType === 'application/x-protobuf' ? 'protobuf' : contentType === 'application/json' ? 'json' : undefined;
     if (!format) {
       req.resume();
-      return this.refuse(res, 415, 'content_type', `unsupported content type: ${contentType || '(none)'}, supported: [application/json, application/x-protobuf]`);
+      return this.refuse(
+        res,
+        415,
+        'content_type',
+        `unsupported content type: ${contentType || '(none)'}, supported: [application/json, application/x-protobuf]`,
+      );
     }
     const encoding = (req.headers['content-encoding'] ?? '').trim().toLowerCase();
     if (encoding !== '' && encoding !== 'gzip' && encoding !== 'identity') {
@@ -1130,14 +1195,25 @@ export class LokiStandIn {
         let body = await this.body(req);
         if (encoding === 'gzip') body = zlib.gunzipSync(body, { maxOutputLength: LIMITS.maxBodyBytes });
         request = format === 'protobuf' ? decodeOtlpProtobuf(body) : JSON.parse(body.toString('utf8') || '{}');
-        if (request === null || typeof request !== 'object' || Array.isArray(request)) throw new BadRequest('not an ExportLogsServiceRequest object');
+        if (request === null || typeof request !== 'object' || Array.isArray(request))
+          throw new BadRequest('not an ExportLogsServiceRequest object');
         this.ingest(request);
       } catch (err) {
-        return this.refuse(res, 400, 'decode', `failed to parse the OTLP logs request (${format}): ${err instanceof Error ? err.message : String(err)}`);
+        return this.refuse(
+          res,
+          400,
+          'decode',
+          `failed to parse the OTLP logs request (${format}): ${err instanceof Error ? err.message : String(err)}`,
+        );
       }
       if (format === 'protobuf') {
         const { response } = otlpTypes();
-        return this.reply(res, 200, Buffer.from(response.encode(response.create({})).finish()), 'application/x-protobuf');
+        return this.reply(
+          res,
+          200,
+          Buffer.from(response.encode(response.create({})).finish()),
+          'application/x-protobuf',
+        );
       }
       return this.reply(res, 200, '{}', 'application/json');
     })();
@@ -1146,12 +1222,16 @@ export class LokiStandIn {
   private limitAndDirection(params: URLSearchParams): { limit: number; direction: 'forward' | 'backward' } {
     const limitText = params.get('limit') ?? '100';
     const limit = Number(limitText);
-    if (!Number.isInteger(limit) || limit <= 0) throw new QueryError(`invalid limit ${JSON.stringify(limitText)}: must be a positive integer`);
+    if (!Number.isInteger(limit) || limit <= 0)
+      throw new QueryError(`invalid limit ${JSON.stringify(limitText)}: must be a positive integer`);
     if (limit > LIMITS.maxEntriesPerQuery) {
-      throw new QueryError(`max entries limit per query exceeded, limit > max_entries_limit_per_query (${limit} > ${LIMITS.maxEntriesPerQuery})`);
+      throw new QueryError(
+        `max entries limit per query exceeded, limit > max_entries_limit_per_query (${limit} > ${LIMITS.maxEntriesPerQuery})`,
+      );
     }
     const direction = (params.get('direction') ?? 'backward').toLowerCase();
-    if (direction !== 'forward' && direction !== 'backward') throw new QueryError(`invalid direction ${JSON.stringify(direction)}`);
+    if (direction !== 'forward' && direction !== 'backward')
+      throw new QueryError(`invalid direction ${JSON.stringify(direction)}`);
     return { limit, direction };
   }
 
@@ -1172,9 +1252,12 @@ export class LokiStandIn {
     }
     const defaultStep = BigInt(Math.max(1, Math.floor(Number((end - start) / NS_PER_SECOND) / 250))) * NS_PER_SECOND;
     const step = params.get('step') ? parseStep(params.get('step')!) : defaultStep;
-    if (step <= 0n) throw new QueryError('zero or negative query resolution step widths are not accepted. Try a positive integer');
+    if (step <= 0n)
+      throw new QueryError('zero or negative query resolution step widths are not accepted. Try a positive integer');
     if ((end - start) / step > BigInt(LIMITS.maxPointsPerSeries)) {
-      throw new QueryError(`exceeded maximum resolution of ${LIMITS.maxPointsPerSeries} points per timeseries. Try decreasing the query resolution (?step=XX)`);
+      throw new QueryError(
+        `exceeded maximum resolution of ${LIMITS.maxPointsPerSeries} points per timeseries. Try decreasing the query resolution (?step=XX)`,
+      );
     }
     const steps: bigint[] = [];
     for (let t = start; t <= end; t += step) steps.push(t);
@@ -1191,7 +1274,9 @@ export class LokiStandIn {
     const query = compileQuery(text);
     this.limitAndDirection(params);
     if (query.kind === 'log') {
-      throw new QueryError('log queries are not supported as an instant query type, please change your query to a range query type');
+      throw new QueryError(
+        'log queries are not supported as an instant query type, please change your query to a range query type',
+      );
     }
     const time = params.get('time') ? parseTime(params.get('time')!, 'time') : BigInt(Date.now()) * 1_000_000n;
     const began = performance.now();
@@ -1225,7 +1310,9 @@ export class LokiStandIn {
       `loki_distributor_bytes_received_total{tenant="fake"} ${this.counters.bytesReceived}`,
       '# HELP loki_standin_requests_refused_total Requests answered 4xx, by reason (the stand-in enforces no ingestion limit).',
       '# TYPE loki_standin_requests_refused_total counter',
-      ...[...this.counters.refused].map(([reason, n]) => `loki_standin_requests_refused_total{reason="${reason}"} ${n}`),
+      ...[...this.counters.refused].map(
+        ([reason, n]) => `loki_standin_requests_refused_total{reason="${reason}"} ${n}`,
+      ),
       '# HELP loki_standin_lines_evicted_total Lines dropped from memory to stay within its bound (not an ingestion loss).',
       '# TYPE loki_standin_lines_evicted_total counter',
       `loki_standin_lines_evicted_total ${this.counters.linesEvicted}`,
@@ -1246,7 +1333,8 @@ async function main(argv: string[]): Promise<void> {
   const port = Number(option('port') ?? 3100);
   const host = option('host') ?? '127.0.0.1';
   const configFile = option('config');
-  if (!configFile) throw new Error('usage: loki-standin.ts --port=<port> [--host=<address>] --config=<loki/config.yaml>');
+  if (!configFile)
+    throw new Error('usage: loki-standin.ts --port=<port> [--host=<address>] --config=<loki/config.yaml>');
   const config = parseYaml(readFileSync(path.resolve(configFile), 'utf8'));
   const mapping = otlpMappingFromConfig(config);
   const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);

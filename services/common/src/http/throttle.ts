@@ -114,10 +114,6 @@ export function clientAddressKey(req: Request): string {
  */
 export function accountKey(name: unknown): string | undefined {
   if (typeof name !== 'string') return undefined;
-  const normalised = name
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .trim()
-    .toLowerCase();
+  const normalised = name.normalize('NFKD').replace(/\p{M}/gu, '').trim().toLowerCase();
   return normalised ? normalised : undefined;
 }

@@ -111,7 +111,9 @@ function checkoutRejection(res: ServiceResponse): CheckoutRejection {
   switch (reasonOf(res)) {
     case 'out_of_stock': {
       const product = detailsOf(res, OutOfStockDetails);
-      return product ? { reason: 'out_of_stock', name: product.name, available: product.available } : { reason: 'other' };
+      return product
+        ? { reason: 'out_of_stock', name: product.name, available: product.available }
+        : { reason: 'other' };
     }
     case 'already_in_progress':
       return { reason: 'in_progress' };

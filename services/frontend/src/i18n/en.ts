@@ -28,13 +28,13 @@ export const en = {
   catalogue: {
     title: 'Catalogue',
     heroTitle: 'Gear worth tracing',
-    heroText: 'Ten products, four services and one trace per click. Browse, buy, then watch it all in Jaeger and Grafana.',
+    heroText:
+      'Ten products, four services and one trace per click. Browse, buy, then watch it all in Jaeger and Grafana.',
     searchLabel: 'Search the catalogue',
     searchPlaceholder: 'Search products…',
     searchButton: 'Search',
     clearSearch: 'Clear search',
-    resultCount: (count: number, query: string) =>
-      `${count === 1 ? '1 result' : `${count} results`} for “${query}”`,
+    resultCount: (count: number, query: string) => `${count === 1 ? '1 result' : `${count} results`} for “${query}”`,
     noResults: 'No product matches your search.',
     empty: 'The catalogue is empty for now.',
     viewProduct: 'View details',

@@ -18,7 +18,8 @@ export const fr: Messages = {
     signOut: 'Déconnexion',
     greeting: (username: string) => `Bonjour, ${username}`,
     language: 'Langue',
-    footer: 'ShopScope est une boutique de démonstration instrumentée avec OpenTelemetry : chaque clic devient une trace.',
+    footer:
+      'ShopScope est une boutique de démonstration instrumentée avec OpenTelemetry : chaque clic devient une trace.',
     footerNote: 'Aucun paiement réel n’est jamais effectué.',
   },
 
@@ -134,7 +135,9 @@ export const fr: Messages = {
     demoNote: 'Boutique de démonstration : aucun paiement n’est demandé, la commande est passée immédiatement.',
     emptyCart: 'Votre panier est vide : ajoutez un produit avant de commander.',
     outOfStock: (name: string, available: number) =>
-      available > 0 ? `Stock insuffisant pour ${name} : plus que ${available} disponible(s).` : `${name} est en rupture de stock.`,
+      available > 0
+        ? `Stock insuffisant pour ${name} : plus que ${available} disponible(s).`
+        : `${name} est en rupture de stock.`,
     alreadyProcessing: 'Cette commande est déjà en cours de traitement. Consultez vos commandes dans un instant.',
     checkoutRejected: 'Votre commande n’a pas pu être passée. Vérifiez votre panier et réessayez.',
   },

@@ -1,9 +1,4 @@
-import {
-  clientAddressKey,
-  DependencyError,
-  failureThrottle,
-  type Logger,
-} from '@shopscope/common';
+import { clientAddressKey, DependencyError, failureThrottle, type Logger } from '@shopscope/common';
 import { Router, type Request, type Response } from 'express';
 import type { Registration } from '../clients';
 import { type FormErrors, formRaw, formText } from '../forms';
@@ -48,7 +43,13 @@ export function accountRoutes(
   ) {
     const { t } = pages.context(req);
     // What was typed comes back, except the password.
-    await pages.render(req, res, 'register', { title: t.register.title, values: { ...values, password: '' }, errors }, status);
+    await pages.render(
+      req,
+      res,
+      'register',
+      { title: t.register.title, values: { ...values, password: '' }, errors },
+      status,
+    );
   }
 
   async function showLogin(req: Request, res: Response, username = '', errors: FormErrors = {}, status = 200) {

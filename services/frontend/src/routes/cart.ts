@@ -33,26 +33,32 @@ export function cartRoutes({ backends, pages }: RouteDeps): Router {
 
   router.post(
     '/checkout/remove/:productId',
-    requireUser(async (req, res, user) => {
-      const productId = parseId(String(req.params.productId));
-      if (productId !== undefined) await backends.orders.removeItem(user.apiKey, productId);
-      res.redirect(303, `${CART_PAGE}?notice=itemRemoved`);
-    }, () => CART_PAGE),
+    requireUser(
+      async (req, res, user) => {
+        const productId = parseId(String(req.params.productId));
+        if (productId !== undefined) await backends.orders.removeItem(user.apiKey, productId);
+        res.redirect(303, `${CART_PAGE}?notice=itemRemoved`);
+      },
+      () => CART_PAGE,
+    ),
   );
 
   router.post(
     '/checkout/process',
-    requireUser(async (req, res, user) => {
-      const outcome = await backends.orders.checkout(user.apiKey);
-      if (outcome.ok) {
-        rememberCartCount(req, 0);
-        annotateActiveSpan({ 'order.id': outcome.order.id });
-        res.redirect(303, `/order/thank-you?id=${outcome.order.id}`);
-        return;
-      }
-      annotateActiveSpan({ 'checkout.status': outcome.reason });
-      await showCart(req, res, user, rejectionMessage(outcome, pages.context(req).t), 409);
-    }, () => CART_PAGE),
+    requireUser(
+      async (req, res, user) => {
+        const outcome = await backends.orders.checkout(user.apiKey);
+        if (outcome.ok) {
+          rememberCartCount(req, 0);
+          annotateActiveSpan({ 'order.id': outcome.order.id });
+          res.redirect(303, `/order/thank-you?id=${outcome.order.id}`);
+          return;
+        }
+        annotateActiveSpan({ 'checkout.status': outcome.reason });
+        await showCart(req, res, user, rejectionMessage(outcome, pages.context(req).t), 409);
+      },
+      () => CART_PAGE,
+    ),
   );
 
   return router;

@@ -16,7 +16,9 @@ export function orderRoutes({ backends, pages }: RouteDeps): Router {
       // Checkout redirects here with the new order's id; without one, show the latest order.
       const id = parseId(typeof req.query.id === 'string' ? req.query.id : undefined);
       const order =
-        id !== undefined ? await backends.orders.order(user.apiKey, id) : (await backends.orders.orders(user.apiKey))[0];
+        id !== undefined
+          ? await backends.orders.order(user.apiKey, id)
+          : (await backends.orders.orders(user.apiKey))[0];
       if (!order) {
         if (id === undefined) res.redirect(303, '/orders');
         else await renderNotFound(pages, req, res, t.errors.orderNotFound);

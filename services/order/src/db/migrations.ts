@@ -59,7 +59,10 @@ export const migrations: Migration[] = [
         TABLE_OPTIONS,
       );
       // One line per product: adding a product again increases the line's quantity.
-      await qi.addIndex('order_items', ['order_id', 'product_id'], { name: 'order_items_one_line_per_product', unique: true });
+      await qi.addIndex('order_items', ['order_id', 'product_id'], {
+        name: 'order_items_one_line_per_product',
+        unique: true,
+      });
     },
     async down({ context: qi }) {
       await qi.dropTable('order_items');

@@ -101,14 +101,26 @@ export class Carts {
     change: (cart: Order, transaction: Transaction) => Promise<T>,
   ): Promise<T | undefined> {
     for (let attempt = 1; attempt <= 3; attempt++) {
-      const outcome = await transactionWithRetry(this.sequelize, async (transaction) => {
-        const cart = await Order.findOne({ where: { open_user_id: userId }, lock: transaction.LOCK.UPDATE, transaction });
-        if (!cart) return { found: false as const };
-        if (cart.status !== 'open') {
-          throw conflict('A checkout of this cart is in progress; try again in a moment', undefined, 'already_in_progress');
-        }
-        return { found: true as const, value: await change(cart, transaction) };
-      }, CART_TRANSACTION);
+      const outcome = await transactionWithRetry(
+        this.sequelize,
+        async (transaction) => {
+          const cart = await Order.findOne({
+            where: { open_user_id: userId },
+            lock: transaction.LOCK.UPDATE,
+            transaction,
+          });
+          if (!cart) return { found: false as const };
+          if (cart.status !== 'open') {
+            throw conflict(
+              'A checkout of this cart is in progress; try again in a moment',
+              undefined,
+              'already_in_progress',
+            );
+          }
+          return { found: true as const, value: await change(cart, transaction) };
+        },
+        CART_TRANSACTION,
+      );
       if (outcome.found) return outcome.value;
       if (!create) return undefined;
       await createCart(userId);

@@ -148,7 +148,11 @@ export async function reserve(
  * `reservation_not_held` when the hold was already released or expired (its stock may be
  * sold by now: reserve again).
  */
-export async function confirm(sequelize: Sequelize, models: ProductModels, orderRef: string): Promise<ReservationResult> {
+export async function confirm(
+  sequelize: Sequelize,
+  models: ProductModels,
+  orderRef: string,
+): Promise<ReservationResult> {
   const { Reservation, ReservationItem } = models;
   return transactionWithRetry(
     sequelize,
@@ -177,7 +181,11 @@ export async function confirm(sequelize: Sequelize, models: ProductModels, order
  * the released reservation again ('replayed'), as does the release of an expired hold.
  * 404 for an order_ref never reserved.
  */
-export async function release(sequelize: Sequelize, models: ProductModels, orderRef: string): Promise<ReservationResult> {
+export async function release(
+  sequelize: Sequelize,
+  models: ProductModels,
+  orderRef: string,
+): Promise<ReservationResult> {
   const { Reservation, ReservationItem } = models;
   return transactionWithRetry(
     sequelize,
@@ -266,7 +274,12 @@ async function lockProducts(
   transaction: Transaction,
 ): Promise<Map<number, Product>> {
   const ids = [...new Set(items.map((i) => i.product_id))].sort((a, b) => a - b);
-  const rows = await Product.findAll({ where: { id: ids }, order: [['id', 'ASC']], lock: transaction.LOCK.UPDATE, transaction });
+  const rows = await Product.findAll({
+    where: { id: ids },
+    order: [['id', 'ASC']],
+    lock: transaction.LOCK.UPDATE,
+    transaction,
+  });
   return new Map(rows.map((p) => [p.id, p]));
 }
 

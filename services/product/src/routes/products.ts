@@ -1,4 +1,12 @@
-import { integerField, type Logger, pageFields, parseBody, parseQuery, textField, type UserDirectory } from '@shopscope/common';
+import {
+  integerField,
+  type Logger,
+  pageFields,
+  parseBody,
+  parseQuery,
+  textField,
+  type UserDirectory,
+} from '@shopscope/common';
 import type { ProductAnswer, ProductPage } from '@shopscope/contracts';
 import { annotateActiveSpan } from '@shopscope/telemetry';
 import { Router } from 'express';

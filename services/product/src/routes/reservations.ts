@@ -7,7 +7,10 @@ import type { ReservationAnswer } from '@shopscope/contracts';
 import type { ProductModels } from '../db/models';
 import { confirm, isInsufficientStock, type ReservationResult, release, reserve } from '../domain/reservations';
 
-const orderRef = textField(1, 64).regex(/^[A-Za-z0-9._:-]+$/, 'may contain only letters, digits, ".", "_", ":" and "-"');
+const orderRef = textField(1, 64).regex(
+  /^[A-Za-z0-9._:-]+$/,
+  'may contain only letters, digits, ".", "_", ":" and "-"',
+);
 
 const reserveSchema = z.object({
   order_ref: orderRef,
@@ -41,7 +44,13 @@ export interface ReservationRouteDeps {
  * requireInternalCaller); no user's API key opens them. Each request is counted by
  * outcome and its span carries the order reference and the outcome.
  */
-export function reservationRoutes({ sequelize, models, logger, internalToken, holdForMs }: ReservationRouteDeps): Router {
+export function reservationRoutes({
+  sequelize,
+  models,
+  logger,
+  internalToken,
+  holdForMs,
+}: ReservationRouteDeps): Router {
   const router = Router();
   // Per route, not router.use(): a request for any other path must still reach the 404.
   const internalOnly = requireInternalCaller(internalToken);
@@ -49,7 +58,10 @@ export function reservationRoutes({ sequelize, models, logger, internalToken, ho
   const answer = ({ outcome, reservation }: ReservationResult) => {
     businessMetrics.stockReservations.add(1, { outcome });
     annotateActiveSpan({ 'reservation.outcome': outcome, 'reservation.total_cents': reservation.total_cents });
-    logger.info({ order_ref: reservation.order_ref, outcome, total_cents: reservation.total_cents }, 'stock reservation');
+    logger.info(
+      { order_ref: reservation.order_ref, outcome, total_cents: reservation.total_cents },
+      'stock reservation',
+    );
     return { result: reservation } satisfies ReservationAnswer;
   };
 
@@ -63,7 +75,10 @@ export function reservationRoutes({ sequelize, models, logger, internalToken, ho
         businessMetrics.stockReservations.add(1, { outcome: 'insufficient_stock' });
         annotateActiveSpan({ 'reservation.outcome': 'insufficient_stock' });
         const { product_id, requested, available } = err.details ?? {};
-        logger.info({ order_ref, outcome: 'insufficient_stock', product_id, requested, available }, 'stock reservation');
+        logger.info(
+          { order_ref, outcome: 'insufficient_stock', product_id, requested, available },
+          'stock reservation',
+        );
       }
       throw err;
     }

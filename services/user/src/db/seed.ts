@@ -23,6 +23,9 @@ export async function seed({ User }: UserModels, logger: Logger): Promise<void> 
   const { password, ...profile } = DEMO_ADMIN;
   // `create` sends the values as bound parameters; `bulkCreate` would inline them in the SQL
   // text, which the database spans record (db.query.text): the hash must not be in it.
-  await User.create({ ...profile, password_hash: await hashPassword(password), is_admin: true }, { ignoreDuplicates: true });
+  await User.create(
+    { ...profile, password_hash: await hashPassword(password), is_admin: true },
+    { ignoreDuplicates: true },
+  );
   logger.info({ username: DEMO_ADMIN.username }, 'demo admin account created');
 }

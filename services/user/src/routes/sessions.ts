@@ -1,9 +1,4 @@
-import {
-  PasswordHashingBusyError,
-  parseBody,
-  passwordHashingFull,
-  unauthorized,
-} from '@shopscope/common';
+import { PasswordHashingBusyError, parseBody, passwordHashingFull, unauthorized } from '@shopscope/common';
 import { annotateActiveSpan, businessMetrics } from '@shopscope/telemetry';
 import { Router } from 'express';
 import { z } from 'zod';
