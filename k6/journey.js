@@ -1,7 +1,7 @@
 // The full user journey through the web shop, as a browser does it: each virtual user is a
 // new shopper who
-//   1. opens the registration page and posts the form (with the page's CSRF token),
-//   2. opens the login page and signs in (the session cookie goes into the VU's jar),
+//   1. opens the registration page and posts the form (with the page's CSRF token), which
+//   2. signs them in (the session cookie goes into the VU's jar),
 //   3. browses the catalogue and opens one or two products,
 //   4. adds them to the cart with each product page's form,
 //   5. opens the cart and places the order,

@@ -149,6 +149,9 @@ describe('order-service answers its contracts', () => {
     await checked('order', 'POST', '/api/order/add-item', 200, { apiKey, body: { product_id: 2, quantity: 2 } });
     await checked('order', 'POST', '/api/order/add-item', 404, { apiKey, body: { product_id: 999_999, quantity: 1 } });
     await checked('order', 'POST', '/api/order/add-item', 409, { apiKey, body: { product_id: 1, quantity: 1000 } });
+    await checked('order', 'PUT', '/api/order/item/2', 200, { apiKey, body: { quantity: 1 } });
+    await checked('order', 'PUT', '/api/order/item/2', 400, { apiKey, body: { quantity: -1 } });
+    await checked('order', 'PUT', '/api/order/item/999999', 404, { apiKey, body: { quantity: 1 } });
     await checked('order', 'DELETE', '/api/order/remove-item/2', 200, { apiKey });
     await checked('order', 'DELETE', '/api/order/remove-item/2', 404, { apiKey });
     const placed = await checked('order', 'POST', '/api/order/checkout', 201, { apiKey });

@@ -468,6 +468,17 @@ const apiSpecs: Spec[] = [
     weight: 2,
   }),
   apiSpec({
+    name: 'PUT /api/order/item/:product_id',
+    target: 'order',
+    method: 'PUT',
+    path: segmentPath('/api/order/item/'),
+    body: () => ({ quantity: '1' }),
+    requiresFields: true,
+    // This user's cart is always empty: every line is "not in the cart" (404), nothing is written.
+    credential: apiKeyCredential(() => who.checkoutUser.apiKey),
+    neverWrites: true,
+  }),
+  apiSpec({
     name: 'DELETE /api/order/remove-item/:product_id',
     target: 'order',
     method: 'DELETE',
@@ -840,6 +851,15 @@ const webSpecs: Spec[] = [
     path: segmentPath('/checkout/remove/'),
     fields: () => ({}),
     // This shopper's cart is empty: nothing to remove.
+    credential: webCredential(() => who.emptyCartShopper),
+    forShoppers: true,
+    neverWrites: true,
+  }),
+  formSpec({
+    name: 'POST /cart/quantity',
+    path: fc.constantFrom('/cart/quantity', '/cart/quantity?product_id=1'),
+    fields: () => ({ product_id: '2', quantity: '1' }),
+    // This shopper's cart is empty: no line to change.
     credential: webCredential(() => who.emptyCartShopper),
     forShoppers: true,
     neverWrites: true,

@@ -207,6 +207,47 @@ describe('cart and checkout', () => {
     assert.equal((await shopper.cart()).body.result.items[0].quantity, 1000);
   });
 
+  test("setting a line's quantity: up, down, 0 removes it, only lines in the cart", async () => {
+    const { shopper } = await newShopper('setqty');
+    await shopper.add(laptop.id, 3);
+    await shopper.add(mouse.id, 1);
+    const lines = (res: { body: { result: { items: Array<{ product_id: number; quantity: number }> } } }) =>
+      res.body.result.items.map((i) => [i.product_id, i.quantity]);
+
+    const down = await shopper.setQuantity(laptop.id, 1);
+    assert.equal(down.status, 200, JSON.stringify(down.body));
+    assert.deepEqual(lines(down), [
+      [laptop.id, 1],
+      [mouse.id, 1],
+    ]);
+    assert.equal(down.body.result.total_cents, laptop.price_cents + mouse.price_cents);
+    assert.equal(down.body.result.item_count, 2);
+
+    const up = await shopper.setQuantity(mouse.id, 1000);
+    assert.equal(up.status, 200, 'the quantity is set, not added: 1000 is allowed');
+    assert.deepEqual(lines(up), [
+      [laptop.id, 1],
+      [mouse.id, 1000],
+    ]);
+    assert.equal((await shopper.setQuantity(mouse.id, 1001)).status, 400, 'over the line limit');
+    assert.equal((await shopper.setQuantity(mouse.id, 7)).status, 200);
+
+    const removed = await shopper.setQuantity(mouse.id, 0);
+    assert.equal(removed.status, 200);
+    assert.deepEqual(lines(removed), [[laptop.id, 1]]);
+    assert.deepEqual((await shopper.cart()).body.result, removed.body.result);
+
+    const gone = await shopper.setQuantity(mouse.id, 2);
+    assert.equal(gone.status, 404, 'a product not in the cart is not added by a quantity change');
+    assert.match(gone.body.message, /not in your cart/);
+    assert.equal((await shopper.setQuantity(mouse.id, 0)).status, 404);
+    assert.equal((await shopper.setQuantity(999_999, 1)).status, 404);
+    const { shopper: newcomer } = await newShopper('setqty');
+    assert.equal((await newcomer.setQuantity(laptop.id, 1)).status, 404, 'no cart yet');
+    assert.equal((await newcomer.cart()).body.result.id, null, 'and none is created');
+    assert.deepEqual(lines(await shopper.cart()), [[laptop.id, 1]]);
+  });
+
   test('the largest cart the API allows (50 lines × 1000 × €100,000) checks out with its exact total', async () => {
     // product-service's top price (10,000,000 cents) × order-service's limits. INT UNSIGNED
     // held at most 4,294,967,295 cents (€42.9M): one such line (10^10 cents) overflowed it,
@@ -268,6 +309,9 @@ describe('cart and checkout', () => {
     assert.match(busy.body.message, /in progress/i);
     const adding = await shopper.add(mouse.id, 1);
     assert.equal(adding.status, 409, 'no item slips into a cart being checked out');
+    const setting = await shopper.setQuantity(laptop.id, 2);
+    assert.equal(setting.status, 409, 'no quantity changes in a cart being checked out');
+    assert.equal(setting.body.details?.reason, 'already_in_progress');
     assert.equal((await storedOrders(shop.db, shop.order, account.user.id)).items.length, 1);
 
     await shop.db.query(
@@ -422,6 +466,14 @@ describe('bad input', () => {
       ['unknown product', 'POST', '/api/order/add-item', json({ product_id: 999_999 }), 404],
       ['body over 64 kB', 'POST', '/api/order/add-item', json({ product_id: laptop.id, pad: 'x'.repeat(70_000) }), 413],
       ['line over the limit', 'POST', '/api/order/add-item', json({ product_id: laptop.id, quantity: 1000 }), 409],
+      ['set quantity without a body', 'PUT', `/api/order/item/${laptop.id}`, json({}), 400, 'quantity'],
+      ['set quantity negative', 'PUT', `/api/order/item/${laptop.id}`, json({ quantity: -1 }), 400, 'quantity'],
+      ['set quantity too big', 'PUT', `/api/order/item/${laptop.id}`, json({ quantity: 1001 }), 400, 'quantity'],
+      ['set quantity fractional', 'PUT', `/api/order/item/${laptop.id}`, json({ quantity: 1.5 }), 400, 'quantity'],
+      ['set quantity text', 'PUT', `/api/order/item/${laptop.id}`, json({ quantity: 'two' }), 400, 'quantity'],
+      ['set quantity malformed JSON', 'PUT', `/api/order/item/${laptop.id}`, raw('{"quantity": '), 400],
+      ['set quantity non-numeric id', 'PUT', '/api/order/item/abc', json({ quantity: 1 }), 404],
+      ['set quantity not in cart', 'PUT', `/api/order/item/${mouse.id}`, json({ quantity: 1 }), 404],
       ['remove non-numeric', 'DELETE', '/api/order/remove-item/abc', { apiKey: shopper.apiKey }, 404],
       ['remove negative', 'DELETE', '/api/order/remove-item/-1', { apiKey: shopper.apiKey }, 404],
       ['remove fractional', 'DELETE', '/api/order/remove-item/1.5', { apiKey: shopper.apiKey }, 404],
@@ -458,6 +510,7 @@ describe('authentication', () => {
   const endpoints: Array<[string, string, unknown?]> = [
     ['GET', '/api/order'],
     ['POST', '/api/order/add-item', { product_id: 1, quantity: 1 }],
+    ['PUT', '/api/order/item/1', { quantity: 1 }],
     ['DELETE', '/api/order/remove-item/1'],
     ['POST', '/api/order/checkout'],
     ['GET', '/api/orders'],

@@ -84,6 +84,10 @@ const UI_LABELS = new Set([
   'Create account',
   'Add to cart',
   'Place order',
+  'Follow your order through the shop',
+  'Open the checkout trace in Jaeger',
+  'Its log lines in Grafana',
+  'Open it in Jaeger',
   'Laptop Pro',
   'Webcam HD',
   // Jaeger UI

@@ -53,9 +53,17 @@ export class RetryLaterError extends HttpError {
  */
 export class DependencyError extends HttpError {
   readonly dependency: string;
-  constructor(dependency: string, cause: string) {
+  /**
+   * What the dependency itself said was unavailable, when its own 503 named it
+   * (`details.dependency`): order-service answering "product-service unavailable" makes
+   * the web shop's DependencyError for order-service carry `underlying: 'product-service'`,
+   * so the page can say that the catalogue, not the cart, is down.
+   */
+  readonly underlying: string | undefined;
+  constructor(dependency: string, cause: string, underlying?: string) {
     super(503, `${dependency} unavailable: ${cause}`, { dependency }, 'dependency_unavailable');
     this.name = 'DependencyError';
     this.dependency = dependency;
+    this.underlying = underlying;
   }
 }

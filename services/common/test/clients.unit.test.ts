@@ -105,6 +105,34 @@ describe('ServiceClient against a stub upstream', () => {
     assert.ok(!JSON.stringify({ message: err.message, details: err.details }).includes(apiKey));
   });
 
+  test('a 503 naming what is unavailable behind the service keeps that name as `underlying`', async () => {
+    upstream.respond(() => ({
+      status: 503,
+      json: {
+        message: 'product-service unavailable: connection refused',
+        details: { dependency: 'product-service', reason: 'dependency_unavailable' },
+      },
+    }));
+    const err = await rejectsWithOutage(
+      new ServiceClient('order-service', upstream.url).get('/api/order'),
+      /^order-service unavailable: answered 503 \(product-service unavailable: connection refused\)$/,
+    );
+    assert.equal(err.dependency, 'order-service', 'the service called is still the one that failed');
+    assert.equal(err.underlying, 'product-service');
+    assert.deepEqual(err.details, { dependency: 'order-service' }, 'what this service answers is unchanged');
+    // Anything but a plain name, or a 5xx other than 503, names nothing behind the service.
+    for (const [status, details] of [
+      [503, { dependency: '<script>' }],
+      [503, { dependency: 42 }],
+      [503, 'product-service'],
+      [500, { dependency: 'product-service' }],
+    ] as const) {
+      upstream.respond(() => ({ status, json: { message: 'down', details } }));
+      const other = await rejectsWithOutage(new ServiceClient('order-service', upstream.url).get('/'), /answered/);
+      assert.equal(other.underlying, undefined, JSON.stringify({ status, details }));
+    }
+  });
+
   test('a 4xx is returned for the caller to read; a non-JSON body is no body, and no proxy page reaches a message', async () => {
     upstream.respond(() => ({ status: 404, text: '<html>not here</html>' }));
     const response = await new ServiceClient('x', upstream.url).get('/nope');

@@ -14,7 +14,7 @@ type Auth = 'none' | 'api_key' | 'admin_key' | 'internal';
 
 interface Endpoint {
   service: 'user-service' | 'product-service' | 'order-service';
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'put' | 'delete';
   path: string;
   summary: string;
   auth: Auth;
@@ -164,6 +164,15 @@ export const endpoints: Endpoint[] = [
     auth: 'api_key',
     ok: { 200: CartAnswer },
     errors: [401, 503],
+  },
+  {
+    service: 'order-service',
+    method: 'put',
+    path: '/api/order/item/{product_id}',
+    summary: "Set a line's quantity (0 removes it)",
+    auth: 'api_key',
+    ok: { 200: CartAnswer },
+    errors: [400, 401, 404, 409, 503],
   },
   {
     service: 'order-service',

@@ -36,7 +36,7 @@ export const Order = z.object({
 });
 export type Order = z.infer<typeof Order>;
 
-/** `GET /api/order`, `POST /api/order/add-item`, `DELETE /api/order/remove-item/:product_id`. */
+/** `GET /api/order`, `POST /api/order/add-item`, `PUT /api/order/item/:product_id`, `DELETE /api/order/remove-item/:product_id`. */
 export const CartAnswer = z.object({ result: Cart });
 export type CartAnswer = z.infer<typeof CartAnswer>;
 

@@ -1,4 +1,5 @@
 import { createServiceApp, type Logger, type ServiceApp } from '@shopscope/common';
+import compression from 'compression';
 import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
 import { STATIC_PREFIX, staticFiles, VIEWS_DIR } from './assets';
@@ -37,7 +38,13 @@ export function buildApp({ config, logger }: AppDeps): ServiceApp {
     logger,
   );
   const csrf = csrfProtection(config.SESSION_SECRET);
-  const pages = new Pages({ backends, csrf, defaultLanguage: config.LANG, logger });
+  const pages = new Pages({
+    backends,
+    csrf,
+    defaultLanguage: config.LANG,
+    logger,
+    traceLinks: { jaegerUiUrl: config.JAEGER_UI_URL, grafanaUrl: config.GRAFANA_URL },
+  });
   const service = createServiceApp({
     name: 'frontend',
     logger,
@@ -46,7 +53,9 @@ export function buildApp({ config, logger }: AppDeps): ServiceApp {
     renderError: errorPages(pages, logger),
     // First of all, so that every answer carries them: the error pages of a malformed or
     // oversized body (refused while parsing it, before any route), 404s, probes, the fault API.
-    firstMiddleware: [securityHeaders()],
+    // Compressed (gzip, deflate or brotli, as the browser accepts) when the type compresses
+    // (HTML, CSS, JS, SVG, JSON) and the body is over 1 KB; tiny answers are sent as they are.
+    firstMiddleware: [securityHeaders(), compression()],
   });
   const { app } = service;
 

@@ -9,13 +9,35 @@ export const VIEWS_DIR = path.join(PACKAGE_ROOT, 'views');
 export const PUBLIC_DIR = path.join(PACKAGE_ROOT, 'public');
 export const STATIC_PREFIX = '/static';
 
+/** Versioned URLs (`?v=<hash>` of the file as it is now) never change: a year, immutable. */
+export const VERSIONED_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+/** Anything else (pictures, the favicon, an old version's URL): an hour, then revalidated (ETag, 304). */
+export const UNVERSIONED_CACHE_CONTROL = 'public, max-age=3600';
+
 /**
- * Static files under /static, cached by browsers for a day (product pictures never change
- * between releases). The stylesheet and script are linked with a content hash
- * (`/static/css/shop.css?v=1a2b3c4d`), so a new release is picked up at once anyway.
+ * Static files under /static. The stylesheet and script are linked with a content hash
+ * (`/static/css/shop.css?v=1a2b3c4d`, `assetUrl`): that URL changes with the file, so
+ * browsers keep it a year without asking again. Other files (product pictures, the
+ * favicon) are kept an hour, then revalidated with their ETag (a 304 when unchanged).
  */
 export function staticFiles(): RequestHandler {
-  return express.static(PUBLIC_DIR, { maxAge: '1d', index: false, fallthrough: true });
+  return express.static(PUBLIC_DIR, {
+    index: false,
+    fallthrough: true,
+    cacheControl: false,
+    setHeaders(res, file) {
+      const urlPath = `${STATIC_PREFIX}/${path.relative(PUBLIC_DIR, file).split(path.sep).join('/')}`;
+      const version = new URL(res.req.url ?? '/', 'http://shop.invalid').searchParams.get('v');
+      res.setHeader('Cache-Control', staticCacheControl(urlPath, version));
+    },
+  });
+}
+
+/** The Cache-Control of a static file: immutable only under the URL `assetUrl` gives it now. */
+export function staticCacheControl(urlPath: string, version: string | null): string {
+  return version && assetUrl(urlPath) === `${urlPath}?v=${version}`
+    ? VERSIONED_CACHE_CONTROL
+    : UNVERSIONED_CACHE_CONTROL;
 }
 
 const versions = new Map<string, string>();

@@ -16,6 +16,23 @@ const pageLanguage = z
     return code && isLanguage(code) ? code : DEFAULT_LANGUAGE;
   });
 
+/**
+ * Base URL of an observability UI as the shopper's browser reaches it (the pages link to
+ * it): an http(s) URL without credentials (they would be on every page), trailing slashes
+ * dropped; empty turns the links off.
+ */
+const uiBaseUrl = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .pipe(
+      z.union([
+        z.literal(''),
+        env.httpUrl().refine((u) => !/^https?:\/\/[^/?#]*@/.test(u), 'must not contain a user name or password'),
+      ]),
+    )
+    .transform((u) => u || undefined);
+
 /** The frontend's environment, validated once at start-up (a bad value exits naming the variable). */
 export function readConfig(source: NodeJS.ProcessEnv = process.env) {
   return loadConfig(
@@ -32,6 +49,10 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env) {
       LOG_LEVEL: env.logLevel(),
       /** Page language for visitors who have not chosen one: `en` (default) or `fr`. */
       LANG: pageLanguage,
+      /** Jaeger's UI: every page links the trace that rendered it (`<url>/trace/<id>`). */
+      JAEGER_UI_URL: uiBaseUrl('http://localhost:16686'),
+      /** Grafana: every page links the log lines of its trace (Explore, Loki datasource). */
+      GRAFANA_URL: uiBaseUrl('http://localhost:3000'),
       /** Failed sign-ins at the login form per browser address within the window, then 429. */
       WEB_LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce
         .number()

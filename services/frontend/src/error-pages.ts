@@ -48,8 +48,9 @@ async function renderErrorPage(pages: Pages, error: HttpError, req: Request, res
       message,
       hint,
       status: error.status,
-      // A failing page should not call more backends for decoration.
-      cartCount: null,
+      // A 404 keeps the header's cart count like any other page (remembered, or asked once);
+      // other errors call no backend for decoration (a failing one, or a refused request's).
+      cartCount: error.status === 404 ? undefined : null,
       canRetry: req.method === 'GET' && error.status >= 500,
     },
     error.status,
@@ -60,9 +61,11 @@ async function renderErrorPage(pages: Pages, error: HttpError, req: Request, res
 function explain(error: HttpError, t: Messages): { title: string; message: string; hint?: string } {
   const e = t.errors;
   if (error.status === 503) {
+    // What is really down: order-service answering that product-service is unavailable
+    // means the catalogue, not the cart (DependencyError.underlying, from its 503's details).
     const message =
       error instanceof DependencyError
-        ? (e.unavailable[error.dependency] ?? e.unavailableGeneric)
+        ? (unavailableMessage(e, error.underlying) ?? unavailableMessage(e, error.dependency) ?? e.unavailableGeneric)
         : e.unavailableGeneric;
     return { title: e.unavailableTitle, message, hint: e.unavailableHint };
   }
@@ -70,6 +73,13 @@ function explain(error: HttpError, t: Messages): { title: string; message: strin
   if (error.reason === 'csrf_invalid') return { title: e.csrfTitle, message: e.csrf };
   if (error.status >= 400 && error.status < 500) return { title: e.badRequestTitle, message: e.badRequest };
   return { title: e.internalTitle, message: e.internal };
+}
+
+/** The outage message naming a service the shop knows (`product-service` → "The catalogue…"). */
+function unavailableMessage(e: Messages['errors'], dependency: string | undefined): string | undefined {
+  return dependency !== undefined && Object.hasOwn(e.unavailable, dependency)
+    ? e.unavailable[dependency as keyof typeof e.unavailable]
+    : undefined;
 }
 
 /** A 404 page with the route's own wording ("This product does not exist"). */

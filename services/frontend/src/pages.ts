@@ -6,8 +6,10 @@ import { assetUrl } from './assets';
 import type { Backends } from './clients';
 import { CSRF_FIELD, type CsrfProtection } from './csrf';
 import { dictionaries, type Formatters, formattersFor, LANGUAGES, type Language, type Messages } from './i18n';
+import { langAttribute, type ProductSource, type ProductText, productText } from './i18n/catalogue';
 import { resolveLanguage } from './language';
 import { rememberCartCount, rememberedCartCount, type SessionUser, sessionUser } from './session';
+import { currentTraceId, type TraceLinkSettings, type TraceView, traceView } from './trace-links';
 
 /** The templates under views/pages; each is rendered inside views/layout.ejs. */
 export type PageView =
@@ -43,6 +45,8 @@ export interface PagesDeps {
   csrf: CsrfProtection;
   defaultLanguage: Language;
   logger: Logger;
+  /** Where the pages link a trace to (Jaeger, Grafana). */
+  traceLinks: TraceLinkSettings;
 }
 
 /** The header's cart count is decoration: it must never make a page slow or fail. */
@@ -77,6 +81,12 @@ export class Pages {
       notice: noticeFrom(req, context.t),
       languages: LANGUAGES.map((code) => ({ code, name: dictionaries[code].languageName })),
       asset: assetUrl,
+      // The footer's link to the trace of the request rendering this page (none when telemetry is off).
+      trace: this.traceView(currentTraceId()),
+      observability: { jaegerUrl: this.deps.traceLinks.jaegerUiUrl, grafanaUrl: this.deps.traceLinks.grafanaUrl },
+      // Product names and descriptions in the page's language, and the lang attribute they need.
+      productText: (product: ProductSource) => productText(product, context.lang),
+      langAttr: (text: Pick<ProductText, 'lang'>) => langAttribute(text, context.lang),
     };
     const body = await renderTemplate(res, `pages/${view}`, shared);
     const html = await renderTemplate(res, 'layout', { ...shared, view, body });
@@ -84,6 +94,11 @@ export class Pages {
     res.status(status).set({ 'Cache-Control': 'private, no-cache', 'Content-Language': context.lang });
     res.type('html').send(html);
     businessMetrics.pageViews.add(1, { page: routeTemplate(req), status });
+  }
+
+  /** The Jaeger and Grafana links of a trace (e.g. the checkout's, on the thank-you page). */
+  traceView(traceId: string | undefined): TraceView | undefined {
+    return traceView(this.deps.traceLinks, traceId);
   }
 
   /** The header's cart count: remembered by the session (session.ts) or asked of order-service. */

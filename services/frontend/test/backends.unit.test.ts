@@ -115,6 +115,25 @@ describe('OrderApi reads 409s by details.reason', () => {
     await assert.rejects(api().addItem('key', 1, 2), DependencyError);
   });
 
+  test('setQuantity: the cart, not_in_cart (404), invalid (400), busy (409 already_in_progress), else a DependencyError', async () => {
+    const cart = { id: 3, status: 'open', items: [], item_count: 0, total_cents: 0, currency: 'EUR' };
+    let seen: { method?: string; path?: string; body?: string } = {};
+    orders.respond((req) => {
+      seen = { method: req.method, path: req.path, body: req.body };
+      return { status: 200, json: { result: cart } };
+    });
+    assert.deepEqual(await api().setQuantity('key', 4, 0), { ok: true, cart });
+    assert.deepEqual(seen, { method: 'PUT', path: '/api/order/item/4', body: '{"quantity":0}' });
+    orders.respond(() => ({ status: 404, json: { message: 'Product 4 is not in your cart' } }));
+    assert.deepEqual(await api().setQuantity('key', 4, 1), { ok: false, reason: 'not_in_cart' });
+    orders.respond(() => ({ status: 400, json: { message: 'Invalid', details: { fields: { quantity: 'x' } } } }));
+    assert.deepEqual(await api().setQuantity('key', 4, 1), { ok: false, reason: 'invalid' });
+    orders.respond(conflict('already_in_progress'));
+    assert.deepEqual(await api().setQuantity('key', 4, 1), { ok: false, reason: 'busy' });
+    orders.respond(conflict('cart_limit', { max: 1000 }));
+    await assert.rejects(api().setQuantity('key', 4, 1), DependencyError);
+  });
+
   test('checkout refusals: out_of_stock with its product, empty_cart, already_in_progress, anything else', async () => {
     orders.respond(conflict('out_of_stock', { name: 'Laptop Pro', available: 0, requested: 1, product_id: 1 }));
     assert.deepEqual(await api().checkout('key'), {

@@ -13,6 +13,7 @@ import { formRaw, formText } from '../dist/forms.js';
 import { LANGUAGE_COOKIE, resolveLanguage } from '../dist/language.js';
 import { PLACEHOLDER_IMAGE, withPictures } from '../dist/line-items.js';
 import { loginPath, safeLocalPath, withQuery } from '../dist/paths.js';
+import { chosenQuantity, MAX_QUANTITY, productReturnPath } from '../dist/routes/product.js';
 import { rememberCartCount, rememberedCartCount, sessionUser } from '../dist/session.js';
 
 describe('safeLocalPath', () => {
@@ -56,6 +57,28 @@ describe('safeLocalPath', () => {
     assert.equal(withQuery('/cart?a=1', { notice: 'added', qty: 2 }), '/cart?a=1&notice=added&qty=2');
     // Even a protocol-relative input stays on this site's path.
     assert.equal(withQuery('//evil.example/x', { a: 1 }), '/x?a=1');
+  });
+});
+
+describe('the chosen quantity (?quantity= on a product page, kept through signing in)', () => {
+  test('a whole number, clamped to 1..MAX_QUANTITY; anything else is no choice', () => {
+    assert.equal(chosenQuantity('3'), 3);
+    assert.equal(chosenQuantity(' 7 '), 7);
+    assert.equal(chosenQuantity('0'), 1);
+    assert.equal(chosenQuantity('5000'), MAX_QUANTITY);
+    for (const bad of [undefined, '', '-2', '1.5', 'two', '1e3', ['2', '3'], 2, '99999999999']) {
+      assert.equal(chosenQuantity(bad), undefined, JSON.stringify(bad));
+    }
+  });
+
+  test('the way back to the product after signing in carries it, URL-encoded into loginPath', () => {
+    assert.equal(productReturnPath('camera', '2'), '/product/camera?quantity=2');
+    assert.equal(productReturnPath('camera', 'lots'), '/product/camera');
+    assert.equal(productReturnPath('a b', '500'), `/product/a%20b?quantity=${MAX_QUANTITY}`);
+    assert.equal(
+      loginPath(productReturnPath('camera', '2'), 'signInRequired'),
+      '/login?notice=signInRequired&next=%2Fproduct%2Fcamera%3Fquantity%3D2',
+    );
   });
 });
 

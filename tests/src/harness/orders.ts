@@ -24,6 +24,11 @@ export class Shopper {
     });
   }
 
+  /** Sets a line's quantity (`PUT /api/order/item/:product_id`); 0 removes the line. */
+  setQuantity(productId: number | string, quantity: unknown): Promise<JsonResponse> {
+    return call(this.orderUrl, 'PUT', `/api/order/item/${productId}`, { apiKey: this.apiKey, body: { quantity } });
+  }
+
   remove(productId: number | string): Promise<JsonResponse> {
     return call(this.orderUrl, 'DELETE', `/api/order/remove-item/${productId}`, { apiKey: this.apiKey });
   }

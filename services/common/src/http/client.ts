@@ -22,7 +22,9 @@ export interface ServiceResponse {
  * Contract: 2xx–4xx answers are returned for the caller to interpret (a 404 or 409 from
  * a dependency is business, not an outage) through http/answers.ts, against the schemas of
  * @shopscope/contracts. Timeouts, refused connections and 5xx answers throw
- * DependencyError, which the error handler turns into a 503 with the reason.
+ * DependencyError, which the error handler turns into a 503 with the reason; a 503 that
+ * names what is unavailable behind the service (`details.dependency`) keeps that name as
+ * the error's `underlying`.
  */
 export class ServiceClient {
   constructor(
@@ -77,10 +79,29 @@ export class ServiceClient {
     if (response.status >= 500) {
       // The upstream's own message only when it is one of ours (JSON), never a proxy's page.
       const upstream = typeof body === 'object' && body && 'message' in body ? String(body.message).slice(0, 200) : '';
-      throw new DependencyError(this.name, `answered ${response.status}${upstream ? ` (${upstream})` : ''}`);
+      throw new DependencyError(
+        this.name,
+        `answered ${response.status}${upstream ? ` (${upstream})` : ''}`,
+        response.status === 503 ? underlyingDependency(body) : undefined,
+      );
     }
     return { service: this.name, status: response.status, body };
   }
+}
+
+/** A service name such as `product-service` or `database`: nothing else is kept from an answer. */
+const DEPENDENCY_NAME = /^[a-z][a-z0-9-]{0,62}$/;
+
+/**
+ * The dependency a 503 says is unavailable (`details.dependency`, as every ShopScope
+ * service's error handler writes it), when it is a plain name.
+ */
+function underlyingDependency(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null || !('details' in body)) return undefined;
+  const details = body.details;
+  if (typeof details !== 'object' || details === null || !('dependency' in details)) return undefined;
+  const name = details.dependency;
+  return typeof name === 'string' && DEPENDENCY_NAME.test(name) ? name : undefined;
 }
 
 function describeFetchError(err: unknown, timeoutMs: number): string {

@@ -25,6 +25,8 @@ export type AddItemOutcome =
   /** The cart may hold `max` units of one product (`inCart` already there) or `max` different products. */
   | { ok: false; reason: 'cart_limit'; max: number | undefined; inCart: number | undefined };
 
+export type SetQuantityOutcome = { ok: true; cart: Cart } | { ok: false; reason: 'not_in_cart' | 'invalid' | 'busy' };
+
 /** Why checkout was refused (409), in terms the cart page can explain. */
 export type CheckoutRejection =
   | { reason: 'empty_cart' }
@@ -70,6 +72,23 @@ export class OrderApi {
       }
     }
     return { ok: true, cart: expectAnswer(res, [200, 201], CartAnswer).result };
+  }
+
+  /**
+   * Sets the quantity of a cart line (0 removes it): the cart afterwards, or why not — the
+   * line is no longer in the cart (`not_in_cart`), the quantity is refused, or a checkout of
+   * this cart is under way (`busy`).
+   */
+  async setQuantity(apiKey: string, productId: number, quantity: number): Promise<SetQuantityOutcome> {
+    const res = await this.client.request('PUT', `/api/order/item/${productId}`, { apiKey, body: { quantity } });
+    if (res.status === 401) throw sessionExpired();
+    if (res.status === 404) return { ok: false, reason: 'not_in_cart' };
+    if (res.status === 400) return { ok: false, reason: 'invalid' };
+    if (res.status === 409) {
+      if (reasonOf(res) === 'already_in_progress') return { ok: false, reason: 'busy' };
+      throw unexpectedAnswer(res);
+    }
+    return { ok: true, cart: expectAnswer(res, 200, CartAnswer).result };
   }
 
   /** Removes a product from the cart; one that is already gone (404) is fine. */

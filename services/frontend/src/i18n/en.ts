@@ -9,6 +9,22 @@ export const en = {
   languageName: 'English',
   brandTagline: 'The observability demo shop',
 
+  /** Links from a page to its telemetry (footer, thank-you page, error pages, hero). */
+  traces: {
+    pageTrace: 'This page’s trace:',
+    openInJaeger: 'Open it in Jaeger',
+    logsInGrafana: 'its logs in Grafana',
+    heroJaeger: 'Traces in Jaeger',
+    heroGrafana: 'Dashboards and logs in Grafana',
+    checkoutTitle: 'Follow your order through the shop',
+    checkoutText:
+      'Placing this order was one trace: from the frontend through order-service to user-service and product-service, down to the SQL queries.',
+    checkoutLink: 'Open the checkout trace in Jaeger',
+    checkoutLogs: 'Its log lines in Grafana',
+    traceId: 'Trace id:',
+    errorTrace: 'Trace id of this error, to look it up in Jaeger:',
+  },
+
   layout: {
     skipToContent: 'Skip to content',
     mainNavigation: 'Main navigation',
@@ -47,7 +63,6 @@ export const en = {
   },
 
   product: {
-    home: 'Home',
     products: 'Products',
     breadcrumb: 'Breadcrumb',
     quantity: 'Quantity',
@@ -112,8 +127,22 @@ export const en = {
     fixErrors: 'Please correct the fields below.',
   },
 
+  /** The cart page's quantity field on each line. */
+  cartQuantity: {
+    label: (name: string) => `Quantity of ${name}`,
+    update: 'Update',
+    invalid: (max: number) => `Enter a whole number from 0 to ${max} (0 removes the product).`,
+  },
+
+  /** The summary above a refused form: each bad field, linked to it. */
+  errorSummary: {
+    title: 'Please correct the following:',
+  },
+
   notices: {
-    registered: 'Your account is ready. Sign in to start shopping.',
+    registered: 'Your account is ready and you are signed in.',
+    quantityUpdated: 'The quantity was updated.',
+    registeredSignIn: 'Your account is ready. Sign in to start shopping.',
     signedOut: 'You are signed out. See you soon!',
     signInRequired: 'Please sign in to continue.',
     sessionExpired: 'Your session has expired. Please sign in again.',

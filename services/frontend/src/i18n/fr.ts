@@ -6,6 +6,21 @@ export const fr: Messages = {
   languageName: 'Français',
   brandTagline: 'La boutique démo de l’observabilité',
 
+  traces: {
+    pageTrace: 'Trace de cette page :',
+    openInJaeger: 'L’ouvrir dans Jaeger',
+    logsInGrafana: 'ses journaux dans Grafana',
+    heroJaeger: 'Les traces dans Jaeger',
+    heroGrafana: 'Tableaux de bord et journaux dans Grafana',
+    checkoutTitle: 'Suivez votre commande à travers la boutique',
+    checkoutText:
+      'Passer cette commande a produit une seule trace : du frontend à order-service, puis user-service et product-service, jusqu’aux requêtes SQL.',
+    checkoutLink: 'Ouvrir la trace de la commande dans Jaeger',
+    checkoutLogs: 'Ses journaux dans Grafana',
+    traceId: 'Identifiant de trace :',
+    errorTrace: 'Identifiant de trace de cette erreur, pour la retrouver dans Jaeger :',
+  },
+
   layout: {
     skipToContent: 'Aller au contenu',
     mainNavigation: 'Navigation principale',
@@ -29,7 +44,7 @@ export const fr: Messages = {
     heroText:
       'Dix produits, quatre services et une trace par clic. Parcourez, achetez, puis observez tout dans Jaeger et Grafana.',
     searchLabel: 'Rechercher dans le catalogue',
-    searchPlaceholder: 'Rechercher un produit…',
+    searchPlaceholder: 'Chercher un produit…',
     searchButton: 'Rechercher',
     clearSearch: 'Effacer la recherche',
     resultCount: (count: number, query: string) =>
@@ -46,7 +61,6 @@ export const fr: Messages = {
   },
 
   product: {
-    home: 'Accueil',
     products: 'Produits',
     breadcrumb: 'Fil d’Ariane',
     quantity: 'Quantité',
@@ -110,8 +124,20 @@ export const fr: Messages = {
     fixErrors: 'Veuillez corriger les champs ci-dessous.',
   },
 
+  cartQuantity: {
+    label: (name: string) => `Quantité pour ${name}`,
+    update: 'Mettre à jour',
+    invalid: (max: number) => `Saisissez un nombre entier de 0 à ${max} (0 retire le produit).`,
+  },
+
+  errorSummary: {
+    title: 'Veuillez corriger les points suivants :',
+  },
+
   notices: {
-    registered: 'Votre compte est prêt. Connectez-vous pour commencer vos achats.',
+    registered: 'Votre compte est prêt et vous êtes connecté.',
+    quantityUpdated: 'La quantité a été mise à jour.',
+    registeredSignIn: 'Votre compte est prêt. Connectez-vous pour commencer vos achats.',
     signedOut: 'Vous êtes déconnecté. À bientôt !',
     signInRequired: 'Veuillez vous connecter pour continuer.',
     sessionExpired: 'Votre session a expiré. Veuillez vous reconnecter.',

@@ -3,7 +3,7 @@ import { Router, type Request, type Response } from 'express';
 import type { Registration } from '../clients';
 import { type FormErrors, formRaw, formText } from '../forms';
 import type { Messages } from '../i18n';
-import { safeLocalPath } from '../paths';
+import { loginPath, safeLocalPath } from '../paths';
 import { sessionUser, signIn, signOut } from '../session';
 import type { RouteDeps } from './deps';
 
@@ -42,12 +42,13 @@ export function accountRoutes(
     status = 200,
   ) {
     const { t } = pages.context(req);
+    const next = safeLocalPath(req.body?.next ?? req.query.next);
     // What was typed comes back, except the password.
     await pages.render(
       req,
       res,
       'register',
-      { title: t.register.title, values: { ...values, password: '' }, errors },
+      { title: t.register.title, values: { ...values, password: '' }, next, errors },
       status,
     );
   }
@@ -77,7 +78,7 @@ export function accountRoutes(
   });
 
   router.get('/register', async (req, res) => {
-    if (sessionUser(req)) return res.redirect(303, '/');
+    if (sessionUser(req)) return res.redirect(303, safeLocalPath(req.query.next));
     await showRegister(req, res);
   });
 
@@ -91,7 +92,7 @@ export function accountRoutes(
     } satisfies Registration;
     const outcome = await backends.users.register(registration);
     if (outcome.ok) {
-      res.redirect(303, '/login?notice=registered');
+      await signInAfterRegistering(req, res, registration);
       return;
     }
     const { t } = pages.context(req);
@@ -101,6 +102,24 @@ export function accountRoutes(
         : takenFieldMessages(outcome.fields, t);
     await showRegister(req, res, registration, errors, outcome.reason === 'invalid' ? 400 : 409);
   });
+
+  /**
+   * A new account is signed in at once, as the login form would (the same user-service
+   * login, the same session), and goes where it was going (`next`: back to the product,
+   * its quantity kept), else to the shop with a welcome. Should that login fail (user-service
+   * busy), the account exists all the same: the login page says so and keeps `next`.
+   */
+  async function signInAfterRegistering(req: Request, res: Response, registration: Registration) {
+    const next = safeLocalPath(req.body?.next);
+    const login = await backends.users.login(registration.username, registration.password);
+    if (!login.ok) {
+      logger.warn({ reason: login.reason }, 'registered, but the sign-in that follows was refused');
+      res.redirect(303, loginPath(next, 'registeredSignIn'));
+      return;
+    }
+    signIn(req, login.user, login.apiKey);
+    res.redirect(303, next === '/' ? '/?notice=registered' : next);
+  }
 
   router.get('/login', async (req, res) => {
     if (sessionUser(req)) return res.redirect(303, safeLocalPath(req.query.next));

@@ -2,18 +2,45 @@ import { parseId } from '@shopscope/common';
 import { annotateActiveSpan } from '@shopscope/telemetry';
 import { Router, type Request, type Response } from 'express';
 import type { CheckoutRejection } from '../clients';
+import { type FormErrors, formText } from '../forms';
 import type { Messages } from '../i18n';
 import { withPictures } from '../line-items';
 import { rememberCartCount, requireUser, type SessionUser } from '../session';
+import { currentTraceId } from '../trace-links';
 import type { RouteDeps } from './deps';
 
 const CART_PAGE = '/checkout';
 
-/** `/checkout`: the cart page, its remove buttons, and placing the order. */
+/** Most units of one product a cart line may hold: order-service's MAX_LINE_QUANTITY. */
+export const MAX_LINE_QUANTITY = 1000;
+
+/** The id of a cart line's quantity field (the error summary links to it). */
+export function quantityFieldId(productId: number): string {
+  return `quantity-${productId}`;
+}
+
+/** What the cart page shows in a line's quantity field after a refused change. */
+interface QuantityForm {
+  errors: FormErrors;
+  /** Field id → the value as typed. */
+  typed: Record<string, string>;
+}
+
+/**
+ * `/checkout`: the cart page, its quantity fields and remove buttons, and placing the order
+ * (`/cart` leads to it; `POST /cart/quantity` sets a line's quantity).
+ */
 export function cartRoutes({ backends, pages }: RouteDeps): Router {
   const router = Router();
 
-  async function showCart(req: Request, res: Response, user: SessionUser, error?: string, status = 200) {
+  async function showCart(
+    req: Request,
+    res: Response,
+    user: SessionUser,
+    error?: string,
+    status = 200,
+    form: QuantityForm = { errors: {}, typed: {} },
+  ) {
     const cart = await backends.orders.cart(user.apiKey);
     const lines = await withPictures(backends.products, cart.items);
     const { t } = pages.context(req);
@@ -21,7 +48,17 @@ export function cartRoutes({ backends, pages }: RouteDeps): Router {
       req,
       res,
       'cart',
-      { title: t.cart.title, cart, lines, error, cartCount: cart.item_count, returnPath: CART_PAGE },
+      {
+        title: t.cart.title,
+        cart,
+        lines,
+        error,
+        errors: form.errors,
+        typed: form.typed,
+        maxLineQuantity: MAX_LINE_QUANTITY,
+        cartCount: cart.item_count,
+        returnPath: CART_PAGE,
+      },
       status,
     );
   }
@@ -29,6 +66,53 @@ export function cartRoutes({ backends, pages }: RouteDeps): Router {
   router.get(
     CART_PAGE,
     requireUser((req, res, user) => showCart(req, res, user)),
+  );
+
+  // The cart's other name: the agreed address of the cart page.
+  router.get('/cart', (_req, res) => res.redirect(302, CART_PAGE));
+
+  // A line's quantity field: sets (not adds) the quantity; 0 removes the line.
+  router.post(
+    '/cart/quantity',
+    requireUser(
+      async (req, res, user) => {
+        const productId = parseId(formText(req.body, 'product_id', 20));
+        if (productId === undefined) {
+          res.redirect(303, CART_PAGE);
+          return;
+        }
+        const { t } = pages.context(req);
+        const quantityText = formText(req.body, 'quantity', 10);
+        const field = quantityFieldId(productId);
+        const refuse = (message: string, status: number) =>
+          showCart(req, res, user, undefined, status, {
+            errors: { [field]: message },
+            typed: { [field]: quantityText },
+          });
+        const quantity = Number(quantityText);
+        if (!/^\d+$/.test(quantityText) || quantity > MAX_LINE_QUANTITY) {
+          await refuse(t.cartQuantity.invalid(MAX_LINE_QUANTITY), 400);
+          return;
+        }
+        const outcome = await backends.orders.setQuantity(user.apiKey, productId, quantity);
+        if (outcome.ok) {
+          rememberCartCount(req, outcome.cart.item_count);
+          res.redirect(303, `${CART_PAGE}?notice=${quantity === 0 ? 'itemRemoved' : 'quantityUpdated'}`);
+          return;
+        }
+        if (outcome.reason === 'not_in_cart') {
+          // Removed meanwhile (another tab): the cart as it is now.
+          res.redirect(303, CART_PAGE);
+          return;
+        }
+        if (outcome.reason === 'busy') {
+          await showCart(req, res, user, t.cart.alreadyProcessing, 409);
+          return;
+        }
+        await refuse(t.cartQuantity.invalid(MAX_LINE_QUANTITY), 400);
+      },
+      () => CART_PAGE,
+    ),
   );
 
   router.post(
@@ -51,7 +135,9 @@ export function cartRoutes({ backends, pages }: RouteDeps): Router {
         if (outcome.ok) {
           rememberCartCount(req, 0);
           annotateActiveSpan({ 'order.id': outcome.order.id });
-          res.redirect(303, `/order/thank-you?id=${outcome.order.id}`);
+          // The thank-you page links this request's trace: the checkout, across all four services.
+          const trace = currentTraceId();
+          res.redirect(303, `/order/thank-you?id=${outcome.order.id}${trace ? `&trace=${trace}` : ''}`);
           return;
         }
         annotateActiveSpan({ 'checkout.status': outcome.reason });

@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { renderNotFound } from '../error-pages';
 import { withPictures } from '../line-items';
 import { requireUser } from '../session';
+import { currentTraceId, parseTraceId } from '../trace-links';
 import type { RouteDeps } from './deps';
 
 /** `/order/thank-you`, `/orders`, `/orders/:id`: the shopper's placed orders. */
@@ -25,7 +26,10 @@ export function orderRoutes({ backends, pages }: RouteDeps): Router {
         return;
       }
       const lines = await withPictures(backends.products, order.items);
-      await pages.render(req, res, 'thank-you', { title: t.thankYou.title, order, lines });
+      // The checkout's trace, carried by its redirect (`&trace=<id>`; anything else is ignored),
+      // linked only while tracing is on, like every trace link.
+      const checkoutTrace = currentTraceId() ? pages.traceView(parseTraceId(req.query.trace)) : undefined;
+      await pages.render(req, res, 'thank-you', { title: t.thankYou.title, order, lines, checkoutTrace });
     }),
   );
 

@@ -82,6 +82,29 @@ export class Carts {
   }
 
   /**
+   * Sets the quantity of a product's line (the cart page's quantity field): 0 removes the
+   * line. Only a line already in the cart can be changed (404 otherwise), so the catalogue
+   * is not asked; `quantity` is at most MAX_LINE_QUANTITY (the route's schema says so).
+   */
+  async setQuantity(userId: number, productId: number, quantity: number): Promise<CartView> {
+    const before = await this.changeCart(userId, { create: false }, async (cart, transaction) => {
+      const line = await OrderItem.findOne({
+        where: { order_id: cart.id, product_id: productId },
+        lock: transaction.LOCK.UPDATE,
+        transaction,
+      });
+      if (!line) return undefined;
+      const previous = line.quantity;
+      if (quantity === 0) await line.destroy({ transaction });
+      else await line.update({ quantity }, { transaction });
+      return previous;
+    });
+    if (before === undefined) throw notFound(`Product ${productId} is not in your cart`);
+    if (quantity > before) businessMetrics.cartItemsAdded.add(quantity - before);
+    return this.view(userId);
+  }
+
+  /**
    * Runs `change` in a transaction holding the lock on the user's cart row. Creating the cart
    * happens outside that transaction (a locking read of a missing row takes a gap lock, and
    * two such transactions inserting would deadlock); a concurrent creation by another request

@@ -1,4 +1,5 @@
 import { integerField, notFound, parseBody, parseId, type UserDirectory } from '@shopscope/common';
+import type { CartAnswer } from '@shopscope/contracts';
 import { Router } from 'express';
 import { z } from 'zod';
 import { authenticate, callerOf } from '../auth';
@@ -9,6 +10,9 @@ const addItemBody = z.object({
   product_id: integerField(1, 2_147_483_647),
   quantity: integerField(1, MAX_LINE_QUANTITY).default(1),
 });
+
+/** `PUT /api/order/item/:product_id`: the line's new quantity; 0 removes it. */
+const setQuantityBody = z.object({ quantity: integerField(0, MAX_LINE_QUANTITY) });
 
 /** The caller's cart: `/api/order` (docs/api.md, order-service). */
 export function cartRoutes({ users, carts }: { users: UserDirectory; carts: Carts }): Router {
@@ -22,6 +26,13 @@ export function cartRoutes({ users, carts }: { users: UserDirectory; carts: Cart
   router.post('/api/order/add-item', auth, async (req, res) => {
     const { product_id, quantity } = parseBody(addItemBody, req.body);
     res.json({ result: await carts.addItem(callerOf(res).id, product_id, quantity) });
+  });
+
+  router.put('/api/order/item/:product_id', auth, async (req, res) => {
+    const productId = parseId(req.params.product_id);
+    if (productId === undefined) throw notFound(`Product ${req.params.product_id} is not in your cart`);
+    const { quantity } = parseBody(setQuantityBody, req.body);
+    res.json({ result: await carts.setQuantity(callerOf(res).id, productId, quantity) } satisfies CartAnswer);
   });
 
   router.delete('/api/order/remove-item/:product_id', auth, async (req, res) => {
