@@ -25,7 +25,15 @@ import { loadJourneyBook, newShopper, runJourney, runMixedTraffic, type ShopUrls
 import { readEnvFile, repoPath } from '../../tools/stack/repo.ts';
 import { runScript } from '../stack/scripts-runner.ts';
 import { SERVICE_NAMES, until } from '../../tools/stack/native-stack.ts';
-import { AlertmanagerApi, JaegerApi, LokiApi, PrometheusApi, servicesOf, tag } from '../../tools/stack/stack-api.ts';
+import {
+  AlertmanagerApi,
+  JaegerApi,
+  LokiApi,
+  type LokiStream,
+  PrometheusApi,
+  servicesOf,
+  tag,
+} from '../../tools/stack/stack-api.ts';
 import { ComposeStack, engineAvailable, type MemorySample, runWithEngine } from './compose-stack.ts';
 
 const started = Date.now();
@@ -186,7 +194,7 @@ describe('docker compose up, for real', { skip: skipReason }, () => {
     const lines = await until(
       `order-service's log lines of trace ${trace.traceID}`,
       async () => {
-        const r = await loki.queryRange(
+        const r = await loki.queryRange<LokiStream>(
           `{service_name="order-service"} | trace_id="${trace.traceID}"`,
           startedAt / 1000 - 60,
           Date.now() / 1000 + 5,
@@ -196,7 +204,7 @@ describe('docker compose up, for real', { skip: skipReason }, () => {
       { timeoutMs: 60_000, intervalMs: 2_000 },
     );
     assert.ok(
-      lines.every((stream: any) => stream.stream.span_id),
+      lines.every((stream) => stream.stream.span_id),
       'every line has its span_id',
     );
   });

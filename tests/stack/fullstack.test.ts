@@ -41,6 +41,7 @@ import {
   JaegerApi,
   type JaegerTrace,
   LokiApi,
+  type LokiStream,
   PrometheusApi,
   servicesOf,
   tag,
@@ -309,12 +310,12 @@ describe('Prometheus holds the metrics', () => {
       'exemplars on traces_span_metrics_duration_milliseconds_bucket',
       async () => {
         const data = await prom.exemplars('traces_span_metrics_duration_milliseconds_bucket', stackStart(), now());
-        const list = data.flatMap((series: any) => series.exemplars ?? []);
+        const list = data.flatMap((series) => series.exemplars ?? []);
         return list.length > 0 ? list : undefined;
       },
       { timeoutMs: 30_000, intervalMs: 1_000, fatal },
     );
-    const traceIds = [...new Set(exemplars.map((e: any) => String(e.labels?.trace_id ?? '')))];
+    const traceIds = [...new Set(exemplars.map((e) => String(e.labels?.trace_id ?? '')))];
     assert.ok(
       traceIds.every((id) => /^[0-9a-f]{32}$/.test(id)),
       `exemplars carry trace_id: ${traceIds.slice(0, 3)}`,
@@ -431,12 +432,15 @@ describe('logs reach Loki', () => {
     );
     let orderTraceId = '';
     for (const name of SERVICE_NAMES) {
-      const r = await loki.queryRange(`{service_name="${name}"} | trace_id != ""`, stackStart(), now() + 1, {
-        limit: 5,
-      });
+      const r = await loki.queryRange<LokiStream>(
+        `{service_name="${name}"} | trace_id != ""`,
+        stackStart(),
+        now() + 1,
+        { limit: 5 },
+      );
       assert.equal(r.error, undefined);
       assert.ok(r.result.length > 0, `${name}: no log line with a trace_id`);
-      const stream = r.result[0].stream as Record<string, string>;
+      const stream = r.result[0].stream;
       assert.equal(stream.service_name, name);
       assert.match(stream.trace_id ?? '', /^[0-9a-f]{32}$/, `${name}: trace_id is structured metadata`);
       assert.match(stream.span_id ?? '', /^[0-9a-f]{16}$/);
@@ -455,9 +459,9 @@ describe('logs reach Loki', () => {
     const logs = await until(
       `the checkout's log lines with ${logsQuery}`,
       async () => {
-        const r = await loki.queryRange(logsQuery, stackStart(), now() + 1, { limit: 200 });
+        const r = await loki.queryRange<LokiStream>(logsQuery, stackStart(), now() + 1, { limit: 200 });
         if (r.error) throw new Error(r.error);
-        const services = new Set(r.result.map((s: any) => s.stream.service_name));
+        const services = new Set(r.result.map((s) => s.stream.service_name));
         return services.size >= 4 ? services : undefined;
       },
       { timeoutMs: 30_000, intervalMs: 1_000, fatal },
@@ -525,13 +529,18 @@ describe('alerts fire on injected failures', () => {
   });
 });
 
+/** A file of prometheus/rules, as far as this test reads it. */
+interface RuleFile {
+  groups: { name: string; rules: { record?: string; alert?: string; expr: string }[] }[];
+}
+
 describe('Prometheus rules on live data', () => {
   test('every recording and alerting rule of prometheus/rules evaluates without error', {
     timeout: 120_000,
   }, async () => {
     const files = ['recording.yml', 'alerts-services.yml', 'alerts-pipeline.yml', 'slo.yml'];
     const defined = files.flatMap((f) =>
-      readYaml<{ groups: { name: string; rules: any[] }[] }>('prometheus/rules', f).groups.flatMap((g) =>
+      readYaml<RuleFile>('prometheus/rules', f).groups.flatMap((g) =>
         g.rules.map((r) => ({ group: g.name, name: (r.record ?? r.alert) as string, expr: r.expr as string })),
       ),
     );
@@ -544,7 +553,7 @@ describe('Prometheus rules on live data', () => {
       },
       { timeoutMs: 90_000, intervalMs: 2_000, fatal },
     );
-    const live = loaded.flatMap((g) => g.rules.map((r: any) => ({ group: g.name, ...r })));
+    const live = loaded.flatMap((g) => g.rules.map((r) => ({ group: g.name, ...r })));
     assert.deepEqual(
       live.map((r) => `${r.group}/${r.name}`).sort(),
       defined.map((r) => `${r.group}/${r.name}`).sort(),

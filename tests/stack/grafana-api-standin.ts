@@ -64,9 +64,42 @@ function envExample(): Map<string, string> {
   return values;
 }
 
+/** A datasource as GET /api/datasources answers it. */
+interface GrafanaDatasource {
+  id: number;
+  uid: string;
+  orgId: number;
+  name: string;
+  type: string;
+  access: string;
+  url: string;
+  isDefault: boolean;
+  jsonData: Record<string, unknown>;
+  secureJsonFields: Record<string, boolean>;
+  version: number;
+  readOnly: boolean;
+}
+
+/** A hit of GET /api/search: a folder ("dash-folder") or a dashboard ("dash-db", with its folder). */
+interface SearchHit {
+  id: number;
+  uid: string;
+  title: string;
+  type: 'dash-folder' | 'dash-db';
+  url: string;
+  uri?: string;
+  tags?: string[];
+  isStarred?: boolean;
+  folderId?: number;
+  folderUid?: string;
+  folderTitle?: string;
+  folderUrl?: string;
+}
+
 /** The mount docker-compose.yml gives the dashboards (the provider's options.path). */
 const COMPOSE_DASHBOARDS_MOUNT = '/etc/grafana/dashboards/shopscope';
 
+/** Provisioning files are walked as Grafana reads them: any field may be missing. */
 function yamlFile(file: string): any {
   return parseYaml(readFileSync(file, 'utf8'));
 }
@@ -161,7 +194,7 @@ export class GrafanaApiStandIn {
   }
 
   /** The provisioned datasources, shaped as Grafana returns them (ids in file order). */
-  private datasources(): any[] {
+  private datasources(): GrafanaDatasource[] {
     const list = yamlFiles(this.datasourcesDir).flatMap((file) => yamlFile(file)?.datasources ?? []);
     return list.map((d: any, i: number) => ({
       id: i + 1,
@@ -180,7 +213,11 @@ export class GrafanaApiStandIn {
   }
 
   /** What Grafana's file provider would have loaded: [folder, dashboards] per provider. */
-  private provisionedDashboards(): { folder: { uid: string; title: string }; dashboards: any[] }[] {
+  private provisionedDashboards(): {
+    folder: { uid: string; title: string };
+    /** Each dashboard's JSON, as in its file (one with a uid and a title). */
+    dashboards: { uid: string; title: string; tags?: string[] }[];
+  }[] {
     const providers = yamlFiles(this.dashboardProvidersDir).flatMap((file) => yamlFile(file)?.providers ?? []);
     return providers
       .filter((p: any) => (p.type ?? 'file') === 'file')
@@ -209,10 +246,10 @@ export class GrafanaApiStandIn {
       });
   }
 
-  private search(params: URLSearchParams): any[] {
+  private search(params: URLSearchParams): SearchHit[] {
     const type = params.get('type');
     const query = (params.get('query') ?? '').toLowerCase();
-    const hits: any[] = [];
+    const hits: SearchHit[] = [];
     let id = 0;
     for (const { folder, dashboards } of this.provisionedDashboards()) {
       const folderId = ++id;

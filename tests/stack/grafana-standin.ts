@@ -9,12 +9,81 @@ import { readdirSync } from 'node:fs';
 import { readRepoFile, repoPath } from '../../tools/stack/repo.ts';
 import { hasFiniteValue, type JaegerApi, type LokiApi, type PrometheusApi } from '../../tools/stack/stack-api.ts';
 
+// The parts of a dashboard's JSON (grafana/dashboards/*.json) that the tests read.
+
+/** Which datasource a panel, target or variable queries, by the provisioned uid. */
+export interface DatasourceRef {
+  type?: string;
+  uid: string;
+}
+
+/** One query of a panel; which fields it has depends on its datasource. */
+export interface Target {
+  refId?: string;
+  /** When absent, the panel's datasource. */
+  datasource?: DatasourceRef;
+  hide?: boolean;
+  /** Prometheus and Loki: the PromQL or LogQL. */
+  expr?: string;
+  /** Prometheus: an instant query (unless `range` is set too). */
+  instant?: boolean;
+  range?: boolean;
+  /** Jaeger: "search", with service, operation, tags (logfmt) and limit. */
+  queryType?: string;
+  service?: string;
+  operation?: string;
+  tags?: string;
+  limit?: number;
+}
+
+export interface Panel {
+  id: number;
+  /** "row", "text", "timeseries", "stat", "logs", … */
+  type: string;
+  title: string;
+  gridPos?: { x: number; y: number; w: number; h: number };
+  datasource?: DatasourceRef;
+  targets?: Target[];
+  /** A row's panels. */
+  panels?: Panel[];
+}
+
+/** A template variable (templating.list). */
+export interface Variable {
+  name: string;
+  /** "query", "textbox", "custom", "constant", "interval", … */
+  type: string;
+  datasource?: DatasourceRef;
+  /**
+   * The query: a string (textbox, custom, older Prometheus variables), or the variable
+   * editor's object — Prometheus `{ query }`, Loki `{ label, stream }`.
+   */
+  query?: string | { query?: string; label?: string; stream?: string };
+  /** The query as the editor shows it, e.g. "label_values(service_name)". */
+  definition?: string;
+  current?: { text?: string; value?: string };
+  multi?: boolean;
+  includeAll?: boolean;
+  /** What "All" stands for; when absent, every value as a regex alternation. */
+  allValue?: string;
+}
+
+/** An annotation query (annotations.list); a Prometheus or Loki one has an expr. */
+export interface Annotation {
+  name: string;
+  /** A `{ type?, uid }` reference, or (older dashboards) the datasource's uid or name. */
+  datasource?: DatasourceRef | string;
+  expr?: string;
+  target?: { expr?: string };
+}
+
 export interface Dashboard {
   uid: string;
   title: string;
   time?: { from: string; to: string };
-  panels: any[];
-  templating?: { list: any[] };
+  panels: Panel[];
+  templating?: { list: Variable[] };
+  annotations?: { list: Annotation[] };
 }
 
 export interface TargetResult {
@@ -49,7 +118,7 @@ export function loadDashboards(): Map<string, Dashboard> {
 }
 
 /** Every panel, rows' nested panels included, without rows and text panels. */
-export function dataPanels(dashboard: Dashboard): any[] {
+export function dataPanels(dashboard: Dashboard): Panel[] {
   return dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]).filter((p) => p.type !== 'row' && p.type !== 'text');
 }
 
@@ -76,7 +145,7 @@ export class GrafanaStandIn {
   }
 
   /** The values a query variable offers, computed the way Grafana's datasource does. */
-  async variableOptions(variable: any, fromSeconds: number): Promise<string[]> {
+  async variableOptions(variable: Variable, fromSeconds: number): Promise<string[]> {
     const uid = variable.datasource?.uid;
     const query = typeof variable.query === 'string' ? variable.query : variable.query?.query;
     if (uid === 'prometheus') {
@@ -85,7 +154,8 @@ export class GrafanaStandIn {
       return this.prometheus.labelValues(match[2]!, match[1]?.trim());
     }
     if (uid === 'loki') {
-      const label = variable.query?.label;
+      // Loki's variable editor writes an object ({ label, stream }).
+      const label = (variable.query as { label?: string } | undefined)?.label;
       if (!label)
         throw new Error(`variable ${variable.name}: unsupported Loki query ${JSON.stringify(variable.query)}`);
       return this.loki.labelValues(label, fromSeconds);
@@ -166,13 +236,13 @@ export class GrafanaStandIn {
   }
 
   private async runTarget(
-    datasource: string,
-    target: any,
+    datasource: string | undefined,
+    target: Target,
     fill: (text: string) => string,
     time: { start: number; end: number; interval: number; range: number },
   ): Promise<TargetResult> {
     if (datasource === 'prometheus') {
-      const query = fill(target.expr);
+      const query = fill(target.expr!);
       const instant = target.instant === true && target.range !== true;
       const r = instant
         ? await this.prometheus.query(query, time.end)
@@ -180,18 +250,18 @@ export class GrafanaStandIn {
       return { datasource, query, error: r.error, hasData: !r.error && hasFiniteValue(r.result) };
     }
     if (datasource === 'loki') {
-      const query = fill(target.expr);
+      const query = fill(target.expr!);
       const r = await this.loki.queryRange(query, time.start, time.end, { step: `${time.interval}s`, limit: 100 });
       const hasData =
         !r.error &&
-        r.result.some((s: any) =>
+        r.result.some((s) =>
           (s.values ?? []).some((v: [unknown, string]) => r.resultType === 'streams' || Number.isFinite(Number(v[1]))),
         );
       return { datasource, query, error: r.error, hasData };
     }
     if (datasource === 'jaeger') {
       if (target.queryType !== 'search') throw new Error(`Jaeger query type ${target.queryType} is not supported here`);
-      const service = fill(target.service);
+      const service = fill(target.service!);
       // Grafana turns the logfmt tags field ("error=true") into the API's JSON map.
       const tags = target.tags
         ? Object.fromEntries(

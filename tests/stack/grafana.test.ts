@@ -12,6 +12,7 @@ import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import type * as Catalogue from '../../services/telemetry/dist/metric-catalogue.js';
 import { readRepoFile, readYaml, repoPath, requireTool, run } from '../../tools/stack/repo.ts';
+import type { Dashboard, Panel } from './grafana-standin.ts';
 
 interface Datasource {
   name: string;
@@ -19,13 +20,6 @@ interface Datasource {
   type: string;
   url: string;
   jsonData?: any;
-}
-
-interface Dashboard {
-  uid: string;
-  title: string;
-  panels: any[];
-  templating?: { list: { name: string; type: string; datasource?: { uid: string } }[] };
 }
 
 const DASHBOARD_DIR = 'grafana/dashboards';
@@ -53,7 +47,7 @@ let datasources: Datasource[];
 let dashboards: Map<string, Dashboard>;
 
 /** Every panel, rows' nested panels included. */
-function allPanels(dashboard: Dashboard): any[] {
+function allPanels(dashboard: Dashboard): Panel[] {
   return dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]);
 }
 
@@ -83,7 +77,7 @@ function promTargets(dashboard: Dashboard): { panel: string; expr: string }[] {
   }
   for (const variable of dashboard.templating?.list ?? []) {
     if (variable.datasource?.uid === 'prometheus') {
-      const query = (variable as any).query;
+      const query = variable.query;
       const expr = typeof query === 'string' ? query : query?.query;
       if (expr && !expr.startsWith('label_values(')) out.push({ panel: `variable ${variable.name}`, expr });
     }

@@ -20,6 +20,7 @@ import {
   otlpMappingFromConfig,
   parseTime,
 } from '../../tools/stack/standins/loki-standin.ts';
+import type { LokiSeries, LokiStream } from '../../tools/stack/stack-api.ts';
 
 const PROTO_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '../src/harness/otlp-proto');
 
@@ -182,15 +183,15 @@ function range(query: string, params: Record<string, string | number> = {}) {
 }
 
 /** The lines of a streams answer, newest first, as "service: line". */
-function lines(body: any): string[] {
+function lines(body: { status: string; data: { resultType: string; result: LokiStream[] } }): string[] {
   assert.equal(body.status, 'success');
   assert.equal(body.data.resultType, 'streams');
   return body.data.result
-    .flatMap((s: any) =>
+    .flatMap((s) =>
       s.values.map(([ts, line]: [string, string]) => ({ ts: BigInt(ts), text: `${s.stream.service_name}: ${line}` })),
     )
-    .sort((a: any, b: any) => (a.ts < b.ts ? 1 : a.ts > b.ts ? -1 : 0))
-    .map((l: any) => l.text);
+    .sort((a, b) => (a.ts < b.ts ? 1 : a.ts > b.ts ? -1 : 0))
+    .map((l) => l.text);
 }
 
 before(async () => {
@@ -452,7 +453,7 @@ describe('metric queries', () => {
     const r = await range('sum by (service_name) (count_over_time({service_namespace="shopscope"} [20s]))', STEPS);
     assert.equal(r.status, 200, r.text);
     assert.equal(r.body.data.resultType, 'matrix');
-    const byService = Object.fromEntries(r.body.data.result.map((s: any) => [s.metric.service_name, s]));
+    const byService = Object.fromEntries(r.body.data.result.map((s: LokiSeries) => [s.metric.service_name, s]));
     assert.deepEqual(byService['order-service'], {
       metric: { service_name: 'order-service' },
       values: [
@@ -475,7 +476,7 @@ describe('metric queries', () => {
   test('rate by detected_level, as the logs dashboard asks it (empty search, $__auto step)', async () => {
     const r = await range('sum by (detected_level) (rate({service_name=~".+"} |~ `` [20s]))', STEPS);
     assert.equal(r.status, 200, r.text);
-    const byLevel = Object.fromEntries(r.body.data.result.map((s: any) => [s.metric.detected_level, s.values]));
+    const byLevel = Object.fromEntries(r.body.data.result.map((s: LokiSeries) => [s.metric.detected_level, s.values]));
     assert.deepEqual(Object.keys(byLevel).sort(), ['error', 'info', 'warn']);
     // info: order T-50, frontend T-35.
     assert.deepEqual(byLevel.info, [
@@ -498,7 +499,7 @@ describe('metric queries', () => {
       STEPS,
     );
     assert.deepEqual(
-      Object.fromEntries(general.body.data.result.map((s: any) => [s.metric.detected_level, s.values])),
+      Object.fromEntries(general.body.data.result.map((s: LokiSeries) => [s.metric.detected_level, s.values])),
       byLevel,
     );
   });
@@ -526,14 +527,14 @@ describe('metric queries', () => {
     });
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(r.body.data.resultType, 'vector');
-    const result = Object.fromEntries(r.body.data.result.map((s: any) => [s.metric.service_name, s.value]));
+    const result = Object.fromEntries(r.body.data.result.map((s: LokiSeries) => [s.metric.service_name, s.value]));
     // product-service's line (OTLP JSON, above) has no service.namespace: not selected.
     assert.deepEqual(result, { 'order-service': [at(0), '1'] });
     const stock = await get('/loki/api/v1/query', {
       query: 'count_over_time({service_name=~".+"} |= "stock" [1m])',
       time: ns(0),
     });
-    assert.deepEqual(stock.body.data.result.map((s: any) => s.metric.service_name).sort(), [
+    assert.deepEqual(stock.body.data.result.map((s: LokiSeries) => s.metric.service_name).sort(), [
       'order-service',
       'product-service',
     ]);

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { readRepoFile, repoRoot } from '../../tools/stack/repo.ts';
+import type { Dashboard } from './grafana-standin.ts';
 import {
   checkQuery,
   type FoundQuery,
@@ -78,16 +79,14 @@ describe('queries found in every source', () => {
     let lokiTargets = 0;
     for (const file of found.files.dashboards) {
       const text = readRepoFile(file);
-      const dashboard = JSON.parse(text);
+      const dashboard: Dashboard = JSON.parse(text);
       const targets = byFile(file, (q) => q.context.startsWith('panel ') || q.context.startsWith('annotation '));
       // Counted in the text, independently of the extraction: one query per "expr" key.
       assert.equal(targets.length, count(text, /"expr"\s*:/g), `${file}: queries found vs "expr" keys in the file`);
       assert.ok(targets.length > 0, `${file}: no query found`);
-      const panels = dashboard.panels.flatMap((p: any) => [p, ...(p.panels ?? [])]);
-      const loki = panels.flatMap((p: any) =>
-        (p.targets ?? []).filter(
-          (target: any) => (target.datasource?.uid ?? p.datasource?.uid) === 'loki' && target.expr,
-        ),
+      const panels = dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]);
+      const loki = panels.flatMap((p) =>
+        (p.targets ?? []).filter((target) => (target.datasource?.uid ?? p.datasource?.uid) === 'loki' && target.expr),
       );
       lokiTargets += loki.length;
       assert.equal(
@@ -96,7 +95,7 @@ describe('queries found in every source', () => {
         `${file}: Loki targets`,
       );
       const promVariables = (dashboard.templating?.list ?? []).filter(
-        (v: any) => v.type === 'query' && v.datasource?.uid === 'prometheus',
+        (v) => v.type === 'query' && v.datasource?.uid === 'prometheus',
       );
       assert.equal(
         byFile(file, (q) => q.shape === 'variable').length,

@@ -27,6 +27,7 @@ import { parser as logqlParser } from '@grafana/lezer-logql';
 import { parser as promqlParser } from '@prometheus-io/lezer-promql';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar } from 'yaml';
 import { repoRoot } from '../../tools/stack/repo.ts';
+import type { Dashboard, DatasourceRef } from './grafana-standin.ts';
 
 export type Language = 'logql' | 'promql';
 
@@ -111,7 +112,7 @@ export const SHELL_SAMPLES: Record<string, string> = {
 };
 
 /** The sample values of a dashboard's template variables, the way Grafana would format them. */
-export function dashboardVariableSamples(dashboard: any): Record<string, string> {
+export function dashboardVariableSamples(dashboard: Dashboard | undefined): Record<string, string> {
   const values: Record<string, string> = {};
   for (const variable of dashboard?.templating?.list ?? []) {
     const sample = VARIABLE_SAMPLES[variable.name] ?? 'sample';
@@ -413,7 +414,9 @@ export function provisionedDatasourceTypes(root = repoRoot): Map<string, string>
   const types = new Map<string, string>();
   const dir = path.join(root, 'grafana/provisioning/datasources');
   for (const file of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f))) {
-    const data = parseDocument(readFileSync(path.join(dir, file), 'utf8')).toJS() as any;
+    const data = parseDocument(readFileSync(path.join(dir, file), 'utf8')).toJS() as {
+      datasources?: { uid: string; type: string }[];
+    } | null;
     for (const d of data?.datasources ?? []) types.set(d.uid, d.type);
   }
   return types;
@@ -421,8 +424,8 @@ export function provisionedDatasourceTypes(root = repoRoot): Map<string, string>
 
 function languageOfDatasource(ref: unknown, types: Map<string, string>): Language | 'other' | undefined {
   if (ref === undefined || ref === null) return undefined;
-  const uid = typeof ref === 'string' ? ref : (ref as any).uid;
-  const type = (typeof ref === 'object' ? (ref as any).type : undefined) ?? types.get(uid);
+  const uid = typeof ref === 'string' ? ref : (ref as DatasourceRef).uid;
+  const type = (typeof ref === 'object' ? (ref as DatasourceRef).type : undefined) ?? types.get(uid);
   if (type === 'loki') return 'logql';
   if (type === 'prometheus') return 'promql';
   return 'other';
@@ -444,7 +447,7 @@ function lineOfOccurrence(text: string, needle: string, n: number): number {
  * A query whose datasource cannot be told is an error, not a skip.
  */
 export function dashboardQueries(file: string, text: string, types: Map<string, string>): FoundQuery[] {
-  const dashboard = JSON.parse(text);
+  const dashboard: Dashboard = JSON.parse(text);
   const variables = dashboardVariableSamples(dashboard);
   const out: FoundQuery[] = [];
   const seen = new Map<string, number>();
@@ -472,7 +475,7 @@ export function dashboardQueries(file: string, text: string, types: Map<string, 
       variables,
     });
 
-  const panels: any[] = (dashboard.panels ?? []).flatMap((p: any) => [p, ...(p.panels ?? [])]);
+  const panels = (dashboard.panels ?? []).flatMap((p) => [p, ...(p.panels ?? [])]);
   for (const panel of panels) {
     for (const target of panel.targets ?? []) {
       if (typeof target.expr !== 'string') continue;
@@ -507,10 +510,10 @@ export function dashboardQueries(file: string, text: string, types: Map<string, 
     if (language === 'promql') {
       const query =
         typeof variable.query === 'string' ? variable.query : (variable.query?.query ?? variable.definition);
-      add({ language, context, query, shape: 'variable' }, 'query', fallback);
+      add({ language, context, query: query!, shape: 'variable' }, 'query', fallback);
     } else if (language === 'logql') {
       // Loki's variable editor: { type, label, stream }; the stream selector is LogQL.
-      const stream = variable.query?.stream ?? '';
+      const stream = (variable.query as { stream?: string } | undefined)?.stream ?? '';
       if (stream) add({ language, context: `${context} (stream)`, query: stream, shape: 'stream' }, 'stream', fallback);
       const definition = /^label_values\((\{[\s\S]*\}),\s*\w+\)$/.exec(String(variable.definition ?? '').trim());
       if (definition?.[1])

@@ -7,8 +7,11 @@
 
 const TIMEOUT_MS = 15_000;
 
-/** GET (or POST form) returning parsed JSON whatever the status; throws only on network errors or non-JSON. */
-export async function fetchJson(url: string, form?: Record<string, string>): Promise<{ status: number; body: any }> {
+/**
+ * GET (or POST form) returning parsed JSON whatever the status; throws only on network errors or non-JSON.
+ * `T` is the JSON the caller expects: declared, not checked.
+ */
+export async function fetchJson<T>(url: string, form?: Record<string, string>): Promise<{ status: number; body: T }> {
   const res = await fetch(url, {
     method: form ? 'POST' : 'GET',
     headers: form ? { 'content-type': 'application/x-www-form-urlencoded' } : undefined,
@@ -25,10 +28,69 @@ export async function fetchJson(url: string, form?: Record<string, string>): Pro
 
 // --- Prometheus -----------------------------------------------------------------------
 
+/** Every /api/v1 answer: `data` when `status` is "success" (absent otherwise), `errorType` and `error` when not. */
+interface PromAnswer<T> {
+  status: 'success' | 'error';
+  data: T;
+  errorType?: string;
+  error?: string;
+}
+
+/** A sample's value: [time in seconds, value as a string]. */
+type PromValue = [number, string];
+
+/** `data` of /api/v1/query and /api/v1/query_range. */
+interface PromQueryData {
+  resultType: 'matrix' | 'vector' | 'scalar' | 'string';
+  /** Series ("matrix", "vector"), or one value ("scalar", "string"). */
+  result: PromSample[] | PromValue;
+}
+
+/** One series of /api/v1/query_exemplars, with the exemplars seen on it. */
+export interface PromExemplarSeries {
+  seriesLabels: Record<string, string>;
+  exemplars: { labels: Record<string, string>; value: string; timestamp: number }[];
+}
+
+/** An alert of /api/v1/alerts (pending or firing). */
+export interface PromAlert {
+  labels: Record<string, string>;
+  state: string;
+  value: string;
+}
+
+/** A rule group of /api/v1/rules, with the state of its last evaluation. */
+export interface PromRuleGroup {
+  name: string;
+  file: string;
+  /** RFC 3339; "0001-01-01T00:00:00Z" until the group's first evaluation. */
+  lastEvaluation: string;
+  rules: PromRule[];
+}
+
+/** A recording or alerting rule of /api/v1/rules. */
+export interface PromRule {
+  /** The recorded series or the alert's name. */
+  name: string;
+  query: string;
+  type: 'recording' | 'alerting';
+  health: 'ok' | 'err' | 'unknown';
+  lastError?: string;
+}
+
+/** An active scrape target of /api/v1/targets. */
+export interface PromTarget {
+  /** The target's labels after relabelling (job, instance, …). */
+  labels: Record<string, string>;
+  scrapeUrl: string;
+  health: 'up' | 'down' | 'unknown';
+  lastError: string;
+}
+
 export interface PromSample {
   metric: Record<string, string>;
-  value?: [number, string];
-  values?: [number, string][];
+  value?: PromValue;
+  values?: PromValue[];
 }
 
 export interface PromResult {
@@ -45,12 +107,15 @@ export class PrometheusApi {
   }
 
   private async call(path: string, params: Record<string, string>): Promise<PromResult> {
-    const { status, body } = await fetchJson(`${this.url}${path}`, params);
+    const { status, body } = await fetchJson<PromAnswer<PromQueryData>>(`${this.url}${path}`, params);
     if (body.status !== 'success')
       return { error: `${body.errorType ?? status}: ${body.error ?? 'unknown error'}`, result: [] };
     const data = body.data;
     // A scalar or string result is one value without labels.
-    const result: PromSample[] = Array.isArray(data.result) ? data.result : [{ metric: {}, value: data.result }];
+    // (Its [time, value] is an array as well, so Array.isArray passes it through as it is; the cast keeps that.)
+    const result: PromSample[] = Array.isArray(data.result)
+      ? (data.result as PromSample[])
+      : [{ metric: {}, value: data.result }];
     return { resultType: data.resultType, result };
   }
 
@@ -75,8 +140,8 @@ export class PrometheusApi {
     return r.result;
   }
 
-  async exemplars(expr: string, start: number, end: number): Promise<any[]> {
-    const { body } = await fetchJson(`${this.url}/api/v1/query_exemplars`, {
+  async exemplars(expr: string, start: number, end: number): Promise<PromExemplarSeries[]> {
+    const { body } = await fetchJson<PromAnswer<PromExemplarSeries[] | null>>(`${this.url}/api/v1/query_exemplars`, {
       query: expr,
       start: String(start),
       end: String(end),
@@ -88,24 +153,26 @@ export class PrometheusApi {
   async labelValues(label: string, match?: string): Promise<string[]> {
     const params = new URLSearchParams();
     if (match) params.set('match[]', match);
-    const { body } = await fetchJson(`${this.url}/api/v1/label/${encodeURIComponent(label)}/values?${params}`);
+    const { body } = await fetchJson<PromAnswer<string[]>>(
+      `${this.url}/api/v1/label/${encodeURIComponent(label)}/values?${params}`,
+    );
     if (body.status !== 'success') throw new Error(`label values of ${label}: ${body.error}`);
     return body.data;
   }
 
   /** Alerts as Prometheus holds them (pending and firing). */
-  async alerts(): Promise<{ labels: Record<string, string>; state: string; value: string }[]> {
-    const { body } = await fetchJson(`${this.url}/api/v1/alerts`);
+  async alerts(): Promise<PromAlert[]> {
+    const { body } = await fetchJson<PromAnswer<{ alerts: PromAlert[] }>>(`${this.url}/api/v1/alerts`);
     return body.data.alerts;
   }
 
-  async rules(): Promise<any[]> {
-    const { body } = await fetchJson(`${this.url}/api/v1/rules`);
+  async rules(): Promise<PromRuleGroup[]> {
+    const { body } = await fetchJson<PromAnswer<{ groups: PromRuleGroup[] }>>(`${this.url}/api/v1/rules`);
     return body.data.groups;
   }
 
-  async targets(): Promise<any[]> {
-    const { body } = await fetchJson(`${this.url}/api/v1/targets`);
+  async targets(): Promise<PromTarget[]> {
+    const { body } = await fetchJson<PromAnswer<{ activeTargets: PromTarget[] }>>(`${this.url}/api/v1/targets`);
     return body.data.activeTargets;
   }
 }
@@ -135,6 +202,12 @@ export interface JaegerTrace {
   processes: Record<string, { serviceName: string }>;
 }
 
+/** Every /api answer of Jaeger's query service: `data` (null when there is none), `errors` (null when there is none). */
+interface JaegerAnswer<T> {
+  data: T | null;
+  errors: { code: number; msg: string }[] | null;
+}
+
 export class JaegerApi {
   readonly url: string;
   constructor(url: string) {
@@ -142,7 +215,7 @@ export class JaegerApi {
   }
 
   async services(): Promise<string[]> {
-    const { body } = await fetchJson(`${this.url}/api/services`);
+    const { body } = await fetchJson<JaegerAnswer<string[]>>(`${this.url}/api/services`);
     return body.data ?? [];
   }
 
@@ -162,13 +235,13 @@ export class JaegerApi {
     if (params.start !== undefined) q.set('start', String(params.start));
     if (params.end !== undefined) q.set('end', String(params.end));
     if (params.lookback) q.set('lookback', params.lookback);
-    const { status, body } = await fetchJson(`${this.url}/api/traces?${q}`);
+    const { status, body } = await fetchJson<JaegerAnswer<JaegerTrace[]>>(`${this.url}/api/traces?${q}`);
     if (status !== 200 || body.errors) return { traces: [], error: `${status}: ${JSON.stringify(body.errors)}` };
     return { traces: body.data ?? [] };
   }
 
   async trace(traceId: string): Promise<JaegerTrace | undefined> {
-    const { status, body } = await fetchJson(`${this.url}/api/traces/${traceId}`);
+    const { status, body } = await fetchJson<JaegerAnswer<JaegerTrace[]>>(`${this.url}/api/traces/${traceId}`);
     if (status !== 200) return undefined;
     return body.data?.[0];
   }
@@ -185,10 +258,27 @@ export function tag(span: JaegerSpan, key: string): unknown {
 
 // --- Loki -----------------------------------------------------------------------------
 
-export interface LokiResult {
+/** A log stream of a log query's answer (resultType "streams"): its labels and its lines as [time in ns, line]. */
+export interface LokiStream {
+  stream: Record<string, string>;
+  values: [string, string][];
+}
+
+/** A series of a metric query's answer: [time in s, value] pairs ("matrix"), or one of them ("vector"). */
+export interface LokiSeries {
+  metric: Record<string, string>;
+  values?: [number, string][];
+  value?: [number, string];
+}
+
+/**
+ * `T` is what the query answers: LokiStream for a log query, LokiSeries for a metric query
+ * (declared by the caller, not checked).
+ */
+export interface LokiResult<T extends LokiStream | LokiSeries = LokiStream | LokiSeries> {
   error?: string;
-  resultType?: string;
-  result: any[];
+  resultType?: 'streams' | 'matrix' | 'vector';
+  result: T[];
 }
 
 export class LokiApi {
@@ -198,19 +288,19 @@ export class LokiApi {
   }
 
   async labelValues(label: string, startSeconds: number): Promise<string[]> {
-    const { body } = await fetchJson(
+    const { body } = await fetchJson<{ status: string; data?: string[] }>(
       `${this.url}/loki/api/v1/label/${encodeURIComponent(label)}/values?start=${Math.floor(startSeconds)}000000000`,
     );
     return body.data ?? [];
   }
 
-  /** A range query (log or metric LogQL); times in seconds. */
-  async queryRange(
+  /** A range query (log or metric LogQL); times in seconds. `T`: see LokiResult. */
+  async queryRange<T extends LokiStream | LokiSeries = LokiStream | LokiSeries>(
     query: string,
     start: number,
     end: number,
     options: { step?: string; limit?: number } = {},
-  ): Promise<LokiResult> {
+  ): Promise<LokiResult<T>> {
     const params: Record<string, string> = {
       query,
       start: `${Math.floor(start * 1e3)}000000`,
@@ -224,7 +314,7 @@ export class LokiApi {
     });
     const text = await res.text();
     if (res.status !== 200) return { error: `${res.status}: ${text.trim()}`, result: [] };
-    const body = JSON.parse(text);
+    const body: { data: { resultType: LokiResult['resultType']; result: T[] } } = JSON.parse(text);
     return { resultType: body.data.resultType, result: body.data.result };
   }
 }
@@ -245,7 +335,7 @@ export class AlertmanagerApi {
   }
 
   async alerts(): Promise<AmAlert[]> {
-    const { body } = await fetchJson(`${this.url}/api/v2/alerts`);
+    const { body } = await fetchJson<AmAlert[]>(`${this.url}/api/v2/alerts`);
     return body;
   }
 }

@@ -58,7 +58,84 @@ export interface ReceivedLog {
 
 export const SPAN_KIND = { INTERNAL: 1, SERVER: 2, CLIENT: 3 } as const;
 
-function anyValue(v: any): AttributeValue {
+// The export requests as @grpc/proto-loader decodes them with the options of `start`: field
+// names as in the .proto (keepCase), 64-bit integers as strings, bytes as Buffers, absent
+// messages null and absent repeated fields [] (defaults), and for a oneof a property named
+// after it that holds the name of the field set (oneofs). Only what this file reads.
+
+/** AnyValue: `value` names the one field set. */
+type PbAnyValue =
+  | { value: 'string_value'; string_value: string }
+  | { value: 'bool_value'; bool_value: boolean }
+  | { value: 'int_value'; int_value: string }
+  | { value: 'double_value'; double_value: number }
+  | { value: 'array_value'; array_value: { values: PbAnyValue[] } | null }
+  | { value: 'kvlist_value'; kvlist_value: { values: PbKeyValue[] } | null }
+  | { value: 'bytes_value'; bytes_value: Buffer }
+  | { value?: undefined };
+
+interface PbKeyValue {
+  key: string;
+  value: PbAnyValue | null;
+}
+
+interface PbResource {
+  attributes: PbKeyValue[];
+}
+
+interface PbScope {
+  name: string;
+}
+
+interface PbSpan {
+  trace_id: Buffer;
+  span_id: Buffer;
+  parent_span_id: Buffer;
+  name: string;
+  kind: number;
+  start_time_unix_nano: string;
+  end_time_unix_nano: string;
+  attributes: PbKeyValue[];
+  status: { code: number } | null;
+}
+
+interface PbTraceRequest {
+  resource_spans: { resource: PbResource | null; scope_spans: { scope: PbScope | null; spans: PbSpan[] }[] }[];
+}
+
+/** A data point of any metric type; `value` names the field set of a gauge's or sum's point. */
+interface PbDataPoint {
+  attributes: PbKeyValue[];
+  value?: 'as_double' | 'as_int';
+  as_double?: number;
+  as_int?: string;
+  count?: string;
+  sum?: number;
+  exemplars?: unknown[];
+}
+
+/** A metric: `data` names its type, which is also the property that holds its points. */
+type PbMetric = { name: string; unit: string; data: ReceivedMetric['type'] } & {
+  [type in ReceivedMetric['type']]?: { data_points: PbDataPoint[] } | null;
+};
+
+interface PbMetricsRequest {
+  resource_metrics: { resource: PbResource | null; scope_metrics: { scope: PbScope | null; metrics: PbMetric[] }[] }[];
+}
+
+interface PbLogRecord {
+  body: PbAnyValue | null;
+  severity_text: string;
+  trace_id: Buffer;
+  span_id: Buffer;
+  attributes: PbKeyValue[];
+}
+
+interface PbLogsRequest {
+  resource_logs: { resource: PbResource | null; scope_logs: { scope: PbScope | null; log_records: PbLogRecord[] }[] }[];
+}
+
+function anyValue(v: PbAnyValue | null | undefined): AttributeValue {
   if (!v?.value) return null;
   switch (v.value) {
     case 'string_value':
@@ -80,7 +157,7 @@ function anyValue(v: any): AttributeValue {
   }
 }
 
-function attributes(kvs: any[] | undefined): Attributes {
+function attributes(kvs: PbKeyValue[] | undefined): Attributes {
   const out: Attributes = {};
   for (const kv of kvs ?? []) out[kv.key] = anyValue(kv.value);
   return out;
@@ -111,11 +188,15 @@ export class OtlpReceiver {
       defaults: true,
       oneofs: true,
     });
+    // A tree of namespaces, looked up by the proto's package names.
     const loaded = grpc.loadPackageDefinition(definition) as any;
-    const services: Array<[any, (req: any) => void]> = [
-      [loaded.opentelemetry.proto.collector.trace.v1.TraceService.service, (r) => this.onTraces(r)],
-      [loaded.opentelemetry.proto.collector.metrics.v1.MetricsService.service, (r) => this.onMetrics(r)],
-      [loaded.opentelemetry.proto.collector.logs.v1.LogsService.service, (r) => this.onLogs(r)],
+    const services: Array<[grpc.ServiceDefinition, (req: unknown) => void]> = [
+      [loaded.opentelemetry.proto.collector.trace.v1.TraceService.service, (r) => this.onTraces(r as PbTraceRequest)],
+      [
+        loaded.opentelemetry.proto.collector.metrics.v1.MetricsService.service,
+        (r) => this.onMetrics(r as PbMetricsRequest),
+      ],
+      [loaded.opentelemetry.proto.collector.logs.v1.LogsService.service, (r) => this.onLogs(r as PbLogsRequest)],
     ];
     for (const [service, onRequest] of services) {
       // Keep the raw bytes: wrap the deserializer of the one method, Export.
@@ -128,7 +209,7 @@ export class OtlpReceiver {
       this.server.addService(
         { Export: exportMethod },
         {
-          Export: (call: grpc.ServerUnaryCall<any, any>, callback: grpc.sendUnaryData<any>) => {
+          Export: (call: grpc.ServerUnaryCall<unknown, object>, callback: grpc.sendUnaryData<object>) => {
             if (this.failWith !== undefined) {
               callback({ code: this.failWith, details: 'receiver told to fail' });
               return;
@@ -151,7 +232,7 @@ export class OtlpReceiver {
     return new Promise((resolve) => this.server.tryShutdown(() => resolve()));
   }
 
-  private onTraces(request: any): void {
+  private onTraces(request: PbTraceRequest): void {
     for (const rs of request.resource_spans ?? []) {
       const resource = attributes(rs.resource?.attributes);
       for (const ss of rs.scope_spans ?? []) {
@@ -175,13 +256,13 @@ export class OtlpReceiver {
     }
   }
 
-  private onMetrics(request: any): void {
+  private onMetrics(request: PbMetricsRequest): void {
     for (const rm of request.resource_metrics ?? []) {
       const resource = attributes(rm.resource?.attributes);
       for (const sm of rm.scope_metrics ?? []) {
         for (const m of sm.metrics ?? []) {
           const type = m.data as ReceivedMetric['type'];
-          const points = (m[type]?.data_points ?? []).map((p: any) => ({
+          const points = (m[type]?.data_points ?? []).map((p) => ({
             attributes: attributes(p.attributes),
             value: p.value === 'as_double' ? p.as_double : p.value === 'as_int' ? Number(p.as_int) : undefined,
             count: p.count !== undefined ? Number(p.count) : undefined,
@@ -202,7 +283,7 @@ export class OtlpReceiver {
     }
   }
 
-  private onLogs(request: any): void {
+  private onLogs(request: PbLogsRequest): void {
     for (const rl of request.resource_logs ?? []) {
       const resource = attributes(rl.resource?.attributes);
       for (const sl of rl.scope_logs ?? []) {
