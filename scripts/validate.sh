@@ -179,7 +179,7 @@ check_containers() {
 # --- services ---------------------------------------------------------------------------
 
 check_readyz() {
-  local url body=''
+  local url body='' logs=''
   url="$(service_url "$1")/readyz"
   if fetch body "$url"; then
     DETAIL="200"
@@ -187,7 +187,10 @@ check_readyz() {
   fi
   # A service that cannot log in to its database never starts listening; its log says why.
   # The commonest cause on a laptop: a password changed in .env after the first start.
-  if [ "$CONTAINERS_CHECKED" = 1 ] && docker compose logs --tail 50 "$1" 2>/dev/null | grep -q 'ER_ACCESS_DENIED_ERROR'; then
+  # (Read whole, then matched: `… | grep -q` under pipefail fails at random when grep stops
+  # reading early and docker compose dies of SIGPIPE.)
+  [ "$CONTAINERS_CHECKED" = 1 ] && logs=$(docker compose logs --tail 50 "$1" 2>/dev/null)
+  if [[ $logs == *ER_ACCESS_DENIED_ERROR* ]]; then
     DETAIL="$DETAIL; its database refuses the user and password: was MYSQL_PASSWORD changed in .env after the first start? Put the old value back, or \`docker compose down -v\` (deletes the data); see the README's Troubleshooting"
   fi
   return 1
