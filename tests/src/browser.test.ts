@@ -10,34 +10,20 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { euros, SHOPPER_PASSWORD } from '../../tools/stack/frontend-client.ts';
 import { productText } from '../../services/frontend/dist/i18n/catalogue.js';
+import { launchChromium } from './harness/chromium.ts';
 import { call } from './harness/http.ts';
 import { type Shop, startShop } from './harness/shop.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = process.env.SHOPSCOPE_SCREENSHOTS;
 
 let shop: Shop;
 let browser: Browser;
 
 before(async () => {
-  [shop, browser] = await Promise.all([
-    startShop(),
-    chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    }),
-  ]);
+  [shop, browser] = await Promise.all([startShop(), launchChromium()]);
   if (SCREENSHOTS) await mkdir(SCREENSHOTS, { recursive: true });
 });
 

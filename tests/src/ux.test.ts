@@ -20,13 +20,13 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, type BrowserContext, chromium, type Locator, type Page, type Response } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page, Response } from 'playwright-core';
 import { SHOPPER_PASSWORD } from '../../tools/stack/frontend-client.ts';
+import { launchChromium } from './harness/chromium.ts';
 import { call } from './harness/http.ts';
 import { OtlpReceiver, SPAN_KIND } from './harness/otlp-receiver.ts';
 import { type Shop, startShop } from './harness/shop.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Distinct from the defaults, so the links are seen to come from the configuration. */
 const JAEGER_UI_URL = 'http://jaeger.ux-test.example:16686';
 const GRAFANA_URL = 'http://grafana.ux-test.example:3000';
@@ -53,18 +53,7 @@ before(async () => {
       otlpEndpoint: receiver.endpoint,
       env: { JAEGER_UI_URL, GRAFANA_URL },
     }),
-    chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    }),
+    launchChromium(),
   ]);
 });
 

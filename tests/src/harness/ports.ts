@@ -1,18 +1,5 @@
-import net from 'node:net';
-
-/** A TCP port that was free on 127.0.0.1 a moment ago (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+// One free-port finder for the app tests and the stack harness.
+export { freePort } from '../../../tools/stack/ports.ts';
 
 export async function waitFor<T>(
   what: string,
