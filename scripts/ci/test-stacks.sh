@@ -22,5 +22,11 @@ compose_status=$?
 
 printf '\n===== the compose rehearsal (npm run test:compose), run alongside =====\n'
 cat "$log"
+if [ "$compose_status" -ne 0 ]; then
+  # CI keeps only the head and tail of a long output: repeat the rehearsal's own notes and
+  # the assertion messages here, at the very end, where they survive.
+  printf '\n===== why the rehearsal failed, in brief =====\n'
+  grep -E '^# \[rehearsal|^\s*(AssertionError|Error)|^✖|^\s*✖' "$log" | cut -c1-600 | tail -n 60
+fi
 printf '\nnative stack tests: exit %s; compose rehearsal: exit %s\n' "$stack_status" "$compose_status"
 [ "$stack_status" -eq 0 ] && [ "$compose_status" -eq 0 ]

@@ -498,8 +498,9 @@ export async function runMixedTraffic(
     users,
     durationMs,
     thinkMs = 0,
+    rampMs = 0,
     weights = { browse: 0.65, web: 0.25, api: 0.1 },
-  }: { users: number; durationMs: number; thinkMs?: number; weights?: MixWeights },
+  }: { users: number; durationMs: number; thinkMs?: number; rampMs?: number; weights?: MixWeights },
 ): Promise<MixResult> {
   const mix: MixResult = {
     journeys: { browse: 0, 'web-purchase': 0, 'api-purchase': 0 },
@@ -509,7 +510,10 @@ export async function runMixedTraffic(
     failures: [],
   };
   const deadline = Date.now() + durationMs;
-  const visitor = async () => {
+  // Visitors arrive one by one over rampMs, as k6's ramping stages bring them: twenty
+  // sign-ups in the same millisecond are a flood the password hashing line sheds (503).
+  const visitor = async (index: number) => {
+    if (rampMs > 0) await sleep((rampMs * index) / users);
     while (Date.now() < deadline) {
       const roll = Math.random();
       const name =
@@ -525,6 +529,6 @@ export async function runMixedTraffic(
       await think(thinkMs);
     }
   };
-  await Promise.all(Array.from({ length: users }, visitor));
+  await Promise.all(Array.from({ length: users }, (_, index) => visitor(index)));
   return mix;
 }
