@@ -129,6 +129,16 @@ require_int() {
   esac
 }
 
+# require_decimal NAME VALUE MAX: dies unless VALUE is a number (such as 0.5) above 0 and at
+# most MAX.
+require_decimal() {
+  case $2 in
+    '' | *[!0-9.]* | *.*.* | .) die "$1 must be a number such as 0.5, got '$2'" ;;
+  esac
+  awk -v v="$2" -v max="$3" 'BEGIN { exit !(v + 0 > 0 && v + 0 <= max + 0) }' ||
+    die "$1 must be more than 0 and at most $3, got $2"
+}
+
 # require_route PATTERN: dies unless PATTERN is empty or a path pattern the fault API takes.
 require_route() {
   case $1 in
@@ -210,7 +220,7 @@ check_fault_api() {
     403) die "$1 has its fault API disabled (no ADMIN_TOKEN in its environment)" ;;
     *) die "$1 answered HTTP $status to GET $url" ;;
   esac
-  if fault_api GET "$1" | grep -Eq '"(latency_ms|jitter_ms|error_rate)":[1-9]|"error_rate":0\.[0-9]*[1-9]'; then
+  if fault_api GET "$1" | grep -Eq '"(latency_ms|jitter_ms|error_rate)":[1-9]|"error_rate":0\.[0-9]*[1-9]|"(memory_leak|cpu_burn|event_loop_block)":'; then
     warn "$1 already has a fault set ($(fault_api GET "$1")); it will be replaced, then cleared"
   fi
 }

@@ -191,6 +191,9 @@ describe('versions and scripts', () => {
       'scripts/lib/common.sh',
       'scripts/validate.sh',
       'scripts/crash-service.sh',
+      'scripts/inject-memory-leak.sh',
+      'scripts/inject-cpu-burn.sh',
+      'scripts/block-event-loop.sh',
     ]) {
       assert.ok(scripts.includes(known), `${known} found among ${scripts.join(', ')}`);
     }

@@ -19,6 +19,7 @@ export {
   databaseProblem,
   isDatabaseUnavailable,
   isLockConflict,
+  LOCK_WAIT_TIMEOUT_SECONDS,
   type Migration,
   migrate,
   type RetryOptions,
@@ -39,6 +40,7 @@ export {
   unauthorized,
 } from './errors';
 export { type FaultConfig, FaultInjector, faultSchema } from './faults';
+export { type ResourceFaultConfig, ResourceFaults } from './resource-faults';
 export { detailsOf, errorOf, expectAnswer, reasonOf, unexpectedAnswer } from './http/answers';
 export { createServiceApp, type ServiceApp, type ServiceAppOptions, toHttpError } from './http/app';
 export { type CallOptions, ServiceClient, type ServiceResponse } from './http/client';

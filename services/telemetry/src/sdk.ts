@@ -2,7 +2,8 @@
  * Builds and starts the OpenTelemetry Node SDK for a ShopScope service: OTLP/gRPC exporters
  * for traces, metrics and logs; the instrumentations of instrumentations.ts (http, undici,
  * express, mysql2, pino, runtime, Sequelize); W3C trace context + baggage; resource detection; secret
- * redaction; and SDK self-metrics so that dropped or failed telemetry is counted.
+ * redaction; SDK self-metrics so that dropped or failed telemetry is counted; and the process
+ * CPU, memory and heap-limit metrics of process-metrics.ts.
  * Installs no signal handler: the service's own shutdown calls `shutdownTelemetry()`.
  */
 import { readFileSync } from 'node:fs';
@@ -41,6 +42,7 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { createInstrumentations } from './instrumentations';
+import { startProcessMetrics } from './process-metrics';
 import { RedactingLogRecordProcessor, RedactingSpanProcessor } from './redaction';
 import { applyEnvDefaults, exporterFor, positiveIntFromEnv } from './settings';
 import { setRunningTelemetry } from './state';
@@ -103,6 +105,7 @@ export function startTelemetry(): void {
   }
   const meterProvider = new MeterProvider({ resource, readers: metricReaders, sdkMetricsEnabled: true });
   metrics.setGlobalMeterProvider(meterProvider);
+  startProcessMetrics(meterProvider);
 
   const spanProcessors: SpanProcessor[] = [new RedactingSpanProcessor()];
   switch (exporterFor('TRACES')) {

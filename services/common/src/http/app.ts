@@ -50,7 +50,7 @@ export interface ServiceApp {
 export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   const { logger, readiness } = options;
   const app = express();
-  const faults = new FaultInjector();
+  const faults = new FaultInjector({ logger });
   let shuttingDown = false;
 
   app.disable('x-powered-by');
@@ -79,6 +79,8 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     faults,
     markShuttingDown: () => {
       shuttingDown = true;
+      // A leak or a busy loop must not slow the draining of in-flight requests.
+      faults.reset();
     },
     finish: () => {
       app.use((req, _res, next) => next(new HttpError(404, `No route for ${req.method} ${req.path}`)));
