@@ -23,7 +23,8 @@ that fresh traces, metrics and logs exist. Then it checks:
   - each service's /readyz answers 200
   - the checkout through the APIs succeeded
   - Jaeger has traces of each service, and one trace crosses several services
-  - Prometheus has the HTTP RED metrics of each service and the recording rules' results
+  - Prometheus has the HTTP RED metrics of each service and the recording rules' results,
+    and the server metrics of each database (the collector's MySQL receivers)
   - Loki has log lines of each service carrying a trace_id
   - Grafana is up, has every datasource of grafana/provisioning/datasources and every
     dashboard of grafana/dashboards
@@ -73,6 +74,8 @@ load_config
 ONE_SHOT_SERVICES=' healthcheck-tools '
 # Names of the checkout's services: the trace of the checkout must cross all three.
 CHECKOUT_SERVICES=(order-service product-service user-service)
+# The databases the collector's MySQL receivers read (otel-collector/config.yaml).
+DATABASES=(user-db product-db order-db)
 
 GRAFANA_AUTH=()
 if [ -n "${GRAFANA_USER:-}" ]; then GRAFANA_AUTH=(-u "$GRAFANA_USER:${GRAFANA_PASSWORD:-}"); fi
@@ -315,6 +318,21 @@ check_recording_rules() {
   return 1
 }
 
+# The collector's MySQL receiver of one database (user-db, product-db, order-db).
+check_database_metrics() {
+  local value
+  value=$(prom_value "max(mysql_uptime_seconds_total{service_name=\"$1\"})") || {
+    DETAIL="Prometheus does not answer at $PROMETHEUS_URL"
+    return 1
+  }
+  if [ -n "$value" ]; then
+    DETAIL="mysql_uptime_seconds_total: up for $value s"
+    return 0
+  fi
+  DETAIL="no mysql_uptime_seconds_total{service_name=\"$1\"}: see the collector's log (docker compose logs otel-collector | grep mysql/$1); a database created before its monitoring account existed needs \`docker compose down -v\` (deletes the data)"
+  return 1
+}
+
 check_rules_loaded() {
   local body='' names name missing=() count=0 broken
   fetch body "$PROMETHEUS_URL/api/v1/rules" || return 1
@@ -499,6 +517,7 @@ for service in "${SERVICES[@]}"; do check "Jaeger traces $service" check_jaeger_
 check "Jaeger trace across services" check_trace_crosses_services
 for service in "${SERVICES[@]}"; do check "Prometheus RED metrics $service" check_red_metrics "$service"; done
 check "Prometheus recording rules" check_recording_rules
+for database in "${DATABASES[@]}"; do check "Prometheus database metrics $database" check_database_metrics "$database"; done
 for service in "${SERVICES[@]}"; do check "Loki logs with trace_id $service" check_loki_logs "$service"; done
 check "Grafana health" check_grafana_health
 for uid in "${DATASOURCE_UIDS[@]}"; do check "Grafana datasource $uid" check_grafana_datasource "$uid"; done

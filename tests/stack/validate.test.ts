@@ -56,6 +56,7 @@ function expectedChecks({ containers, traffic }: { containers: boolean; traffic:
     'Jaeger trace across services',
     ...SERVICE_NAMES.map((s) => `Prometheus RED metrics ${s}`),
     'Prometheus recording rules',
+    ...['user-db', 'product-db', 'order-db'].map((db) => `Prometheus database metrics ${db}`),
     ...SERVICE_NAMES.map((s) => `Loki logs with trace_id ${s}`),
     'Grafana health',
     ...DATASOURCE_UIDS.map((uid) => `Grafana datasource ${uid}`),

@@ -10,6 +10,7 @@
 import path from 'node:path';
 import { type ComposeServices, mountedRepoFile, nativeArgs } from './compose-args.ts';
 import { componentDir, httpUrl, logFile, loopback, type StackLayout } from './layout.ts';
+import { MONITORING_ACCOUNT } from './mariadb.ts';
 import { collectorOverlay, writeConfig } from './overlays.ts';
 import type { ProcessSpec } from './process.ts';
 import { repoPath, toolPath } from './repo.ts';
@@ -37,7 +38,12 @@ export function collectorArgs(layout: StackLayout, services?: ComposeServices): 
   return overlaidConfigArgs(NAME, layout, services);
 }
 
-export function collectorProcess(layout: StackLayout): ProcessSpec {
+/**
+ * The collector, whose three MySQL receivers (one per database in compose) all read the
+ * native stack's single MariaDB server at `databasePort`: the Databases dashboard then
+ * shows the same server three times, under the three names.
+ */
+export function collectorProcess(layout: StackLayout, databasePort: number): ProcessSpec {
   const dir = componentDir(layout, NAME, true);
   const { ports } = layout;
   writeConfig(
@@ -64,6 +70,11 @@ export function collectorProcess(layout: StackLayout): ProcessSpec {
       USER_SERVICE_URL: httpUrl(ports.user),
       PRODUCT_SERVICE_URL: httpUrl(ports.product),
       ORDER_SERVICE_URL: httpUrl(ports.order),
+      USER_DB_ADDRESS: `127.0.0.1:${databasePort}`,
+      PRODUCT_DB_ADDRESS: `127.0.0.1:${databasePort}`,
+      ORDER_DB_ADDRESS: `127.0.0.1:${databasePort}`,
+      MYSQL_MONITOR_USER: MONITORING_ACCOUNT.user,
+      MYSQL_MONITOR_PASSWORD: MONITORING_ACCOUNT.password,
     },
     logFile: logFile(layout, NAME),
     readyUrl: `${httpUrl(ports.collectorHealth)}/`,

@@ -172,9 +172,10 @@ export class NativeStack {
     );
     await Promise.all(backends.map((backend) => backend.ready()));
     log('prometheus, alertmanager, mailpit, jaeger and the loki stand-in are ready');
-    await this.launch(collectorProcess(layout)).ready();
-    log('the collector is ready');
+    // The collector's MySQL receivers need the database's address.
     this.db = await this.dbStarting;
+    await this.launch(collectorProcess(layout, this.db.port)).ready();
+    log('the collector is ready');
     // Registered before they start, so that `stop()` finds each even if it never gets ready.
     for (const service of shopServices(layout, await serviceDatabases(this.db), serviceEnv))
       this.services.set(service.service, service);
