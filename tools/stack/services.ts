@@ -123,7 +123,13 @@ export function shopServices(
       USER_SERVICE_URL: urls.USER_SERVICE_URL,
       PRODUCT_SERVICE_URL: urls.PRODUCT_SERVICE_URL,
     },
-    frontend: { ...urls, SESSION_SECRET: 'fullstack-session-secret-0123456789abcdef', LANG: 'en' },
+    frontend: {
+      ...urls,
+      SESSION_SECRET: 'fullstack-session-secret-0123456789abcdef',
+      LANG: 'en',
+      // The pages' browser telemetry, to the collector's OTLP/HTTP listener (as in compose).
+      BROWSER_OTLP_URL: httpUrl(ports.collectorHttp),
+    },
   };
   return SERVICE_NAMES.map(
     (name) =>

@@ -44,6 +44,7 @@ export function buildApp({ config, logger }: AppDeps): ServiceApp {
     defaultLanguage: config.LANG,
     logger,
     traceLinks: { jaegerUiUrl: config.JAEGER_UI_URL, grafanaUrl: config.GRAFANA_URL },
+    browserOtlpUrl: config.BROWSER_OTLP_URL,
   });
   const service = createServiceApp({
     name: 'frontend',
@@ -55,7 +56,7 @@ export function buildApp({ config, logger }: AppDeps): ServiceApp {
     // oversized body (refused while parsing it, before any route), 404s, probes, the fault API.
     // Compressed (gzip, deflate or brotli, as the browser accepts) when the type compresses
     // (HTML, CSS, JS, SVG, JSON) and the body is over 1 KB; tiny answers are sent as they are.
-    firstMiddleware: [securityHeaders(), compression()],
+    firstMiddleware: [securityHeaders(config.BROWSER_OTLP_URL), compression()],
   });
   const { app } = service;
 
@@ -89,8 +90,12 @@ export function buildApp({ config, logger }: AppDeps): ServiceApp {
   return service;
 }
 
-/** helmet's security headers with the shop's Content-Security-Policy (everything from 'self'). */
-function securityHeaders() {
+/**
+ * helmet's security headers with the shop's Content-Security-Policy: everything from
+ * 'self', and the browser telemetry's collector (its origin exactly) as the one other
+ * address the pages may send to.
+ */
+function securityHeaders(browserOtlpUrl: string | undefined) {
   return helmet({
     contentSecurityPolicy: {
       useDefaults: false,
@@ -100,7 +105,7 @@ function securityHeaders() {
         styleSrc: ["'self'"],
         imgSrc: ["'self'"],
         fontSrc: ["'self'"],
-        connectSrc: ["'self'"],
+        connectSrc: browserOtlpUrl ? ["'self'", new URL(browserOtlpUrl).origin] : ["'self'"],
         formAction: ["'self'"],
         frameAncestors: ["'none'"],
         baseUri: ["'self'"],

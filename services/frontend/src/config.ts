@@ -53,6 +53,12 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env) {
       JAEGER_UI_URL: uiBaseUrl('http://localhost:16686'),
       /** Grafana: every page links the log lines of its trace (Explore, Loki datasource). */
       GRAFANA_URL: uiBaseUrl('http://localhost:3000'),
+      /**
+       * The collector's OTLP/HTTP base URL as the shopper's browser reaches it (the pages'
+       * script posts to `<url>/v1/traces` and `<url>/v1/metrics`; the CSP allows its origin).
+       * Empty (the default): no browser telemetry, no script.
+       */
+      BROWSER_OTLP_URL: uiBaseUrl(''),
       /** Failed sign-ins at the login form per browser address within the window, then 429. */
       WEB_LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce
         .number()

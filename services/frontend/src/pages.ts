@@ -2,14 +2,14 @@ import type { Logger } from '@shopscope/common';
 import { businessMetrics } from '@shopscope/telemetry';
 import cookieParser from 'cookie-parser';
 import type { Request, Response } from 'express';
-import { assetUrl } from './assets';
+import { assetUrl, TELEMETRY_SCRIPT } from './assets';
 import type { Backends } from './clients';
 import { CSRF_FIELD, type CsrfProtection } from './csrf';
 import { dictionaries, type Formatters, formattersFor, LANGUAGES, type Language, type Messages } from './i18n';
 import { langAttribute, type ProductSource, type ProductText, productText } from './i18n/catalogue';
 import { resolveLanguage } from './language';
 import { rememberCartCount, rememberedCartCount, type SessionUser, sessionUser } from './session';
-import { currentTraceId, type TraceLinkSettings, type TraceView, traceView } from './trace-links';
+import { currentTraceId, currentTraceParent, type TraceLinkSettings, type TraceView, traceView } from './trace-links';
 
 /** The templates under views/pages; each is rendered inside views/layout.ejs. */
 export type PageView =
@@ -47,6 +47,8 @@ export interface PagesDeps {
   logger: Logger;
   /** Where the pages link a trace to (Jaeger, Grafana). */
   traceLinks: TraceLinkSettings;
+  /** The collector's OTLP/HTTP base URL for the browser telemetry script; undefined: no script. */
+  browserOtlpUrl?: string | undefined;
 }
 
 /** The header's cart count is decoration: it must never make a page slow or fail. */
@@ -83,6 +85,11 @@ export class Pages {
       asset: assetUrl,
       // The footer's link to the trace of the request rendering this page (none when telemetry is off).
       trace: this.traceView(currentTraceId()),
+      // The same trace for the browser telemetry script (layout.ejs): its page load joins it.
+      traceparent: currentTraceParent(),
+      browserTelemetry: this.deps.browserOtlpUrl
+        ? { endpoint: this.deps.browserOtlpUrl, route: routeTemplate(req), script: assetUrl(TELEMETRY_SCRIPT) }
+        : undefined,
       observability: { jaegerUrl: this.deps.traceLinks.jaegerUiUrl, grafanaUrl: this.deps.traceLinks.grafanaUrl },
       // Product names and descriptions in the page's language, and the lang attribute they need.
       productText: (product: ProductSource) => productText(product, context.lang),

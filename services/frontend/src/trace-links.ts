@@ -43,10 +43,25 @@ export function parseTraceId(value: unknown): string | undefined {
  * is not recorded would lead to "trace not found"). Undefined when telemetry is off.
  */
 export function currentTraceId(): string | undefined {
+  return sampledSpanContext()?.traceId;
+}
+
+/**
+ * The W3C `traceparent` of the span handling this request (`00-<trace id>-<span id>-01`),
+ * for the page's `<meta name="traceparent">`: the browser's documentLoad span becomes its
+ * child, so the page load and the server's work are one trace. Undefined when not traced.
+ */
+export function currentTraceParent(): string | undefined {
+  const spanContext = sampledSpanContext();
+  return spanContext && `00-${spanContext.traceId}-${spanContext.spanId}-01`;
+}
+
+function sampledSpanContext(): { traceId: string; spanId: string } | undefined {
   const spanContext = trace.getActiveSpan()?.spanContext();
   if (!spanContext || !isSpanContextValid(spanContext)) return undefined;
   if ((spanContext.traceFlags & TraceFlags.SAMPLED) !== TraceFlags.SAMPLED) return undefined;
-  return parseTraceId(spanContext.traceId);
+  const traceId = parseTraceId(spanContext.traceId);
+  return traceId ? { traceId, spanId: spanContext.spanId } : undefined;
 }
 
 /** `<JAEGER_UI_URL>/trace/<id>`: Jaeger's page for one trace. */

@@ -7,10 +7,17 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { assetUrl, staticCacheControl, UNVERSIONED_CACHE_CONTROL, VERSIONED_CACHE_CONTROL } from '../dist/assets.js';
+import {
+  assetUrl,
+  staticCacheControl,
+  TELEMETRY_SCRIPT,
+  UNVERSIONED_CACHE_CONTROL,
+  VERSIONED_CACHE_CONTROL,
+} from '../dist/assets.js';
 import { readConfig } from '../dist/config.js';
 import {
   currentTraceId,
+  currentTraceParent,
   grafanaLogsUrl,
   jaegerTraceUrl,
   LOKI_DATASOURCE_UID,
@@ -44,6 +51,7 @@ describe('trace ids', () => {
 
   test('outside a traced request (telemetry off) there is no trace id, so no link', () => {
     assert.equal(currentTraceId(), undefined);
+    assert.equal(currentTraceParent(), undefined, 'and no traceparent meta tag');
     assert.equal(traceView({ jaegerUiUrl: 'http://localhost:16686', grafanaUrl: undefined }, undefined), undefined);
   });
 });
@@ -122,6 +130,15 @@ describe('JAEGER_UI_URL and GRAFANA_URL', () => {
     assert.equal(config.GRAFANA_URL, undefined);
   });
 
+  test('BROWSER_OTLP_URL: off by default; an http(s) URL, trailing slashes dropped', () => {
+    assert.equal(readConfig(base).BROWSER_OTLP_URL, undefined);
+    assert.equal(readConfig({ ...base, BROWSER_OTLP_URL: '' }).BROWSER_OTLP_URL, undefined);
+    assert.equal(
+      readConfig({ ...base, BROWSER_OTLP_URL: 'http://localhost:4318/' }).BROWSER_OTLP_URL,
+      'http://localhost:4318',
+    );
+  });
+
   test('anything else stops the start naming the variable, credentials included', (t) => {
     t.mock.method(process, 'exit', () => {
       throw new Error('exit called');
@@ -136,6 +153,8 @@ describe('JAEGER_UI_URL and GRAFANA_URL', () => {
       ['JAEGER_UI_URL', 'javascript:alert(1)'],
       ['GRAFANA_URL', 'ftp://grafana'],
       ['GRAFANA_URL', 'http://admin:shopscope@localhost:3000'],
+      ['BROWSER_OTLP_URL', 'localhost:4318'],
+      ['BROWSER_OTLP_URL', 'http://user:secret@localhost:4318'],
     ] as const;
     for (const [name, value] of bad) {
       assert.throws(() => readConfig({ ...base, [name]: value }), /exit called/, value);
@@ -160,6 +179,8 @@ describe('static files cache headers', () => {
       assert.equal(staticCacheControl('/static/css/shop.css', other), UNVERSIONED_CACHE_CONTROL, String(other));
     }
     assert.equal(staticCacheControl('/static/images/products/camera.svg', null), UNVERSIONED_CACHE_CONTROL);
+    // The browser telemetry script is built into dist/public/ (services/browser): versioned alike.
+    assert.match(assetUrl(TELEMETRY_SCRIPT), /^\/static\/js\/telemetry\.js\?v=[0-9a-f]{10}$/);
     assert.doesNotMatch(UNVERSIONED_CACHE_CONTROL, /immutable/);
   });
 });

@@ -2,7 +2,10 @@
  * An OTLP/gRPC receiver for tests: the services export to it exactly as they would to the
  * Collector (same protocol, same port semantics), and tests assert on what arrived.
  * It keeps the raw request bytes too, so a secret scan covers everything on the wire.
+ * `startHttp` adds an OTLP/HTTP endpoint taking JSON (what the shop's browser script
+ * sends), with the CORS answers the collector gives a page of another origin.
  */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
@@ -27,6 +30,8 @@ export interface ReceivedSpan {
   statusCode: number;
   startNs: bigint;
   endNs: bigint;
+  /** Span links: the trace and span ids they point to. */
+  links: { traceId: string; spanId: string }[];
 }
 
 export interface ReceivedDataPoint {
@@ -96,6 +101,7 @@ interface PbSpan {
   start_time_unix_nano: string;
   end_time_unix_nano: string;
   attributes: PbKeyValue[];
+  links?: { trace_id: Buffer; span_id: Buffer }[];
   status: { code: number } | null;
 }
 
@@ -165,6 +171,157 @@ function attributes(kvs: PbKeyValue[] | undefined): Attributes {
 
 const hex = (b: Buffer | undefined) => (b?.length ? Buffer.from(b).toString('hex') : '');
 
+// OTLP/JSON (https://opentelemetry.io/docs/specs/otlp/#json-protobuf-encoding): lowerCamelCase
+// field names, trace and span ids as hex, 64-bit integers as strings or numbers. Turned into
+// the shapes proto-loader gives the gRPC path, so one decoder serves both.
+
+interface JsonAnyValue {
+  stringValue?: string;
+  boolValue?: boolean;
+  intValue?: string | number;
+  doubleValue?: number;
+  arrayValue?: { values?: JsonAnyValue[] };
+  kvlistValue?: { values?: JsonKeyValue[] };
+  bytesValue?: string;
+}
+interface JsonKeyValue {
+  key: string;
+  value?: JsonAnyValue;
+}
+
+function fromJsonValue(v: JsonAnyValue | undefined): PbAnyValue | null {
+  if (!v) return null;
+  if (v.stringValue !== undefined) return { value: 'string_value', string_value: v.stringValue };
+  if (v.boolValue !== undefined) return { value: 'bool_value', bool_value: v.boolValue };
+  if (v.intValue !== undefined) return { value: 'int_value', int_value: String(v.intValue) };
+  if (v.doubleValue !== undefined) return { value: 'double_value', double_value: Number(v.doubleValue) };
+  if (v.arrayValue)
+    return {
+      value: 'array_value',
+      array_value: { values: (v.arrayValue.values ?? []).map((x) => fromJsonValue(x) ?? {}) },
+    };
+  if (v.kvlistValue)
+    return { value: 'kvlist_value', kvlist_value: { values: fromJsonAttributes(v.kvlistValue.values) } };
+  if (v.bytesValue !== undefined) return { value: 'bytes_value', bytes_value: Buffer.from(v.bytesValue, 'base64') };
+  return {};
+}
+
+const fromJsonAttributes = (kvs: JsonKeyValue[] | undefined): PbKeyValue[] =>
+  (kvs ?? []).map((kv) => ({ key: kv.key, value: fromJsonValue(kv.value) }));
+
+const fromJsonHex = (id: string | undefined) => Buffer.from(id ?? '', 'hex');
+
+interface JsonSpan {
+  traceId?: string;
+  spanId?: string;
+  parentSpanId?: string;
+  name?: string;
+  kind?: number;
+  startTimeUnixNano?: string | number;
+  endTimeUnixNano?: string | number;
+  attributes?: JsonKeyValue[];
+  links?: { traceId?: string; spanId?: string }[];
+  status?: { code?: number };
+}
+
+interface JsonTraceRequest {
+  resourceSpans?: {
+    resource?: { attributes?: JsonKeyValue[] };
+    scopeSpans?: { scope?: { name?: string }; spans?: JsonSpan[] }[];
+  }[];
+}
+
+interface JsonDataPoint {
+  attributes?: JsonKeyValue[];
+  asDouble?: number;
+  asInt?: string | number;
+  count?: string | number;
+  sum?: number;
+  exemplars?: unknown[];
+}
+
+interface JsonMetricsRequest {
+  resourceMetrics?: {
+    resource?: { attributes?: JsonKeyValue[] };
+    scopeMetrics?: {
+      scope?: { name?: string };
+      metrics?: ({ name?: string; unit?: string } & {
+        [type in ReceivedMetric['type']]?: { dataPoints?: JsonDataPoint[] };
+      })[];
+    }[];
+  }[];
+}
+
+const METRIC_TYPES: ReceivedMetric['type'][] = ['gauge', 'sum', 'histogram', 'exponential_histogram', 'summary'];
+const JSON_METRIC_TYPES: Record<ReceivedMetric['type'], string> = {
+  gauge: 'gauge',
+  sum: 'sum',
+  histogram: 'histogram',
+  exponential_histogram: 'exponentialHistogram',
+  summary: 'summary',
+};
+
+function fromJsonTraces(request: JsonTraceRequest): PbTraceRequest {
+  return {
+    resource_spans: (request.resourceSpans ?? []).map((rs) => ({
+      resource: { attributes: fromJsonAttributes(rs.resource?.attributes) },
+      scope_spans: (rs.scopeSpans ?? []).map((ss) => ({
+        scope: { name: ss.scope?.name ?? '' },
+        spans: (ss.spans ?? []).map((s) => ({
+          trace_id: fromJsonHex(s.traceId),
+          span_id: fromJsonHex(s.spanId),
+          parent_span_id: fromJsonHex(s.parentSpanId),
+          name: s.name ?? '',
+          kind: s.kind ?? 0,
+          start_time_unix_nano: String(s.startTimeUnixNano ?? 0),
+          end_time_unix_nano: String(s.endTimeUnixNano ?? 0),
+          attributes: fromJsonAttributes(s.attributes),
+          links: (s.links ?? []).map((l) => ({ trace_id: fromJsonHex(l.traceId), span_id: fromJsonHex(l.spanId) })),
+          status: { code: s.status?.code ?? 0 },
+        })),
+      })),
+    })),
+  };
+}
+
+function fromJsonMetrics(request: JsonMetricsRequest): PbMetricsRequest {
+  return {
+    resource_metrics: (request.resourceMetrics ?? []).map((rm) => ({
+      resource: { attributes: fromJsonAttributes(rm.resource?.attributes) },
+      scope_metrics: (rm.scopeMetrics ?? []).map((sm) => ({
+        scope: { name: sm.scope?.name ?? '' },
+        metrics: (sm.metrics ?? []).flatMap((m) => {
+          const type = METRIC_TYPES.find((t) => (m as Record<string, unknown>)[JSON_METRIC_TYPES[t]] !== undefined);
+          if (!type) return [];
+          const points = (
+            (m as Record<string, { dataPoints?: JsonDataPoint[] }>)[JSON_METRIC_TYPES[type]]?.dataPoints ?? []
+          ).map(
+            (p): PbDataPoint => ({
+              attributes: fromJsonAttributes(p.attributes),
+              ...(p.asDouble !== undefined ? { value: 'as_double', as_double: Number(p.asDouble) } : {}),
+              ...(p.asInt !== undefined ? { value: 'as_int', as_int: String(p.asInt) } : {}),
+              ...(p.count !== undefined ? { count: String(p.count) } : {}),
+              ...(p.sum !== undefined ? { sum: Number(p.sum) } : {}),
+              exemplars: p.exemplars ?? [],
+            }),
+          );
+          return [{ name: m.name ?? '', unit: m.unit ?? '', data: type, [type]: { data_points: points } } as PbMetric];
+        }),
+      })),
+    })),
+  };
+}
+
+/** One OTLP/HTTP request as the receiver saw it (for CORS and header assertions). */
+export interface HttpExport {
+  path: string;
+  origin: string | undefined;
+  contentType: string | undefined;
+  /** Whether it carried a cookie or an Authorization header (the browser must send neither). */
+  credentials: boolean;
+  body: Buffer;
+}
+
 export class OtlpReceiver {
   readonly spans: ReceivedSpan[] = [];
   readonly metrics: ReceivedMetric[] = [];
@@ -175,6 +332,11 @@ export class OtlpReceiver {
   failWith: grpc.status | undefined;
   private server = new grpc.Server();
   port = 0;
+  /** The OTLP/HTTP endpoint (`startHttp`), e.g. for BROWSER_OTLP_URL. */
+  private httpServer: Server | undefined;
+  httpPort = 0;
+  /** Every OTLP/HTTP export request, in order (CORS preflights not included). */
+  readonly httpExports: HttpExport[] = [];
 
   get endpoint(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -228,8 +390,77 @@ export class OtlpReceiver {
     return this;
   }
 
-  stop(): Promise<void> {
-    return new Promise((resolve) => this.server.tryShutdown(() => resolve()));
+  get httpEndpoint(): string {
+    return `http://127.0.0.1:${this.httpPort}`;
+  }
+
+  /**
+   * Also accepts OTLP/HTTP with JSON bodies on `/v1/traces` and `/v1/metrics`, answering
+   * CORS as the collector does for an allowed origin (any origin here): the preflight
+   * with the allowed method and header, the export with Access-Control-Allow-Origin.
+   */
+  async startHttp(port = 0): Promise<this> {
+    const server = createServer((req, res) => void this.onHttp(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    this.httpServer = server;
+    this.httpPort = (server.address() as { port: number }).port;
+    return this;
+  }
+
+  private async onHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const origin = req.headers.origin;
+    const cors: Record<string, string> = origin ? { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' } : {};
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, {
+        ...cors,
+        'Access-Control-Allow-Methods': 'POST',
+        'Access-Control-Allow-Headers': req.headers['access-control-request-headers'] ?? '',
+        'Access-Control-Max-Age': '600',
+      });
+      res.end();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    const path = new URL(req.url ?? '/', 'http://receiver.invalid').pathname;
+    const contentType = req.headers['content-type'];
+    this.httpExports.push({
+      path,
+      origin,
+      contentType,
+      credentials: req.headers.cookie !== undefined || req.headers.authorization !== undefined,
+      body,
+    });
+    this.rawRequests.push(body);
+    const answer = (status: number, message: object) => {
+      res.writeHead(status, { ...cors, 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(message));
+    };
+    if (req.method !== 'POST' || (path !== '/v1/traces' && path !== '/v1/metrics')) return answer(404, {});
+    if (!contentType?.startsWith('application/json')) return answer(415, { message: 'JSON only here' });
+    if (this.failWith !== undefined) return answer(503, { message: 'receiver told to fail' });
+    let request: unknown;
+    try {
+      request = JSON.parse(body.toString('utf8'));
+    } catch {
+      return answer(400, { message: 'not JSON' });
+    }
+    if (path === '/v1/traces') this.onTraces(fromJsonTraces(request as JsonTraceRequest));
+    else this.onMetrics(fromJsonMetrics(request as JsonMetricsRequest));
+    answer(200, {});
+  }
+
+  async stop(): Promise<void> {
+    const http = this.httpServer;
+    if (http) {
+      http.closeAllConnections();
+      await new Promise((resolve) => http.close(resolve));
+    }
+    await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
   }
 
   private onTraces(request: PbTraceRequest): void {
@@ -250,6 +481,7 @@ export class OtlpReceiver {
             statusCode: s.status?.code ?? 0,
             startNs: BigInt(s.start_time_unix_nano ?? 0),
             endNs: BigInt(s.end_time_unix_nano ?? 0),
+            links: (s.links ?? []).map((l) => ({ traceId: hex(l.trace_id), spanId: hex(l.span_id) })),
           });
         }
       }
