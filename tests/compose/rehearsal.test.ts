@@ -11,7 +11,7 @@
  *
  * Then, from an empty project (`down -v`): `up -d --wait` until every container is healthy;
  * scripts/validate.sh unchanged; a purchase through the frontend's published port and its
- * trace, metrics and logs; the five failure scripts with their default docker commands;
+ * trace, metrics and logs; the failure scripts with their default docker commands;
  * `docker stats` at idle and under the coursework's load; restart and persistence; a
  * database password changed after the first start. k6 runs under a compose profile and is
  * not part of `up`: it is not started here (its image is AGPL and not built here).
@@ -23,6 +23,7 @@ import { after, before, describe, test } from 'node:test';
 import { call } from '../src/harness/http.ts';
 import { loadJourneyBook, newShopper, runJourney, runMixedTraffic, type ShopUrls } from '../../tools/stack/journeys.ts';
 import { readEnvFile, repoPath } from '../../tools/stack/repo.ts';
+import { type FailureScenario, runFailureScript } from '../stack/failure-script.ts';
 import { runScript } from '../stack/scripts-runner.ts';
 import { SERVICE_NAMES, until } from '../../tools/stack/native-stack.ts';
 import {
@@ -208,6 +209,52 @@ describe('docker compose up, for real', { skip: skipReason }, () => {
       'every line has its span_id',
     );
   });
+
+  test("the pages load the browser telemetry the image built, and the CSP and the collector's CORS let it out", {
+    timeout: 60_000,
+  }, async () => {
+    const page = await fetch(`${urls.frontend}/product/laptop-pro`);
+    const html = await page.text();
+    const collector = local('OTLP_HTTP_PORT').replace('127.0.0.1', 'localhost');
+    assert.match(html, /<meta name="traceparent" content="00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]">/);
+    assert.match(html, new RegExp(`<meta name="shopscope-telemetry-endpoint" content="${collector}">`));
+    const script = /<script src="([^"]*telemetry[^"]*\.js[^"]*)" defer><\/script>/.exec(html)?.[1];
+    assert.ok(script, 'a telemetry script tag');
+    const bundle = await fetch(new URL(script, urls.frontend));
+    assert.equal(bundle.status, 200);
+    assert.match(bundle.headers.get('content-type') ?? '', /javascript/);
+    assert.ok((await bundle.text()).length > 10_000, 'the bundle esbuild made in the image');
+    assert.match(page.headers.get('content-security-policy') ?? '', new RegExp(`connect-src 'self' ${collector}(;|$)`));
+    // The browser's preflight before it sends spans to the collector's published port.
+    const preflight = await fetch(`${local('OTLP_HTTP_PORT')}/v1/traces`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'http://localhost:8080',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
+    });
+    assert.ok(preflight.status < 300, `preflight answered ${preflight.status}`);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), 'http://localhost:8080');
+  });
+
+  test("each database's server metrics reach Prometheus through the collector's MySQL receivers", {
+    timeout: 120_000,
+  }, async () => {
+    const databases = await until(
+      'mysql_uptime_seconds_total of user-db, product-db and order-db',
+      async () => {
+        const found = (await prom.samples('max by (service_name) (mysql_uptime_seconds_total)')).map(
+          (sample) => sample.metric.service_name,
+        );
+        return found.length === 3 ? found.sort() : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 5_000 },
+    );
+    assert.deepEqual(databases, ['order-db', 'product-db', 'user-db']);
+    const queries = await prom.samples('sum by (service_name) (rate(mysql_query_count_total[2m])) > 0');
+    assert.equal(queries.length, 3, 'every database answered queries in the last 2 minutes');
+  });
 });
 
 /** Peak memory per container while `work` runs, sampled every 2 s. */
@@ -245,8 +292,9 @@ describe('memory within the limits', { skip: skipReason }, () => {
     const idle = await stack.memory();
     const idleTotal = idle.reduce((sum, s) => sum + s.usedMiB, 0);
     figures.push(`idle memory: ${table(idle)}; total ${idleTotal.toFixed(0)} MiB`);
-    // k6/load.js's peak: 20 visitors, about 1 s between steps, the same mix of journeys.
-    const load = runMixedTraffic(book, urls, { users: 20, durationMs: 90_000, thinkMs: 1_000 });
+    // k6/load.js's peak: 20 visitors arriving over 20 s, about 1 s between steps, the same
+    // mix of journeys.
+    const load = runMixedTraffic(book, urls, { users: 20, durationMs: 90_000, thinkMs: 1_000, rampMs: 20_000 });
     const peaks = await peakMemoryDuring(load);
     const mix = await load;
     const peakTotal = [...peaks.values()].reduce((sum, s) => sum + s.usedMiB, 0);
@@ -255,6 +303,7 @@ describe('memory within the limits', { skip: skipReason }, () => {
       `under load (${mix.requests} requests, ${mix.orders.length} orders, ${mix.failed} failed journeys): ${table(peaks.values())}; peaks add up to ${peakTotal.toFixed(0)} of ${limits.toFixed(0)} MiB of limits`,
     );
     note(figures.at(-1) ?? '');
+    for (const failure of mix.failures.slice(0, 10)) note(`failed under load: ${failure}`);
     assert.equal(mix.failed, 0, `journeys failed under load: ${mix.failures.slice(0, 5).join('; ')}`);
     const over = [...peaks.values()].filter((s) => s.usedMiB > 0.8 * s.limitMiB);
     assert.deepEqual(
@@ -265,54 +314,12 @@ describe('memory within the limits', { skip: skipReason }, () => {
   });
 });
 
-interface Scenario {
-  script: string;
-  args?: string[];
-  alert: string;
-  service?: string;
-  timeoutMs: number;
-}
-
 /** Runs a failure script with its defaults (docker compose kill/stop/start), checks Prometheus agrees. */
-async function failureScript(scenario: Scenario): Promise<void> {
-  const label = `${scenario.script} ${(scenario.args ?? []).join(' ')}`.trim();
-  const selector = (state: string) =>
-    `ALERTS{alertname="${scenario.alert}"${scenario.service ? `, service_name="${scenario.service}"` : ''}, alertstate="${state}"}`;
-  const startedAt = Date.now();
-  let firedAt = 0;
-  const result = await runScript(
-    scenario.script,
-    scenario.args ?? [],
-    { ...ComposeStack.env, POLL_INTERVAL: '2' },
-    {
-      timeoutMs: scenario.timeoutMs,
-      onLine: (line) => {
-        if (line.startsWith(`${scenario.alert} fired after`)) firedAt = Date.now();
-        if (/(fired|resolved) after|did not|ERROR/.test(line)) note(`${label}: ${line}`);
-      },
-    },
+async function failureScript(scenario: FailureScenario): Promise<void> {
+  const run = await runFailureScript(scenario, { env: { ...ComposeStack.env, POLL_INTERVAL: '2' }, prom, note });
+  figures.push(
+    `${run.label}: ${scenario.alert} fired after ${run.firedAfterSeconds} s, resolved ${run.resolvedAfterSeconds} s after the restore`,
   );
-  const endedAt = Date.now();
-  assert.equal(result.code, 0, `${label} exited ${result.code}:\n${result.output}`);
-  const fired = new RegExp(`^${scenario.alert} fired after (\\d+) s$`, 'm').exec(result.output);
-  const resolved = new RegExp(`^${scenario.alert} resolved after (\\d+) s$`, 'm').exec(result.output);
-  assert.ok(fired && resolved, result.output);
-  assert.deepEqual(
-    (await prom.query(selector('firing'), startedAt / 1000)).result,
-    [],
-    `${scenario.alert} firing before ${label}`,
-  );
-  assert.equal(
-    (await prom.query(selector('firing'), firedAt / 1000)).result.length,
-    1,
-    `${scenario.alert} firing when ${label} said so`,
-  );
-  assert.deepEqual(
-    (await prom.query(selector('firing'), endedAt / 1000)).result,
-    [],
-    `${scenario.alert} still firing after ${label}`,
-  );
-  figures.push(`${label}: ${scenario.alert} fired after ${fired[1]} s, resolved ${resolved[1]} s after the restore`);
 }
 
 describe('the failure scripts, with their default docker commands', { skip: skipReason }, () => {
@@ -327,9 +334,17 @@ describe('the failure scripts, with their default docker commands', { skip: skip
           const up = await prom.samples('max by (service_name) (httpcheck_status{http_status_class="2xx"}) == 1');
           active = (await prom.alerts())
             .filter((a) =>
-              ['ServiceDown', 'DatabaseUnavailable', 'CollectorDown', 'HighErrorRate', 'HighLatencyP95'].includes(
-                a.labels.alertname ?? '',
-              ),
+              [
+                'ServiceDown',
+                'DatabaseUnavailable',
+                'CollectorDown',
+                'HighErrorRate',
+                'HighLatencyP95',
+                'DatabaseRowLockWaits',
+                'HeapNearLimit',
+                'CPUSaturation',
+                'EventLoopLagHigh',
+              ].includes(a.labels.alertname ?? ''),
             )
             .map((a) => `${a.labels.alertname}{${a.labels.service_name ?? ''}} ${a.state}`);
           return up.length === SERVICE_NAMES.length && active.length === 0;
@@ -340,7 +355,8 @@ describe('the failure scripts, with their default docker commands', { skip: skip
       });
       note(`quiet: ${(await alertmanager.alerts()).map((a) => `${a.labels.alertname} ${a.status.state}`).join(', ')}`);
     },
-    { timeout: 200_000 },
+    // Longer than the wait above, so its message (which alert stayed active) is what fails.
+    { timeout: 270_000 },
   );
 
   describe('those that do not interfere, at the same time', { concurrency: true }, () => {
@@ -361,6 +377,16 @@ describe('the failure scripts, with their default docker commands', { skip: skip
         timeoutMs: 960_000,
       }),
     );
+    // Its checkouts meet order-service's crash and product-service's injected errors above:
+    // fewer of them reach the held row, still enough to wait (the alert fires later).
+    test('hold-row-lock.sh (product-db: docker compose exec … mysql): DatabaseRowLockWaits', { timeout: 700_000 }, () =>
+      failureScript({
+        script: 'hold-row-lock.sh',
+        alert: 'DatabaseRowLockWaits',
+        service: 'product-db',
+        timeoutMs: 660_000,
+      }),
+    );
     test(
       'crash-service.sh (order-service: docker compose kill, then up --no-deps): ServiceDown',
       { timeout: 700_000 },
@@ -372,6 +398,50 @@ describe('the failure scripts, with their default docker commands', { skip: skip
           timeoutMs: 660_000,
         }),
     );
+    // No script for this one: stopping a backend is one command, and the lesson is the
+    // collector's queue and retries (60 s) before anything counts as failed.
+    test('docker compose stop jaeger under traffic: CollectorExportFailing fires; started again, it resolves', {
+      timeout: 1_000_000,
+    }, async () => {
+      const exporter = 'ALERTS{alertname="CollectorExportFailing", exporter="otlp_grpc/jaeger"';
+      let traffic = true;
+      // Pages of the shop, each a trace the collector must send to Jaeger.
+      const pages = (async () => {
+        while (traffic) {
+          await call(urls.frontend, 'GET', '/').catch(() => undefined);
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      })();
+      try {
+        const stoppedAt = Date.now();
+        await stack.compose(['stop', 'jaeger'], { timeoutMs: 60_000 });
+        await until(
+          'CollectorExportFailing firing for the Jaeger exporter',
+          async () => (await prom.samples(`${exporter}, alertstate="firing"}`)).length > 0,
+          { timeoutMs: 480_000, intervalMs: 5_000 },
+        );
+        const firedAfter = Math.round((Date.now() - stoppedAt) / 1000);
+        const startedAt = Date.now();
+        await stack.compose(['up', '--detach', '--no-deps', '--no-build', '--no-recreate', 'jaeger'], {
+          timeoutMs: 120_000,
+        });
+        await until('CollectorExportFailing resolved', async () => (await prom.samples(`${exporter}}`)).length === 0, {
+          timeoutMs: 480_000,
+          intervalMs: 5_000,
+        });
+        figures.push(
+          `docker compose stop jaeger: CollectorExportFailing fired after ${firedAfter} s, resolved ${Math.round((Date.now() - startedAt) / 1000)} s after the start`,
+        );
+        note(figures.at(-1) ?? '');
+      } finally {
+        traffic = false;
+        await pages;
+        await stack.compose(['up', '--detach', '--no-deps', '--no-build', '--no-recreate', 'jaeger'], {
+          timeoutMs: 120_000,
+          allowFailure: true,
+        });
+      }
+    });
     test('a run that cannot see its alert in time exits 1 and restores; Ctrl-C restores; no Prometheus: exit 2, nothing done', {
       timeout: 600_000,
     }, async () => {
@@ -429,6 +499,23 @@ describe('the failure scripts, with their default docker commands', { skip: skip
     });
   });
 
+  // The fast-burn SLO alerts have no `for:`: the minutes of sustained errors and latency
+  // above burn their budgets faster than 14.4× over both windows.
+  test('meanwhile the fast-burn SLO alerts fired: availability on product-service, latency on user-service', {
+    timeout: 60_000,
+  }, async () => {
+    for (const [alert, service] of [
+      ['AvailabilitySLOFastBurn', 'product-service'],
+      ['LatencySLOFastBurn', 'user-service'],
+    ]) {
+      const fired = await prom.samples(
+        `max_over_time(ALERTS{alertname="${alert}", service_name="${service}", alertstate="firing"}[30m])`,
+      );
+      assert.equal(fired.length, 1, `${alert} for ${service} never fired in the last 30 minutes`);
+      figures.push(`${alert} fired for ${service} during the scripts above`);
+    }
+  });
+
   test(
     'stop-database.sh (order-db: docker compose stop, then up --no-deps): DatabaseUnavailable',
     { timeout: 700_000 },
@@ -440,6 +527,20 @@ describe('the failure scripts, with their default docker commands', { skip: skip
         timeoutMs: 660_000,
       }),
   );
+
+  // The resource faults, each on its own service, at the same time: each alert reads one
+  // process's own runtime metrics (the first group kills and slows those same services).
+  describe('the resource faults, at the same time', { concurrency: true }, () => {
+    for (const scenario of [
+      { script: 'inject-memory-leak.sh', alert: 'HeapNearLimit', service: 'order-service' },
+      { script: 'inject-cpu-burn.sh', alert: 'CPUSaturation', service: 'product-service' },
+      { script: 'block-event-loop.sh', alert: 'EventLoopLagHigh', service: 'user-service' },
+    ]) {
+      test(`${scenario.script} --service ${scenario.service}: ${scenario.alert}`, { timeout: 760_000 }, () =>
+        failureScript({ ...scenario, args: ['--service', scenario.service], timeoutMs: 720_000 }),
+      );
+    }
+  });
 
   test('stop-collector.sh: CollectorDown', { timeout: 700_000 }, () =>
     failureScript({ script: 'stop-collector.sh', alert: 'CollectorDown', timeoutMs: 660_000 }),

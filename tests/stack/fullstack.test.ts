@@ -26,14 +26,23 @@
  *   SHOPSCOPE_FULLSTACK_KEEP=1 node --test …         # keep the components' logs and data
  */
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { catalogueEntries, prometheusNames } from '../../services/telemetry/dist/metric-catalogue.js';
-import { addToCart, checkout, signedInShopper, WebClient } from '../../tools/stack/frontend-client.ts';
+import {
+  addToCart,
+  checkout,
+  SHOPPER_PASSWORD,
+  signedInShopper,
+  WebClient,
+} from '../../tools/stack/frontend-client.ts';
 import { uniqueUsername } from '../../tools/stack/accounts.ts';
+import { launchChromium } from '../src/harness/chromium.ts';
 import { call } from '../src/harness/http.ts';
+import { startService } from '../src/harness/services.ts';
 import { dataPanels, GrafanaStandIn, loadDashboards, type PanelResult } from './grafana-standin.ts';
 import { loadJourneyBook, runMixedTraffic, shopUrls } from '../../tools/stack/journeys.ts';
-import { readYaml } from '../../tools/stack/repo.ts';
+import { readYaml, repoPath } from '../../tools/stack/repo.ts';
 import { ADMIN_TOKEN, NativeStack, SERVICE_NAMES, until } from '../../tools/stack/native-stack.ts';
 import {
   AlertmanagerApi,
@@ -152,6 +161,42 @@ after(
   { timeout: 120_000 },
 );
 
+/**
+ * A shopper in Chromium on `baseUrl`: registers, opens a product page, adds it to the cart,
+ * checks out, then leaves for the order history (leaving a page sends its last spans and
+ * its Web Vitals). Returns the trace id of the product page (its traceparent meta tag).
+ */
+async function shopInChromium(baseUrl: string): Promise<string> {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(15_000);
+    const username = uniqueUsername('browser');
+    await page.goto(`${baseUrl}/register`);
+    const fields = { first_name: 'Ada', last_name: 'Lovelace', username, email: `${username}@example.test` };
+    for (const [field, value] of Object.entries({ ...fields, password: SHOPPER_PASSWORD }))
+      await page.locator(`#${field}`).fill(value);
+    await Promise.all([
+      page.waitForURL(`${baseUrl}/**`),
+      page.locator('form[action^="/register"] [type=submit]').click(),
+    ]);
+    await page.goto(`${baseUrl}/product/laptop-pro`);
+    const traceparent = (await page.locator('meta[name="traceparent"]').getAttribute('content')) ?? '';
+    const traceId = /^00-([0-9a-f]{32})-[0-9a-f]{16}-01$/.exec(traceparent)?.[1];
+    assert.ok(traceId, `the product page names its trace: ${traceparent}`);
+    await page.locator('form.add-to-cart [type=submit]').click();
+    await page.locator('.notice-success').waitFor();
+    await page.locator('a.nav-cart').click();
+    await page.locator('form[action="/checkout/process"] [type=submit]').click();
+    await page.locator('[data-testid="order-placed"]').waitFor();
+    await page.goto(`${baseUrl}/orders`);
+    await page.close({ runBeforeUnload: true });
+    return traceId;
+  } finally {
+    await browser.close();
+  }
+}
+
 describe('traces reach Jaeger through the collector', () => {
   test('a checkout trace crosses the four services, SQL spans included', { timeout: 90_000 }, async () => {
     const orderId = orders[0];
@@ -212,6 +257,52 @@ describe('traces reach Jaeger through the collector', () => {
         end: Math.ceil(now() * 1e6),
       });
       assert.ok(traces.length > 0, `no trace of ${name} (Jaeger knows ${services.join(', ')})`);
+    }
+  });
+
+  test("a page's load in Chromium joins its server trace in Jaeger; its Web Vitals reach Prometheus", {
+    timeout: 120_000,
+  }, async () => {
+    // A frontend of this stack whose pages load the browser telemetry script, sending to the
+    // collector's OTLP/HTTP port (its CORS allows http://127.0.0.1:*), as compose's does.
+    const frontend = await startService('frontend', {
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${stack.ports.collectorGrpc}`,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+      OTEL_SERVICE_NAME: 'frontend',
+      USER_SERVICE_URL: stack.service('user-service').url,
+      PRODUCT_SERVICE_URL: stack.service('product-service').url,
+      ORDER_SERVICE_URL: stack.service('order-service').url,
+      SESSION_SECRET: 'fullstack-browser-session-secret-0123456789',
+      BROWSER_OTLP_URL: `http://127.0.0.1:${stack.ports.collectorHttp}`,
+    });
+    try {
+      const productTraceId = await shopInChromium(frontend.url);
+      const trace = await until(
+        `the product page's trace ${productTraceId} in Jaeger, from the browser's documentLoad to product-service`,
+        async () => {
+          const found = await jaeger.trace(productTraceId);
+          const services = found ? servicesOf(found) : new Set<string>();
+          return ['shopscope-browser', 'frontend', 'product-service'].every((s) => services.has(s)) ? found : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 1_000, fatal },
+      );
+      const load = trace.spans.find((s) => s.operationName === 'documentLoad');
+      assert.ok(load, 'the documentLoad span');
+      const parent = trace.spans.find(
+        (s) => s.spanID === load.references?.find((r) => r.refType === 'CHILD_OF')?.spanID,
+      );
+      assert.equal(parent && trace.processes[parent.processID]?.serviceName, 'frontend', "documentLoad's parent");
+      const lcp = await until(
+        'the product page LCP in Prometheus',
+        async () => {
+          const samples = await prom.samples('browser_web_vital_lcp_seconds_count{page_route="/product/:slug"}');
+          return samples.length > 0 ? samples : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 2_000, fatal },
+      );
+      assert.equal(lcp[0]?.metric.service_name, 'shopscope-browser');
+    } finally {
+      await frontend.stop();
     }
   });
 });
@@ -538,7 +629,8 @@ describe('Prometheus rules on live data', () => {
   test('every recording and alerting rule of prometheus/rules evaluates without error', {
     timeout: 120_000,
   }, async () => {
-    const files = ['recording.yml', 'alerts-services.yml', 'alerts-pipeline.yml', 'slo.yml'];
+    // Every file prometheus.yml's `rules/*.yml` loads.
+    const files = readdirSync(repoPath('prometheus/rules')).filter((f) => f.endsWith('.yml'));
     const defined = files.flatMap((f) =>
       readYaml<RuleFile>('prometheus/rules', f).groups.flatMap((g) =>
         g.rules.map((r) => ({ group: g.name, name: (r.record ?? r.alert) as string, expr: r.expr as string })),
