@@ -6,9 +6,9 @@
  *    adds to cart and checks out: the browser's spans arrive (documentLoad, documentFetch,
  *    resourceFetch, the clicks), each page's documentLoad span is the child of the server
  *    span named by the page's traceparent meta tag, in the same trace as the frontend's and
- *    the backends' spans down to SQL (the product page: product-service; the thank-you page:
- *    order- and product-service); the checkout's own trace crosses the four services; the
- *    thank-you page's load links back to the click on "Place order"; no attribute holds a
+ *    the backends' spans down to SQL (the product page: product-service; the thank-you page
+ *    loads inside the checkout's trace, which crosses the four services); the thank-you
+ *    page's load links back to the click on "Place order"; no attribute holds a
  *    query string or a form value; the Web Vitals and page loads arrive as histograms with
  *    the page's route; the CSP allows exactly the receiver's origin; the exports carry no
  *    cookie;
@@ -174,11 +174,15 @@ describe('browser telemetry joined to the server trace', () => {
         `product-service's SQL in the page's trace: ${[...new Set(productTrace.map((s) => `${s.service}:${s.name}`))].join(', ')}`,
       );
 
-      // The thank-you page's trace: from its load in the browser through the frontend to
-      // order-service (the order) and product-service (the pictures), down to their SQL.
+      // The thank-you page loads inside the checkout's trace (its meta tag is the checkout's,
+      // carried by the session across the redirect): one trace from the browser's page load
+      // through the frontend, order-service, user-service and product-service to their SQL.
+      assert.equal(pages.thankYou!.traceId, checkoutTraceId, "the thank-you page names the checkout's trace");
       await receiver.waitUntil('the thank-you page trace across the services', () => {
         const services = new Set(receiver.spansOfTrace(pages.thankYou!.traceId).map((s) => s.service));
-        return [BROWSER_SERVICE, 'frontend', 'order-service', 'product-service'].every((s) => services.has(s));
+        return [BROWSER_SERVICE, 'frontend', 'order-service', 'user-service', 'product-service'].every((s) =>
+          services.has(s),
+        );
       });
       const thankYouTrace = receiver.spansOfTrace(pages.thankYou!.traceId);
       assert.ok(

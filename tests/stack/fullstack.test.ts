@@ -39,7 +39,6 @@ import {
 import { uniqueUsername } from '../../tools/stack/accounts.ts';
 import { launchChromium } from '../src/harness/chromium.ts';
 import { call } from '../src/harness/http.ts';
-import { startService } from '../src/harness/services.ts';
 import { dataPanels, GrafanaStandIn, loadDashboards, type PanelResult } from './grafana-standin.ts';
 import { loadJourneyBook, runMixedTraffic, shopUrls } from '../../tools/stack/journeys.ts';
 import { readYaml, repoPath } from '../../tools/stack/repo.ts';
@@ -164,9 +163,10 @@ after(
 /**
  * A shopper in Chromium on `baseUrl`: registers, opens a product page, adds it to the cart,
  * checks out, then leaves for the order history (leaving a page sends its last spans and
- * its Web Vitals). Returns the trace id of the product page (its traceparent meta tag).
+ * its Web Vitals). Returns the trace ids of the product page and of the thank-you page
+ * (their traceparent meta tags; the thank-you page's is the checkout's).
  */
-async function shopInChromium(baseUrl: string): Promise<string> {
+async function shopInChromium(baseUrl: string): Promise<{ product: string; thankYou: string }> {
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();
@@ -189,9 +189,13 @@ async function shopInChromium(baseUrl: string): Promise<string> {
     await page.locator('a.nav-cart').click();
     await page.locator('form[action="/checkout/process"] [type=submit]').click();
     await page.locator('[data-testid="order-placed"]').waitFor();
+    const thankYou = /^00-([0-9a-f]{32})-/.exec(
+      (await page.locator('meta[name="traceparent"]').getAttribute('content')) ?? '',
+    )?.[1];
+    assert.ok(thankYou, 'the thank-you page names its trace');
     await page.goto(`${baseUrl}/orders`);
     await page.close({ runBeforeUnload: true });
-    return traceId;
+    return { product: traceId, thankYou };
   } finally {
     await browser.close();
   }
@@ -263,47 +267,62 @@ describe('traces reach Jaeger through the collector', () => {
   test("a page's load in Chromium joins its server trace in Jaeger; its Web Vitals reach Prometheus", {
     timeout: 120_000,
   }, async () => {
-    // A frontend of this stack whose pages load the browser telemetry script, sending to the
-    // collector's OTLP/HTTP port (its CORS allows http://127.0.0.1:*), as compose's does.
-    const frontend = await startService('frontend', {
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${stack.ports.collectorGrpc}`,
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
-      OTEL_SERVICE_NAME: 'frontend',
-      USER_SERVICE_URL: stack.service('user-service').url,
-      PRODUCT_SERVICE_URL: stack.service('product-service').url,
-      ORDER_SERVICE_URL: stack.service('order-service').url,
-      SESSION_SECRET: 'fullstack-browser-session-secret-0123456789',
-      BROWSER_OTLP_URL: `http://127.0.0.1:${stack.ports.collectorHttp}`,
-    });
-    try {
-      const productTraceId = await shopInChromium(frontend.url);
-      const trace = await until(
-        `the product page's trace ${productTraceId} in Jaeger, from the browser's documentLoad to product-service`,
-        async () => {
-          const found = await jaeger.trace(productTraceId);
-          const services = found ? servicesOf(found) : new Set<string>();
-          return ['shopscope-browser', 'frontend', 'product-service'].every((s) => services.has(s)) ? found : undefined;
-        },
-        { timeoutMs: 60_000, intervalMs: 1_000, fatal },
-      );
-      const load = trace.spans.find((s) => s.operationName === 'documentLoad');
-      assert.ok(load, 'the documentLoad span');
-      const parent = trace.spans.find(
-        (s) => s.spanID === load.references?.find((r) => r.refType === 'CHILD_OF')?.spanID,
-      );
-      assert.equal(parent && trace.processes[parent.processID]?.serviceName, 'frontend', "documentLoad's parent");
-      const lcp = await until(
-        'the product page LCP in Prometheus',
-        async () => {
-          const samples = await prom.samples('browser_web_vital_lcp_seconds_count{page_route="/product/:slug"}');
-          return samples.length > 0 ? samples : undefined;
-        },
-        { timeoutMs: 60_000, intervalMs: 2_000, fatal },
-      );
-      assert.equal(lcp[0]?.metric.service_name, 'shopscope-browser');
-    } finally {
-      await frontend.stop();
+    // The stack's frontend pages load the browser telemetry script, sending to the
+    // collector's OTLP/HTTP port (its CORS allows http://127.0.0.1:*), as compose's do.
+    const { product: productTraceId, thankYou } = await shopInChromium(stack.service('frontend').url);
+    const trace = await until(
+      `the product page's trace ${productTraceId} in Jaeger, from the browser's documentLoad to product-service`,
+      async () => {
+        const found = await jaeger.trace(productTraceId);
+        const services = found ? servicesOf(found) : new Set<string>();
+        return ['shopscope-browser', 'frontend', 'product-service'].every((s) => services.has(s)) ? found : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 1_000, fatal },
+    );
+    const load = trace.spans.find((s) => s.operationName === 'documentLoad');
+    assert.ok(load, 'the documentLoad span');
+    const parent = trace.spans.find((s) => s.spanID === load.references?.find((r) => r.refType === 'CHILD_OF')?.spanID);
+    assert.equal(parent && trace.processes[parent.processID]?.serviceName, 'frontend', "documentLoad's parent");
+
+    // The page a checkout leads to loads inside the checkout's trace: one trace from the
+    // browser's page load through the four services down to their SQL.
+    const everyService = ['shopscope-browser', ...SERVICE_NAMES];
+    const checkout = await until(
+      `the checkout's trace ${thankYou}, with the thank-you page's load, in Jaeger`,
+      async () => {
+        const found = await jaeger.trace(thankYou);
+        const services = found ? servicesOf(found) : new Set<string>();
+        return everyService.every((s) => services.has(s)) ? found : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 1_000, fatal },
+    );
+    const serviceOf = (span: (typeof checkout.spans)[number]) => checkout.processes[span.processID]?.serviceName;
+    assert.ok(
+      checkout.spans.some((s) => s.operationName === 'documentLoad' && serviceOf(s) === 'shopscope-browser'),
+      "the thank-you page's documentLoad in the checkout's trace",
+    );
+    const sql = new Set(checkout.spans.filter((s) => tag(s, 'db.system.name') ?? tag(s, 'db.system')).map(serviceOf));
+    assert.ok(sql.has('order-service') && sql.has('product-service'), `SQL spans from ${[...sql]}`);
+    const byService = new Map<string, string[]>();
+    for (const span of checkout.spans) {
+      const names = byService.get(serviceOf(span) ?? '?') ?? [];
+      names.push(span.operationName);
+      byService.set(serviceOf(span) ?? '?', names);
     }
+    note(
+      `one trace from the browser to the SQL (${thankYou}, ${checkout.spans.length} spans): ${[...byService]
+        .map(([service, names]) => `${service}: ${names.join(', ')}`)
+        .join(' | ')}`,
+    );
+    const lcp = await until(
+      'the product page LCP in Prometheus',
+      async () => {
+        const samples = await prom.samples('browser_web_vital_lcp_seconds_count{page_route="/product/:slug"}');
+        return samples.length > 0 ? samples : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 2_000, fatal },
+    );
+    assert.equal(lcp[0]?.metric.service_name, 'shopscope-browser');
   });
 });
 

@@ -9,7 +9,14 @@ import { dictionaries, type Formatters, formattersFor, LANGUAGES, type Language,
 import { langAttribute, type ProductSource, type ProductText, productText } from './i18n/catalogue';
 import { resolveLanguage } from './language';
 import { rememberCartCount, rememberedCartCount, type SessionUser, sessionUser } from './session';
-import { currentTraceId, currentTraceParent, type TraceLinkSettings, type TraceView, traceView } from './trace-links';
+import {
+  currentTraceId,
+  currentTraceParent,
+  parseTraceParent,
+  type TraceLinkSettings,
+  type TraceView,
+  traceView,
+} from './trace-links';
 
 /** The templates under views/pages; each is rendered inside views/layout.ejs. */
 export type PageView =
@@ -85,8 +92,9 @@ export class Pages {
       asset: assetUrl,
       // The footer's link to the trace of the request rendering this page (none when telemetry is off).
       trace: this.traceView(currentTraceId()),
-      // The same trace for the browser telemetry script (layout.ejs): its page load joins it.
-      traceparent: currentTraceParent(),
+      // The same trace for the browser telemetry script (layout.ejs): its page load joins it
+      // (or the one a page names, e.g. the thank-you page its checkout's).
+      traceparent: parseTraceParent(locals.traceparent) ?? currentTraceParent(),
       browserTelemetry: this.deps.browserOtlpUrl
         ? { endpoint: this.deps.browserOtlpUrl, route: routeTemplate(req), script: assetUrl(TELEMETRY_SCRIPT) }
         : undefined,

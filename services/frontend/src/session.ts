@@ -2,6 +2,7 @@ import { annotateActiveSpan } from '@shopscope/telemetry';
 import cookieSession from 'cookie-session';
 import type { Request, RequestHandler, Response } from 'express';
 import { loginPath } from './paths';
+import { parseTraceParent } from './trace-links';
 
 /**
  * The session is a signed cookie (cookie-session), not server state, so any number of
@@ -24,6 +25,8 @@ interface StoredSession {
   /** The header's cart count and when it was read (epoch ms). */
   cart_count?: unknown;
   cart_count_at?: unknown;
+  /** The last checkout's traceparent, until the page its redirect leads to is rendered. */
+  checkout_traceparent?: unknown;
 }
 
 export const SESSION_COOKIE = 'shopscope_session';
@@ -120,4 +123,26 @@ export function requireUser(handler: SignedInHandler, returnTo?: (req: Request) 
     }
     await handler(req, res, user);
   };
+}
+
+/**
+ * Carries a checkout's trace to the page its redirect leads to: a form post cannot send a
+ * traceparent, but the thank-you page can render the checkout's, so the browser's load of
+ * it joins the checkout's trace — one trace from the page load down to every service's SQL.
+ * In the signed session rather than the URL, which shoppers and load tests read.
+ */
+export function rememberCheckoutTrace(req: Request, traceparent: string | undefined): void {
+  const stored = req.session as StoredSession | null | undefined;
+  if (!stored) return;
+  if (traceparent) stored.checkout_traceparent = traceparent;
+  else delete stored.checkout_traceparent;
+}
+
+/** The remembered checkout's traceparent if it belongs to trace `traceId`; forgotten either way. */
+export function takeCheckoutTrace(req: Request, traceId: string | undefined): string | undefined {
+  const stored = req.session as StoredSession | null | undefined;
+  if (!stored || stored.checkout_traceparent === undefined) return undefined;
+  const traceparent = parseTraceParent(stored.checkout_traceparent);
+  delete stored.checkout_traceparent;
+  return traceId && traceparent?.startsWith(`00-${traceId}-`) ? traceparent : undefined;
 }

@@ -38,6 +38,18 @@ export function parseTraceId(value: unknown): string | undefined {
   return typeof value === 'string' && TRACE_ID.test(value) && value !== INVALID_TRACE_ID ? value : undefined;
 }
 
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/;
+
+/**
+ * A sampled W3C `traceparent` (`00-<trace id>-<span id>-01`, neither id all zero), or
+ * undefined for anything else: what a redirect may carry to the page that follows it.
+ */
+export function parseTraceParent(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const match = TRACEPARENT.exec(value);
+  return match && parseTraceId(match[1]) && match[2] !== '0'.repeat(16) ? value : undefined;
+}
+
 /**
  * The trace id of the request being handled, when it is traced and sampled (a trace that
  * is not recorded would lead to "trace not found"). Undefined when telemetry is off.

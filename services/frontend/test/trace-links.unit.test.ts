@@ -22,6 +22,7 @@ import {
   jaegerTraceUrl,
   LOKI_DATASOURCE_UID,
   parseTraceId,
+  parseTraceParent,
   traceLogsQuery,
   traceView,
 } from '../dist/trace-links.js';
@@ -46,6 +47,24 @@ describe('trace ids', () => {
       'javascript:alert(1)',
     ]) {
       assert.equal(parseTraceId(bad), undefined, JSON.stringify(bad));
+    }
+  });
+
+  test('a traceparent a page may be given: version 00, both ids well-formed and not zero, sampled', () => {
+    const good = `00-${ID}-00f067aa0ba902b7-01`;
+    assert.equal(parseTraceParent(good), good);
+    for (const bad of [
+      undefined,
+      42,
+      '',
+      `01-${ID}-00f067aa0ba902b7-01`,
+      `00-${'0'.repeat(32)}-00f067aa0ba902b7-01`,
+      `00-${ID}-${'0'.repeat(16)}-01`,
+      `00-${ID}-00f067aa0ba902b7-00`,
+      `00-${ID.toUpperCase()}-00f067aa0ba902b7-01`,
+      `${good}">`,
+    ]) {
+      assert.equal(parseTraceParent(bad), undefined, JSON.stringify(bad));
     }
   });
 

@@ -5,8 +5,8 @@ import type { CheckoutRejection } from '../clients';
 import { type FormErrors, formText } from '../forms';
 import type { Messages } from '../i18n';
 import { withPictures } from '../line-items';
-import { rememberCartCount, requireUser, type SessionUser } from '../session';
-import { currentTraceId } from '../trace-links';
+import { rememberCartCount, rememberCheckoutTrace, requireUser, type SessionUser } from '../session';
+import { currentTraceId, currentTraceParent } from '../trace-links';
 import type { RouteDeps } from './deps';
 
 const CART_PAGE = '/checkout';
@@ -135,8 +135,10 @@ export function cartRoutes({ backends, pages }: RouteDeps): Router {
         if (outcome.ok) {
           rememberCartCount(req, 0);
           annotateActiveSpan({ 'order.id': outcome.order.id });
-          // The thank-you page links this request's trace: the checkout, across all four services.
+          // The thank-you page links this request's trace: the checkout, across all four
+          // services; and its page load joins that trace (rememberCheckoutTrace).
           const trace = currentTraceId();
+          rememberCheckoutTrace(req, currentTraceParent());
           res.redirect(303, `/order/thank-you?id=${outcome.order.id}${trace ? `&trace=${trace}` : ''}`);
           return;
         }

@@ -2,7 +2,7 @@ import { parseId } from '@shopscope/common';
 import { Router } from 'express';
 import { renderNotFound } from '../error-pages';
 import { withPictures } from '../line-items';
-import { requireUser } from '../session';
+import { requireUser, takeCheckoutTrace } from '../session';
 import { currentTraceId, parseTraceId } from '../trace-links';
 import type { RouteDeps } from './deps';
 
@@ -28,8 +28,11 @@ export function orderRoutes({ backends, pages }: RouteDeps): Router {
       const lines = await withPictures(backends.products, order.items);
       // The checkout's trace, carried by its redirect (`&trace=<id>`; anything else is ignored),
       // linked only while tracing is on, like every trace link.
-      const checkoutTrace = currentTraceId() ? pages.traceView(parseTraceId(req.query.trace)) : undefined;
-      await pages.render(req, res, 'thank-you', { title: t.thankYou.title, order, lines, checkoutTrace });
+      const carried = parseTraceId(req.query.trace);
+      const checkoutTrace = currentTraceId() ? pages.traceView(carried) : undefined;
+      // The browser's load of this page joins the checkout's trace, not this request's.
+      const traceparent = takeCheckoutTrace(req, carried);
+      await pages.render(req, res, 'thank-you', { title: t.thankYou.title, order, lines, checkoutTrace, traceparent });
     }),
   );
 
