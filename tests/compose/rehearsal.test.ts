@@ -19,6 +19,7 @@
  *   node --test tests/compose/rehearsal.test.ts     # Node 24, as root; about 20 minutes
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { call } from '../src/harness/http.ts';
 import { loadJourneyBook, newShopper, runJourney, runMixedTraffic, type ShopUrls } from '../../tools/stack/journeys.ts';
@@ -29,6 +30,7 @@ import { SERVICE_NAMES, until } from '../../tools/stack/native-stack.ts';
 import {
   AlertmanagerApi,
   JaegerApi,
+  type JaegerSpan,
   LokiApi,
   type LokiStream,
   PrometheusApi,
@@ -558,6 +560,38 @@ describe('restart and persistence', { skip: skipReason }, () => {
     await stack.compose(['restart', 'order-service'], { timeoutMs: 120_000 });
     await stack.waitHealthy('after restarting order-service');
     assert.equal((await call(urls.order, 'GET', '/readyz')).status, 200);
+  });
+
+  test('TELEMETRY_BOOTSTRAP=zero-code: product-service on the stock auto-instrumentations, then back', {
+    timeout: 600_000,
+  }, async () => {
+    // As lab 10 has a learner do: the one variable, the service recreated.
+    const recreate = (bootstrap: string) =>
+      stack.compose(
+        ['up', '--detach', '--no-deps', '--force-recreate', '--wait', '--wait-timeout', '180', 'product-service'],
+        { env: { TELEMETRY_BOOTSTRAP: bootstrap }, timeoutMs: 240_000 },
+      );
+    await recreate('zero-code');
+    try {
+      const traceId = randomBytes(16).toString('hex');
+      const answer = await call(urls.product, 'GET', '/api/products', {
+        headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+      });
+      assert.equal(answer.status, 200);
+      const scope = (s: JaegerSpan) => String(tag(s, 'otel.scope.name') ?? tag(s, 'otel.library.name') ?? '');
+      // The stock bundle's mark: a span per Express middleware, which ShopScope's bootstrap never makes.
+      const trace = await until(
+        `the zero-code trace ${traceId} in Jaeger, with Express middleware spans`,
+        async () => {
+          const found = await jaeger.trace(traceId);
+          return found?.spans.some((s) => scope(s) === '@opentelemetry/instrumentation-express') ? found : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 2_000 },
+      );
+      figures.push(`TELEMETRY_BOOTSTRAP=zero-code: GET /api/products made ${trace.spans.length} spans in Jaeger`);
+    } finally {
+      await recreate('shopscope');
+    }
   });
 
   test('`down` then `up -d` keeps orders, accounts and metrics', { timeout: 600_000 }, async () => {

@@ -113,6 +113,11 @@ describe('telemetry bootstrap', () => {
     await receiver.waitUntil('SDK self-observability', () =>
       receiver.metrics.some((m) => m.name === 'otel.sdk.processor.span.processed'),
     );
+    // The metric exporter counts its own points (a lost point is counted like a lost span);
+    // the count of one export arrives with the next.
+    await receiver.waitUntil('the metric exporter counting its points', () =>
+      receiver.metrics.some((m) => m.name === 'otel.sdk.exporter.metric_data_point.exported'),
+    );
 
     // Nothing secret anywhere on the wire: not the password in the body, not the bearer token.
     assert.equal(receiver.contains(SECRET), false, 'the secret never reaches the collector');

@@ -6,8 +6,6 @@
  * CPU, memory and heap-limit metrics of process-metrics.ts.
  * Installs no signal handler: the service's own shutdown calls `shutdownTelemetry()`.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { metrics } from '@opentelemetry/api';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
@@ -44,22 +42,8 @@ import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic
 import { createInstrumentations } from './instrumentations';
 import { startProcessMetrics } from './process-metrics';
 import { RedactingLogRecordProcessor, RedactingSpanProcessor } from './redaction';
-import { applyEnvDefaults, exporterFor, positiveIntFromEnv } from './settings';
+import { applyEnvDefaults, exporterFor, positiveIntFromEnv, serviceIdentity } from './settings';
 import { setRunningTelemetry } from './state';
-
-function serviceIdentity(): { name: string; version: string } {
-  // The service's own package.json (cwd is the service folder under npm start and in images).
-  try {
-    const pkg = JSON.parse(readFileSync(path.join(process.cwd(), 'package.json'), 'utf8')) as {
-      name?: string;
-      version?: string;
-    };
-    const name = (pkg.name ?? 'unknown').replace(/^@shopscope\//, '').replace(/-service$/, '');
-    return { name: name === 'frontend' ? 'frontend' : `${name}-service`, version: pkg.version ?? '0.0.0' };
-  } catch {
-    return { name: 'unknown_service', version: '0.0.0' };
-  }
-}
 
 /** Queue settings for a batch processor from OTEL_BSP_* / OTEL_BLRP_* (defaults in settings.ts). */
 function batchSettings(prefix: 'BSP' | 'BLRP') {
@@ -92,11 +76,15 @@ export function startTelemetry(): void {
   // drop or fail to export (otel.sdk.processor.*.processed with error.type): loss is counted.
   const metricReaders: MetricReader[] = [];
   const metricsExporter = exporterFor('METRICS');
+  // The OTLP metric exporter counts the points it exports or loses
+  // (otel.sdk.exporter.metric_data_point.exported) once it is handed the provider below,
+  // which the SDK never does for it: a metric point lost is then counted like a span.
+  const otlpMetricExporter = metricsExporter === 'otlp' ? new OTLPMetricExporter() : undefined;
   if (metricsExporter !== 'none') {
     const interval = positiveIntFromEnv('OTEL_METRIC_EXPORT_INTERVAL', 10_000);
     metricReaders.push(
       new PeriodicExportingMetricReader({
-        exporter: metricsExporter === 'console' ? new ConsoleMetricExporter() : new OTLPMetricExporter(),
+        exporter: otlpMetricExporter ?? new ConsoleMetricExporter(),
         exportIntervalMillis: interval,
         // The SDK refuses a timeout longer than the interval, so a short interval caps it.
         exportTimeoutMillis: Math.min(positiveIntFromEnv('OTEL_METRIC_EXPORT_TIMEOUT', 5_000), interval),
@@ -105,6 +93,7 @@ export function startTelemetry(): void {
   }
   const meterProvider = new MeterProvider({ resource, readers: metricReaders, sdkMetricsEnabled: true });
   metrics.setGlobalMeterProvider(meterProvider);
+  otlpMetricExporter?.setSelfObsMeterProvider(meterProvider);
   startProcessMetrics(meterProvider);
 
   const spanProcessors: SpanProcessor[] = [new RedactingSpanProcessor()];
