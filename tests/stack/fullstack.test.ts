@@ -528,6 +528,9 @@ describe('Prometheus holds the metrics', () => {
   });
 });
 
+/** The services that write a log line in a checkout at LOG_LEVEL=info (its business events). */
+const CHECKOUT_LOGGERS = ['frontend', 'order-service', 'product-service'];
+
 describe('logs reach Loki', () => {
   test('every service, labelled service_name, lines carrying trace_id; Jaeger ⇄ Loki both ways', {
     timeout: 90_000,
@@ -572,11 +575,13 @@ describe('logs reach Loki', () => {
         const r = await loki.queryRange<LokiStream>(logsQuery, stackStart(), now() + 1, { limit: 200 });
         if (r.error) throw new Error(r.error);
         const services = new Set(r.result.map((s) => s.stream.service_name));
-        return services.size >= 4 ? services : undefined;
+        return services.size >= CHECKOUT_LOGGERS.length ? services : undefined;
       },
       { timeoutMs: 30_000, intervalMs: 1_000, fatal },
     );
-    assert.deepEqual([...logs].sort(), [...SERVICE_NAMES].sort());
+    // At LOG_LEVEL=info a checkout's lines are its business events (common/http/app.ts logs a
+    // successful request only at debug): user-service, which only checks the API key, is silent.
+    assert.deepEqual([...logs].sort(), [...CHECKOUT_LOGGERS].sort());
     // Loki → Jaeger: a log line's trace_id (the derived field's link) opens its trace.
     assert.ok(orderTraceId);
     await until(

@@ -73,11 +73,11 @@ export function buildApp({ config, logger }: AppDeps): ServiceApp {
   app.use(rememberLanguageFromQuery);
   app.use(csrf.verify);
 
-  const routeDeps: RouteDeps = { backends, pages };
+  const routeDeps: RouteDeps = { backends, pages, logger };
   app.use(catalogueRoutes(routeDeps));
   app.use(productRoutes(routeDeps));
   app.use(
-    accountRoutes(routeDeps, logger, {
+    accountRoutes(routeDeps, {
       maxFailuresPerAddress: config.WEB_LOGIN_MAX_FAILURES_PER_ADDRESS,
       windowSeconds: config.LOGIN_THROTTLE_WINDOW_SECONDS,
     }),

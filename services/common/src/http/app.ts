@@ -90,23 +90,33 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   };
 }
 
-/** One log line per request (never headers or bodies), inside the request's trace context. */
+/**
+ * The request log, inside the request's trace context (never headers or bodies): a refused
+ * request (4xx, `request rejected`, warn) and a failed one (5xx, `request failed`, error)
+ * always; a successful one (`request completed`) only at LOG_LEVEL=debug. The server span
+ * and the request duration metric already record every request: a line per success
+ * repeated them at about a third of the telemetry's CPU per request (docs/performance.md).
+ * What the services log at info instead: business events, dependency failures, lifecycle.
+ */
 function requestLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
+      const status = res.statusCode;
+      // Read per request, so that a level changed at run time (logger.level) applies.
+      if (status < 400 && !logger.isLevelEnabled('debug')) return;
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : undefined;
       const entry = {
         method: req.method,
         path: req.path,
         route,
-        status: res.statusCode,
+        status,
         duration_ms: Math.round(durationMs * 10) / 10,
       };
-      if (res.statusCode >= 500) logger.error(entry, 'request failed');
-      else if (res.statusCode >= 400) logger.warn(entry, 'request rejected');
-      else logger.info(entry, 'request completed');
+      if (status >= 500) logger.error(entry, 'request failed');
+      else if (status >= 400) logger.warn(entry, 'request rejected');
+      else logger.debug(entry, 'request completed');
     });
     next();
   };

@@ -1,4 +1,4 @@
-import { clientAddressKey, DependencyError, failureThrottle, type Logger } from '@shopscope/common';
+import { clientAddressKey, DependencyError, failureThrottle } from '@shopscope/common';
 import { Router, type Request, type Response } from 'express';
 import type { Registration } from '../clients';
 import { type FormErrors, formRaw, formText } from '../forms';
@@ -27,11 +27,7 @@ export interface WebLoginThrottleSettings {
 }
 
 /** `/register`, `/login`, `POST /logout`: accounts live in user-service; the session here. */
-export function accountRoutes(
-  { backends, pages }: RouteDeps,
-  logger: Logger,
-  throttle: WebLoginThrottleSettings,
-): Router {
+export function accountRoutes({ backends, pages, logger }: RouteDeps, throttle: WebLoginThrottleSettings): Router {
   const router = Router();
 
   async function showRegister(

@@ -30,7 +30,7 @@ interface QuantityForm {
  * `/checkout`: the cart page, its quantity fields and remove buttons, and placing the order
  * (`/cart` leads to it; `POST /cart/quantity` sets a line's quantity).
  */
-export function cartRoutes({ backends, pages }: RouteDeps): Router {
+export function cartRoutes({ backends, pages, logger }: RouteDeps): Router {
   const router = Router();
 
   async function showCart(
@@ -135,6 +135,7 @@ export function cartRoutes({ backends, pages }: RouteDeps): Router {
         if (outcome.ok) {
           rememberCartCount(req, 0);
           annotateActiveSpan({ 'order.id': outcome.order.id });
+          logger.info({ order_id: outcome.order.id, user_id: user.id }, 'order placed through the web shop');
           // The thank-you page links this request's trace: the checkout, across all four
           // services; and its page load joins that trace (rememberCheckoutTrace).
           const trace = currentTraceId();

@@ -1,3 +1,4 @@
+import type { Logger } from '@shopscope/common';
 import type { Backends } from '../clients';
 import type { Pages } from '../pages';
 
@@ -5,4 +6,6 @@ import type { Pages } from '../pages';
 export interface RouteDeps {
   backends: Backends;
   pages: Pages;
+  /** For the web shop's business events (sign-ins, orders): requests themselves are logged by common/http. */
+  logger: Logger;
 }
