@@ -1,10 +1,11 @@
 /**
  * Where the cost of telemetry goes: product-service's CPU per `GET /api/products` request
- * at one fixed rate, with telemetry off, on, and on with one part taken away at a time
- * (nothing exported; one trace in ten sampled; no http, express or pino instrumentation;
- * only the SDK). Every configuration is a restart of the services with standard OTEL_*
- * variables, so what is measured is the product's own code paths, nothing patched for the
- * benchmark.
+ * at one fixed rate, with telemetry off, with ShopScope's bootstrap, with the stock
+ * zero-code setup instead, and with ShopScope's bootstrap minus one part at a time (nothing
+ * exported; one trace in ten sampled; no http, express or pino instrumentation; only the
+ * SDK). Every configuration is a restart of the services with OTEL_SDK_DISABLED,
+ * TELEMETRY_BOOTSTRAP and standard OTEL_* variables, so what is measured is the product's
+ * own code paths, nothing patched for the benchmark.
  *
  * A fixed offered rate (not a closed loop) keeps the rest of the machine equally busy in
  * every configuration, so CPU per request compares. The configurations run in one order
@@ -13,7 +14,7 @@
 import type { NativeStack } from '../tools/stack/native-stack.ts';
 import { type LoadContext, runLoad } from './load.ts';
 import { cpuSnapshot, cpuUsed } from './proc.ts';
-import type { BreakdownResult, Plan } from './results.ts';
+import { type BreakdownResult, type Plan, telemetryEnv } from './results.ts';
 
 export interface BreakdownConfig {
   name: string;
@@ -22,9 +23,13 @@ export interface BreakdownConfig {
   env: Record<string, string>;
 }
 
-/** The product's telemetry settings: every configuration starts from these. */
+/**
+ * The product's telemetry settings: every configuration starts from these (each restart's
+ * variables stay until the next one sets them, so every variable any configuration sets is
+ * here).
+ */
 const PRODUCT_TELEMETRY: Record<string, string> = {
-  OTEL_SDK_DISABLED: 'false',
+  ...telemetryEnv('shopscope'),
   OTEL_TRACES_EXPORTER: 'otlp',
   OTEL_METRICS_EXPORTER: 'otlp',
   OTEL_LOGS_EXPORTER: 'otlp',
@@ -37,36 +42,41 @@ const PRODUCT_TELEMETRY: Record<string, string> = {
 };
 
 export const BREAKDOWN_CONFIGS: BreakdownConfig[] = [
-  { name: 'off', what: 'telemetry off (`OTEL_SDK_DISABLED=true`)', env: { OTEL_SDK_DISABLED: 'true' } },
-  { name: 'on', what: "telemetry on: the product's configuration", env: {} },
+  { name: 'off', what: 'telemetry off (`OTEL_SDK_DISABLED=true`)', env: telemetryEnv('off') },
+  { name: 'shopscope', what: "ShopScope's bootstrap: the product's configuration", env: {} },
+  {
+    name: 'zero-code',
+    what: "the stock zero-code setup instead (`TELEMETRY_BOOTSTRAP=zero-code`: `@opentelemetry/auto-instrumentations-node/register`, the bundle's default instrumentations and settings)",
+    env: telemetryEnv('zero-code'),
+  },
   {
     name: 'nothing exported',
-    what: 'on, but `OTEL_{TRACES,METRICS,LOGS}_EXPORTER=none`: spans, log records and metrics are made, never serialised or sent',
+    what: 'shopscope, but `OTEL_{TRACES,METRICS,LOGS}_EXPORTER=none`: spans, log records and metrics are made, never serialised or sent',
     env: { OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' },
   },
   {
     name: '1 trace in 10',
-    what: 'on, with head sampling (`OTEL_TRACES_SAMPLER=parentbased_traceidratio`, `OTEL_TRACES_SAMPLER_ARG=0.1`): metrics and logs of every request, spans of one in ten',
+    what: 'shopscope with head sampling (`OTEL_TRACES_SAMPLER=parentbased_traceidratio`, `OTEL_TRACES_SAMPLER_ARG=0.1`): metrics and logs of every request, spans of one in ten',
     env: { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' },
   },
   {
     name: 'without http',
-    what: 'on without the http instrumentation: no server span (so no child spans under it), no request duration metric',
+    what: 'shopscope without the http instrumentation: no server span (so no child spans under it), no request duration metric',
     env: { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'http' },
   },
   {
     name: 'without pino',
-    what: 'on without the pino instrumentation: log lines carry no trace id and are not sent over OTLP',
+    what: 'shopscope without the pino instrumentation: log lines carry no trace id and are not sent over OTLP',
     env: { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pino' },
   },
   {
     name: 'without express',
-    what: 'on without the express instrumentation: server spans and the duration metric lose `http.route`',
+    what: 'shopscope without the express instrumentation: server spans and the duration metric lose `http.route`',
     env: { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'express' },
   },
   {
     name: 'SDK only',
-    what: 'on with only the runtime and Sequelize instrumentations: the SDK, its exporters, the runtime metrics and one span per SQL query',
+    what: 'shopscope with only the runtime and Sequelize instrumentations: the SDK, its exporters, the runtime metrics and one span per SQL query',
     env: { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'runtime-node' },
   },
 ];

@@ -5,20 +5,24 @@
  *
  * - The services' SDKs: otel.sdk.processor.{span,log}.processed with error.type set
  *   (queue_full: the batch queue overflowed; otherwise the export failed), pushed like
- *   every other metric and read from Prometheus. Lost metric points would be counted by
- *   otel.sdk.exporter.metric_data_point.exported with error.type, which the OTLP metric
- *   exporter records only when given a meter provider (services/telemetry/src/sdk.ts, at
- *   the time of writing, gives it none): when no service reports that counter, the row
- *   says "not counted" rather than 0.
+ *   every other metric and read from Prometheus. For metrics, sdk-metrics (3.0, with
+ *   `sdkMetricsEnabled`) counts its readers' collections
+ *   (otel.sdk.metric_reader.collection.duration, error.type on a failed one) and the OTLP
+ *   metric exporter the points it exported or lost
+ *   (otel.sdk.exporter.metric_data_point.exported with error.type), because
+ *   services/telemetry/src/sdk.ts hands it the meter provider (nothing in the SDK does).
+ *   When no service reports a counter (the zero-code setup does not), its row says
+ *   "not counted" rather than 0, and counts as soon as one does.
  * - The collector (its own metrics endpoint, read directly): receiver refused/failed
  *   (refused includes memory_limiter's refusals), exporter enqueue_failed (queue full)
  *   and send_failed (retries exhausted). The collector creates a counter's series at its
  *   first increment, so an absent series is a count of 0.
  * - The backends: Jaeger's OTLP receiver and storage exporter (its collector metrics),
  *   Prometheus' rejected samples (out of order/bounds, too old). Loki does not run here:
- *   its stand-in (tools/stack/standins/loki-standin.ts; Loki is AGPL and not built) counts the lines
- *   it received but enforces none of Loki's ingestion limits, so its row says "not counted"
- *   for drops (what Loki itself would discard is measured only where its image runs).
+ *   its stand-in (tools/stack/standins/loki-standin.ts; Loki is AGPL and not built) counts the
+ *   lines it received and the requests it refused (their records are also the collector
+ *   exporter's send_failed), which is all it can drop: it enforces none of Loki's ingestion
+ *   limits, so what Loki itself would discard is measured only where its image runs.
  */
 import { type NativeStack, SERVICE_NAMES, until } from '../tools/stack/native-stack.ts';
 import { PrometheusApi } from '../tools/stack/stack-api.ts';
@@ -82,11 +86,22 @@ const SDK_COUNTERS = [
     metric: 'otel_sdk_processor_log_processed_total',
   },
   {
+    stage: 'SDK metric readers (4 services)',
+    signal: 'metric collections',
+    metric: 'otel_sdk_metric_reader_collection_duration_seconds_count',
+  },
+  {
     stage: 'SDK metric exporters (4 services)',
     signal: 'metric points',
     metric: 'otel_sdk_exporter_metric_data_point_exported_total',
   },
 ] as const;
+
+/** Why no service reports a counter, where known (the row's "not counted" says it). */
+const NOT_REPORTED: Partial<Record<string, string>> = {
+  otel_sdk_exporter_metric_data_point_exported_total:
+    'the OTLP metric exporter counts its points only once given a meter provider (setSelfObsMeterProvider): services/telemetry/src/sdk.ts gives it one, the zero-code setup does not',
+};
 
 export const SDK_SPANS_STAGE = SDK_COUNTERS[0].stage;
 export const SDK_LOGS_STAGE = SDK_COUNTERS[1].stage;
@@ -143,7 +158,9 @@ export function lossRows(before: LossSnapshot, after: LossSnapshot): LossRow[] {
     rows.push({
       stage,
       signal,
-      counters: counted ? `${metric}{error_type!=""}` : `not counted: no service reports ${metric}`,
+      counters: counted
+        ? `${metric}{error_type!=""}`
+        : `not counted: no service reports ${metric}${NOT_REPORTED[metric] ? `; ${NOT_REPORTED[metric]}` : ''}`,
       dropped: counted ? delta((s) => count(s).dropped) : undefined,
       handled: counted ? delta((s) => count(s).dropped + count(s).ok) : undefined,
     });
@@ -188,9 +205,10 @@ export function lossRows(before: LossSnapshot, after: LossSnapshot): LossRow[] {
   rows.push({
     stage: 'Loki stand-in (tools/stack/standins/loki-standin.ts)',
     signal: 'log records',
+    // Requests, not records: a refused request's records are the collector exporter's send_failed.
     counters:
-      "not counted: the stand-in enforces none of Loki's ingestion limits; handled is its loki_distributor_lines_received_total",
-    dropped: undefined,
+      "loki_standin_requests_refused_total (requests refused; it enforces none of Loki's ingestion limits), loki_distributor_lines_received_total",
+    dropped: delta((s) => total(s.loki, 'loki_standin_requests_refused_total')),
     handled: delta((s) => total(s.loki, 'loki_distributor_lines_received_total')),
   });
   rows.push({
@@ -206,6 +224,23 @@ export function lossRows(before: LossSnapshot, after: LossSnapshot): LossRow[] {
     handled: delta((s) => total(s.prometheus, 'prometheus_tsdb_head_samples_appended_total')),
   });
   return rows;
+}
+
+/**
+ * How long after a load run the services' last batches take to reach the collector: the
+ * longest batch delay of the configurations compared (the stock OTEL_BSP_SCHEDULE_DELAY,
+ * 5 s, under zero-code; ShopScope's is 1 s) and 2 s for the export itself.
+ */
+export const BATCH_FLUSH_MS = 7_000;
+
+/** Spans and log records the collector's OTLP receiver has accepted since it started. */
+export async function collectorAccepted(stack: NativeStack): Promise<{ spans: number; logRecords: number }> {
+  const samples = await scrape(`http://127.0.0.1:${stack.ports.collectorMetrics}/metrics`);
+  const otlp = (labels: Record<string, string>) => labels.receiver === 'otlp';
+  return {
+    spans: total(samples, 'otelcol_receiver_accepted_spans_total', otlp),
+    logRecords: total(samples, 'otelcol_receiver_accepted_log_records_total', otlp),
+  };
 }
 
 /** Waits until the collector's exporter queues are empty: what reached it has been sent on. */

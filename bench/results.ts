@@ -5,13 +5,40 @@
 import type { LoadResult, Workload } from './load.ts';
 import type { LossRow } from './loss.ts';
 
-export type Telemetry = 'on' | 'off';
+/**
+ * The telemetry configurations compared, each a restart of the four services with
+ * OTEL_SDK_DISABLED and TELEMETRY_BOOTSTRAP (services/telemetry/src/register.ts):
+ * - off: OTEL_SDK_DISABLED=true, nothing loaded — the baseline;
+ * - shopscope: the product's default, ShopScope's own bootstrap (services/telemetry/src/sdk.ts);
+ * - zero-code: the stock `@opentelemetry/auto-instrumentations-node/register` with standard
+ *   OTEL_* variables, what a team gets without writing a bootstrap — the yardstick.
+ */
+export type Telemetry = 'off' | 'shopscope' | 'zero-code';
+export const TELEMETRY_CONFIGS: readonly Telemetry[] = ['off', 'shopscope', 'zero-code'];
+/** The configurations whose capacity is found (the budget compares shopscope with off). */
+export type CapacityTelemetry = 'shopscope' | 'off';
+export const CAPACITY_CONFIGS: readonly CapacityTelemetry[] = ['shopscope', 'off'];
+
+/** The environment that selects a configuration: both variables always set, so none leaks from the last restart. */
+export function telemetryEnv(telemetry: Telemetry): Record<string, string> {
+  return {
+    OTEL_SDK_DISABLED: telemetry === 'off' ? 'true' : 'false',
+    TELEMETRY_BOOTSTRAP: telemetry === 'zero-code' ? 'zero-code' : 'shopscope',
+  };
+}
+
+/** Bumped when the shape of Results changes: `--from-json` renders only results of this shape. */
+export const RESULTS_FORMAT = 2;
 
 export interface Plan {
   name: 'full' | 'quick';
   /** Signed-in shoppers created before the measurements (each journey in flight uses one, alone). */
   shoppers: number;
-  /** Telemetry of each overhead round, in order: A/B/A/B so drift of the machine cancels. */
+  /**
+   * Telemetry of each overhead round, in order: each configuration's rounds placed
+   * symmetrically about the middle of the run (A B C C B A), so a linear drift of the
+   * machine weighs on every configuration alike.
+   */
   rounds: Telemetry[];
   overhead: {
     warmupS: number;
@@ -41,7 +68,7 @@ export interface Plan {
   };
   /** Where the telemetry cost goes (bench/breakdown.ts): `GET /api/products` at a fixed rate. */
   breakdown: { rate: number; warmupS: number; measureS: number; rounds: number };
-  /** Journeys/s of the warm-up before the idle footprint is read, and how long. */
+  /** Journeys/s of the warm-up before each configuration's idle footprint is read, and how long. */
   idleWarmup: { rate: number; seconds: number };
   freshnessSamples: number;
   /** OTEL_METRIC_EXPORT_INTERVAL of the services (docker-compose.yml: the SDK's 10 s default). */
@@ -76,6 +103,12 @@ export interface OverheadRound {
   peak: LoadResult;
   /** CPU of the four services / of the collector per iteration of the fixed-rate run, ms. */
   cpuMsPerIteration: { services: number; collector: number };
+  /**
+   * Journey workload only: what the collector's OTLP receiver accepted between the start of
+   * the fixed-rate run and the flush of the SDKs' last batches after it, and the journeys
+   * of the run that completed (warm-up included, as the telemetry of the warm-up is counted).
+   */
+  accepted?: { spans: number; logRecords: number; journeys: number; windowS: number };
 }
 
 export interface WorkloadOverhead {
@@ -98,40 +131,45 @@ export interface CapacityStep {
   why: string;
 }
 
+/** One configuration's capacity: the ladder, then its confirmation runs. */
+export interface CapacityRun {
+  /** The ladder: short steps. */
+  steps: CapacityStep[];
+  /** Highest rate whose step passed, journeys/s (0 when none did). */
+  ladderPerS: number;
+  /** The confirmation runs, in order. */
+  holds: CapacityStep[];
+  /** The capacity: the rate of the clean confirmation run, journeys/s (0 when none was clean). */
+  journeysPerS: number;
+  /** The last confirmation run (the clean one, if any): footprint (and, for shopscope, loss) measured there. */
+  holdRate: number;
+  hold: LoadResult;
+}
+
 export interface Results {
+  /** RESULTS_FORMAT of the benchmark that wrote them. */
+  format: number;
   plan: Plan;
   machine: Machine;
   startedAt: string;
   durationS: number;
   overhead: WorkloadOverhead[];
-  /** Absent in runs made before it existed. */
-  breakdown?: BreakdownResult;
+  breakdown: BreakdownResult;
+  /** Measured with the shopscope configuration. */
   freshness: { traceS: number[]; metricS: number[] };
-  capacity: {
-    /** The ladder: short steps. */
-    steps: CapacityStep[];
-    /** Highest rate whose step passed, journeys/s (0 when none did). */
-    ladderPerS: number;
-    /** The confirmation runs, in order. */
-    holds: CapacityStep[];
-    /** The capacity: the rate of the clean confirmation run, journeys/s (0 when none was clean). */
-    journeysPerS: number;
-    /** The last confirmation run (the clean one, if any), where footprint and loss were measured. */
-    holdRate: number;
-    hold: LoadResult;
-    /**
-     * The same ladder with telemetry off (no confirmation run): what the shop itself
-     * sustains on this machine, for scale. Absent in runs made before it existed.
-     */
-    offSteps?: CapacityStep[];
-    offLadderPerS?: number;
-  };
+  /** The same ladder and confirmation, judged the same way, for each configuration. */
+  capacity: Record<CapacityTelemetry, CapacityRun>;
   footprint: {
-    /** RSS in bytes by process. */
-    idle: Record<string, number>;
+    /** RSS in bytes by process, per configuration, after a warm-up and a quiet period. */
+    idle: Record<Telemetry, Record<string, number>>;
+    /** Highest RSS by process during the overhead rounds of each configuration. */
     overheadPeak: Record<Telemetry, Record<string, number>>;
-    capacityPeak: Record<string, number>;
+    /** Highest RSS by process during the last confirmation run of each capacity ladder (saturation). */
+    capacityPeak: Record<CapacityTelemetry, Record<string, number>>;
+    /** Each service's container memory limit (docker-compose.yml, deploy.resources.limits.memory), bytes. */
+    memoryLimitBytes: Record<string, number>;
   };
+  /** Counted during the shopscope confirmation run. */
   loss: { rows: LossRow[] };
 }
 
@@ -159,10 +197,15 @@ export function failures(result: LoadResult): number {
   return Math.max(result.failedRequests, result.failedChecks);
 }
 
-/** Mean over the rounds of one telemetry setting (A/B/A/B: each setting's rounds). */
+/** Mean over the rounds of one configuration. */
 export function overheadMeans(workload: WorkloadOverhead, telemetry: Telemetry) {
   const rounds = workload.rounds.filter((r) => r.telemetry === telemetry);
   const of = (pick: (r: OverheadRound) => number) => mean(rounds.map(pick));
+  // Totals over the rounds, then divided: each journey weighs the same.
+  const accepted = rounds.flatMap((r) => (r.accepted ? [r.accepted] : []));
+  const journeys = accepted.reduce((n, a) => n + a.journeys, 0);
+  const perJourney = (pick: (a: NonNullable<OverheadRound['accepted']>) => number) =>
+    accepted.length === 0 ? Number.NaN : accepted.reduce((n, a) => n + pick(a), 0) / journeys;
   return {
     achievedPerS: of((r) => r.fixed.okPerS),
     p50: of((r) => headlineLatency(r.fixed).p50),
@@ -176,5 +219,37 @@ export function overheadMeans(workload: WorkloadOverhead, telemetry: Telemetry) 
     fixedFailures: rounds.reduce((n, r) => n + failures(r.fixed) + r.fixed.droppedIterations, 0),
     /** Failed requests or checks in the peak runs, summed over the rounds. */
     peakFailures: rounds.reduce((n, r) => n + failures(r.peak), 0),
+    /** Journey only: spans and log records the collector accepted per journey (NaN otherwise). */
+    spansPerJourney: perJourney((a) => a.spans),
+    logRecordsPerJourney: perJourney((a) => a.logRecords),
+  };
+}
+
+export type OverheadMeans = ReturnType<typeof overheadMeans>;
+
+/**
+ * One workload's three configurations side by side, with what the budgets compare: CPU per
+ * iteration relative to off, the CPU each bootstrap adds to off, and ShopScope's added CPU
+ * as a fraction of zero-code's.
+ */
+export function compareConfigs(workload: WorkloadOverhead) {
+  const means = Object.fromEntries(TELEMETRY_CONFIGS.map((t) => [t, overheadMeans(workload, t)])) as Record<
+    Telemetry,
+    OverheadMeans
+  >;
+  const off = means.off;
+  const vsOff = (t: Telemetry) => ({
+    cpuRatio: means[t].cpuServices / off.cpuServices,
+    cpuAdded: means[t].cpuServices - off.cpuServices,
+    p99Added: means[t].p99 - off.p99,
+    peakRatio: means[t].peakPerS / off.peakPerS,
+  });
+  const shopscope = vsOff('shopscope');
+  const zeroCode = vsOff('zero-code');
+  return {
+    means,
+    vsOff: { off: vsOff('off'), shopscope, 'zero-code': zeroCode } as Record<Telemetry, ReturnType<typeof vsOff>>,
+    /** ShopScope's added CPU per iteration over zero-code's (the budget: ≤ 0.5). */
+    addedRatio: shopscope.cpuAdded / zeroCode.cpuAdded,
   };
 }

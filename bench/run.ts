@@ -1,22 +1,28 @@
 /**
  * The ShopScope benchmark (issue 5): one command, one run, one report.
  *
- *   npm run bench                          # full run, ~35 min; writes docs/performance.md
- *   npm run bench -- --quick --out /tmp/p.md --json /tmp/p.json   # smoke run, ~3 min
+ *   npm run bench                          # full run, ~50 min; writes docs/performance.md
+ *   npm run bench -- --quick --out /tmp/p.md --json /tmp/p.json   # smoke run, ~5.5 min
  *
  * It boots the native stack (tools/stack/native-stack.ts: MariaDB, the four services on
  * Node 24, the real collector, Jaeger, Prometheus, Alertmanager and the Loki stand-in on
  * loopback), loads it (bench/load.ts: an open model at a fixed rate on undici, a closed
- * loop for the peak with autocannon) and measures, in order:
+ * loop for the peak with autocannon) and compares three telemetry configurations of the
+ * services (results.ts, Telemetry): off (OTEL_SDK_DISABLED=true), shopscope (ShopScope's
+ * bootstrap, the product's default) and zero-code (TELEMETRY_BOOTSTRAP=zero-code: the stock
+ * auto-instrumentations). It measures, in order:
  *
- *   1. instrumentation overhead: three workloads at a fixed rate and at peak, in rounds
- *      alternating telemetry on / off (OTEL_SDK_DISABLED) — latency, throughput, CPU;
- *   2. idle footprint and freshness (telemetry on, quiet stack);
- *   3. capacity: the highest rate of full purchase journeys with p95 < 300 ms, no error;
- *   4. at that rate: footprint under load and telemetry loss at every stage;
- *   5. where the telemetry cost goes (after 1): product-service's CPU per request with one
- *      part of the telemetry taken away at a time; and the capacity ladder again with
- *      telemetry off (after 4), for scale.
+ *   1. instrumentation overhead: three workloads at a fixed rate and at peak, in rounds of
+ *      the three configurations ordered so that a linear drift cancels — latency,
+ *      throughput, CPU of the services and of the collector, the spans and log records a
+ *      journey sends, peak RSS;
+ *   2. where the telemetry cost goes: product-service's CPU per request in each
+ *      configuration and with one part of ShopScope's telemetry taken away at a time;
+ *   3. idle footprint of each configuration, then freshness (shopscope);
+ *   4. capacity with shopscope, then with off, judged alike: the highest rate of full
+ *      purchase journeys with p95 < 300 ms and no error, confirmed by a longer run, during
+ *      which the footprint at saturation is read (and, for shopscope, the telemetry loss at
+ *      every stage).
  *
  * The report (bench/report.ts) goes to stdout and to the --out file. Budgets are reported,
  * never asserted: the exit code is 0 whenever the benchmark itself ran. Needs the same
@@ -26,22 +32,37 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { composeServices } from '../tools/stack/compose-args.ts';
 import { repoPath } from '../tools/stack/repo.ts';
-import { NativeStack } from '../tools/stack/native-stack.ts';
+import { NativeStack, SERVICE_NAMES } from '../tools/stack/native-stack.ts';
 import { measureBreakdown } from './breakdown.ts';
 import { metricFreshness, traceFreshness } from './freshness.ts';
 import { type LoadContext, type LoadResult, runLoad, WORKLOADS } from './load.ts';
-import { collectorDrained, type LossRow, lossRows, lossSnapshot, settle } from './loss.ts';
+import {
+  BATCH_FLUSH_MS,
+  collectorAccepted,
+  collectorDrained,
+  type LossRow,
+  lossRows,
+  lossSnapshot,
+  settle,
+} from './loss.ts';
 import { machineInfo } from './machine.ts';
 import { COLLECTOR, cpuSnapshot, cpuUsed, RssSampler } from './proc.ts';
 import { renderReport } from './report.ts';
 import {
+  CAPACITY_CONFIGS,
+  type CapacityRun,
   type CapacityStep,
+  type CapacityTelemetry,
   failures,
   type OverheadRound,
   type Plan,
+  RESULTS_FORMAT,
   type Results,
+  TELEMETRY_CONFIGS,
   type Telemetry,
+  telemetryEnv,
   type WorkloadOverhead,
 } from './results.ts';
 import { createShoppers, productSlugs, restock } from './shop-setup.ts';
@@ -49,7 +70,8 @@ import { createShoppers, productSlugs, restock } from './shop-setup.ts';
 const FULL: Plan = {
   name: 'full',
   shoppers: 300,
-  rounds: ['on', 'off', 'on', 'off'],
+  // Symmetric about the middle: a linear drift adds the same to every configuration's mean.
+  rounds: ['shopscope', 'off', 'zero-code', 'zero-code', 'off', 'shopscope'],
   overhead: {
     warmupS: 8,
     measureS: 25,
@@ -62,7 +84,7 @@ const FULL: Plan = {
     peakMeasureS: 15,
   },
   capacity: { startRate: 5, maxRate: 400, warmupS: 5, measureS: 30, p95LimitMs: 300, holdS: 60, maxHolds: 3 },
-  // A quarter to a half of product-service's peak with telemetry on: busy, not saturated.
+  // A quarter to a half of product-service's peak with ShopScope's telemetry: busy, not saturated.
   breakdown: { rate: 300, warmupS: 5, measureS: 15, rounds: 2 },
   idleWarmup: { rate: 2, seconds: 10 },
   freshnessSamples: 10,
@@ -73,7 +95,7 @@ const FULL: Plan = {
 const QUICK: Plan = {
   name: 'quick',
   shoppers: 12,
-  rounds: ['on', 'off'],
+  rounds: ['shopscope', 'off', 'zero-code'],
   overhead: {
     warmupS: 2,
     measureS: 4,
@@ -110,8 +132,9 @@ function summary(result: LoadResult): string {
   ].join(', ');
 }
 
+/** Restarts the services in a configuration (both of its variables set, so none is left from the last one). */
 async function setTelemetry(stack: NativeStack, telemetry: Telemetry): Promise<void> {
-  await stack.restartServices({ OTEL_SDK_DISABLED: telemetry === 'off' ? 'true' : 'false' });
+  await stack.restartServices(telemetryEnv(telemetry));
 }
 
 async function measureOverhead(
@@ -125,9 +148,16 @@ async function measureOverhead(
     const round = index + 1;
     log(`overhead round ${round}/${plan.rounds.length}: restarting the services with telemetry ${telemetry}`);
     await setTelemetry(stack, telemetry);
-    sampler.label = `overhead ${telemetry}`;
+    sampler.label = overheadLabel(telemetry);
     for (const workload of WORKLOADS) {
       const o = plan.overhead;
+      // The telemetry of the previous run (a peak's backlog in the SDKs' queues) leaves
+      // first, so that neither its export's CPU nor its spans count in this run.
+      await pause(BATCH_FLUSH_MS);
+      // The journey's telemetry volume: what the collector accepted from the run's start
+      // until the SDKs' last batches after its end have arrived.
+      const acceptedBefore = workload === 'journey' ? await collectorAccepted(stack) : undefined;
+      const windowStart = performance.now();
       const cpuBefore = cpuSnapshot(stack);
       const fixedLoad = await runLoad(
         stack,
@@ -135,6 +165,17 @@ async function measureOverhead(
         context,
       );
       const cpu = cpuUsed(cpuBefore, cpuSnapshot(stack));
+      let accepted: OverheadRound['accepted'];
+      if (acceptedBefore) {
+        await pause(BATCH_FLUSH_MS);
+        const acceptedAfter = await collectorAccepted(stack);
+        accepted = {
+          spans: acceptedAfter.spans - acceptedBefore.spans,
+          logRecords: acceptedAfter.logRecords - acceptedBefore.logRecords,
+          journeys: fixedLoad.totalIterations - fixedLoad.failedJourneys,
+          windowS: (performance.now() - windowStart) / 1000,
+        };
+      }
       const peak = await runLoad(
         stack,
         { workload, mode: 'vus', vus: o.peakVus, warmupS: o.peakWarmupS, measureS: o.peakMeasureS },
@@ -151,8 +192,14 @@ async function measureOverhead(
           services: perIteration(servicesCpu),
           collector: perIteration(cpu.get(COLLECTOR) ?? Number.NaN),
         },
+        ...(accepted ? { accepted } : {}),
       });
-      log(`  ${workload} fixed: ${summary(fixedLoad)}; peak ${summary(peak)}`);
+      log(
+        `  ${workload} fixed: ${summary(fixedLoad)}; peak ${summary(peak)}; services CPU ${perIteration(servicesCpu).toFixed(3)} ms/iteration` +
+          (accepted
+            ? `; collector accepted ${accepted.spans} spans, ${accepted.logRecords} log records for ${accepted.journeys} journeys`
+            : ''),
+      );
     }
     sampler.label = undefined;
   }
@@ -211,6 +258,8 @@ async function findCapacity(stack: NativeStack, plan: Plan, context: LoadContext
   return steps;
 }
 
+const overheadLabel = (telemetry: Telemetry) => `overhead ${telemetry}`;
+
 /** The highest rate of a ladder that passed, 0 when none did. */
 function highestPass(steps: CapacityStep[]): number {
   return Math.max(0, ...steps.filter((s) => s.pass).map((s) => s.rate));
@@ -218,16 +267,16 @@ function highestPass(steps: CapacityStep[]): number {
 
 interface HoldOutcome {
   holds: CapacityStep[];
-  /** Loss and peak RSS of the last hold. */
-  loss: LossRow[];
+  /** Loss (when measured) and peak RSS of the last hold. */
+  loss: LossRow[] | undefined;
   peaks: Map<string, number>;
 }
 
 /**
  * Confirms the ladder's capacity with a longer run (the steps are short), during which the
- * footprint and the loss are measured. A run that is not clean (an error, a dropped
- * iteration, p95 over the limit) is retried 10 % lower (at least 1 journey/s), up to
- * maxHolds runs; the last one is the one reported.
+ * footprint (and, with `measureLoss`, the loss) is measured. A run that is not clean (an
+ * error, a dropped iteration, p95 over the limit) is retried 10 % lower (at least 1
+ * journey/s), up to maxHolds runs; the last one is the one reported.
  */
 async function holdCapacity(
   stack: NativeStack,
@@ -235,17 +284,21 @@ async function holdCapacity(
   context: LoadContext,
   sampler: RssSampler,
   startRate: number,
+  telemetry: CapacityTelemetry,
+  measureLoss: boolean,
 ): Promise<HoldOutcome> {
   // A running service pushes its SDK counters every export interval.
   const freshWithinS = (3 * plan.metricExportIntervalMs) / 1000;
   const holds: CapacityStep[] = [];
   let rate = startRate;
   for (;;) {
-    log(`  footprint and loss at ${rate} journeys/s for ${plan.capacity.holdS} s`);
+    log(
+      `  confirmation at ${rate} journeys/s for ${plan.capacity.holdS} s: footprint${measureLoss ? ' and loss' : ''}`,
+    );
     // Also the recovery from the previous run: queues drained, a metric export delivered.
     await settle(stack, plan.metricExportIntervalMs);
-    const before = await lossSnapshot(stack, freshWithinS);
-    const label = `capacity hold ${holds.length + 1}`;
+    const before = measureLoss ? await lossSnapshot(stack, freshWithinS) : undefined;
+    const label = `capacity ${telemetry} hold ${holds.length + 1}`;
     sampler.label = label;
     const result = await runLoad(
       stack,
@@ -256,11 +309,14 @@ async function holdCapacity(
     const why = stepVerdict(result, plan.capacity.p95LimitMs);
     holds.push({ rate, result, pass: why === '', why });
     log(`  hold ${rate} journeys/s: ${why === '' ? 'held' : `did not hold (${why})`} — ${summary(result)}`);
-    await settle(stack, plan.metricExportIntervalMs);
-    const after = await lossSnapshot(stack, freshWithinS);
+    let loss: LossRow[] | undefined;
+    if (before) {
+      await settle(stack, plan.metricExportIntervalMs);
+      loss = lossRows(before, await lossSnapshot(stack, freshWithinS));
+    }
     const lower = rate - Math.max(1, Math.round(rate * 0.1));
     if (why === '' || holds.length >= plan.capacity.maxHolds || lower < 1) {
-      return { holds, loss: lossRows(before, after), peaks: sampler.peaksOf(label) };
+      return { holds, loss, peaks: sampler.peaksOf(label) };
     }
     rate = lower;
   }
@@ -285,7 +341,13 @@ async function main(): Promise<void> {
   }
   if (values['from-json']) {
     // A run's results rendered again, e.g. after a change to report.ts, without measuring.
-    writeReport(JSON.parse(readFileSync(values['from-json'], 'utf8')) as Results, values.out);
+    const saved = JSON.parse(readFileSync(values['from-json'], 'utf8')) as Results;
+    if (saved.format !== RESULTS_FORMAT) {
+      throw new Error(
+        `${values['from-json']} holds results of format ${saved.format ?? 1} (this report renders format ${RESULTS_FORMAT}, the three configurations): run the benchmark again`,
+      );
+    }
+    writeReport(saved, values.out);
     return;
   }
   const plan = values.quick ? QUICK : FULL;
@@ -319,17 +381,22 @@ async function main(): Promise<void> {
     log('where the telemetry cost goes: product-service CPU per request, configuration by configuration');
     const breakdown = await measureBreakdown(stack, plan, context, log);
 
-    log('idle footprint: telemetry on, a short warm-up, then quiet');
-    await setTelemetry(stack, 'on');
-    const { rate: idleRate, seconds: idleSeconds } = plan.idleWarmup;
-    await runLoad(
-      stack,
-      { workload: 'journey', mode: 'rate', rate: idleRate, warmupS: 0, measureS: idleSeconds },
-      context,
-    );
-    // Quiet for longer than a metric export interval: also what metric freshness needs.
-    await pause(plan.metricExportIntervalMs + 5_000);
-    const idle = Object.fromEntries(sampler.sample());
+    const idle = {} as Record<Telemetry, Record<string, number>>;
+    // shopscope last: freshness follows, measured with the product's configuration.
+    for (const telemetry of ['off', 'zero-code', 'shopscope'] as const) {
+      log(`idle footprint, telemetry ${telemetry}: a short warm-up, then quiet`);
+      await setTelemetry(stack, telemetry);
+      const { rate: idleRate, seconds: idleSeconds } = plan.idleWarmup;
+      await runLoad(
+        stack,
+        { workload: 'journey', mode: 'rate', rate: idleRate, warmupS: 0, measureS: idleSeconds },
+        context,
+      );
+      // Quiet for longer than a metric export interval (one export in the quiet period, as
+      // at any idle moment): also what metric freshness needs before it starts.
+      await pause(plan.metricExportIntervalMs + 5_000);
+      idle[telemetry] = Object.fromEntries(sampler.sample());
+    }
 
     log('freshness');
     const metricS = await metricFreshness(stack, plan.freshnessSamples, plan.metricExportIntervalMs);
@@ -338,27 +405,44 @@ async function main(): Promise<void> {
       `  metrics ${metricS.map((s) => s.toFixed(2)).join(' ')} s; traces ${traceS.map((s) => s.toFixed(2)).join(' ')} s`,
     );
 
-    log('capacity');
-    const steps = await findCapacity(stack, plan, context);
-    const ladderPerS = highestPass(steps);
-    // With no passing step, the footprint and loss are still measured, at the lowest rate tried.
-    const { holds, loss, peaks } = await holdCapacity(
-      stack,
-      plan,
-      context,
-      sampler,
-      ladderPerS > 0 ? ladderPerS : Math.min(...steps.map((s) => s.rate)),
-    );
-    const lastHold = holds[holds.length - 1];
-    if (!lastHold) throw new Error('no confirmation run');
-
-    log('capacity with telemetry off, for scale (the ladder only)');
-    await collectorDrained(stack);
-    await setTelemetry(stack, 'off');
-    const offSteps = await findCapacity(stack, plan, context);
+    const capacity = {} as Record<CapacityTelemetry, CapacityRun>;
+    const capacityPeak = {} as Record<CapacityTelemetry, Record<string, number>>;
+    let loss: LossRow[] | undefined;
+    for (const telemetry of CAPACITY_CONFIGS) {
+      log(`capacity, telemetry ${telemetry}: the ladder, then the confirmation run`);
+      // Freshly started services for each ladder, with the backlog of the last phase gone.
+      await collectorDrained(stack);
+      await setTelemetry(stack, telemetry);
+      const steps = await findCapacity(stack, plan, context);
+      const ladderPerS = highestPass(steps);
+      // With no passing step, the footprint (and loss) are still measured, at the lowest rate tried.
+      const outcome = await holdCapacity(
+        stack,
+        plan,
+        context,
+        sampler,
+        ladderPerS > 0 ? ladderPerS : Math.min(...steps.map((s) => s.rate)),
+        telemetry,
+        telemetry === 'shopscope',
+      );
+      const lastHold = outcome.holds[outcome.holds.length - 1];
+      if (!lastHold) throw new Error('no confirmation run');
+      capacity[telemetry] = {
+        steps,
+        ladderPerS,
+        holds: outcome.holds,
+        journeysPerS: ladderPerS > 0 && lastHold.pass ? lastHold.rate : 0,
+        holdRate: lastHold.rate,
+        hold: lastHold.result,
+      };
+      capacityPeak[telemetry] = Object.fromEntries(outcome.peaks);
+      loss ??= outcome.loss;
+    }
+    if (!loss) throw new Error('the loss was not measured');
 
     machine.loadAverageAtEnd = os.loadavg();
     results = {
+      format: RESULTS_FORMAT,
       plan,
       machine,
       startedAt: new Date(started).toISOString(),
@@ -366,23 +450,14 @@ async function main(): Promise<void> {
       overhead,
       breakdown,
       freshness: { traceS, metricS },
-      capacity: {
-        steps,
-        ladderPerS,
-        holds,
-        journeysPerS: ladderPerS > 0 && lastHold.pass ? lastHold.rate : 0,
-        holdRate: lastHold.rate,
-        hold: lastHold.result,
-        offSteps,
-        offLadderPerS: highestPass(offSteps),
-      },
+      capacity,
       footprint: {
         idle,
-        overheadPeak: {
-          on: Object.fromEntries(sampler.peaksOf('overhead on')),
-          off: Object.fromEntries(sampler.peaksOf('overhead off')),
-        },
-        capacityPeak: Object.fromEntries(peaks),
+        overheadPeak: Object.fromEntries(
+          TELEMETRY_CONFIGS.map((t) => [t, Object.fromEntries(sampler.peaksOf(overheadLabel(t)))]),
+        ) as Record<Telemetry, Record<string, number>>,
+        capacityPeak,
+        memoryLimitBytes: memoryLimits(),
       },
       loss: { rows: loss },
     };
@@ -394,6 +469,20 @@ async function main(): Promise<void> {
   }
 
   writeReport(results, values.out, values.json);
+}
+
+/**
+ * The container memory limit of each measured process, from docker-compose.yml
+ * (deploy.resources.limits.memory): what the footprint is judged against.
+ */
+function memoryLimits(): Record<string, number> {
+  const compose = composeServices();
+  const limits: Record<string, number> = {};
+  for (const name of [...SERVICE_NAMES, COLLECTOR]) {
+    const bytes = compose[name]?.memoryLimitBytes;
+    if (bytes !== undefined) limits[name] = bytes;
+  }
+  return limits;
 }
 
 /** The report to stdout and `out`; the results as JSON to `json`, if given. */

@@ -25,6 +25,8 @@ export interface ComposeComponent {
   environment: Record<string, string>;
   /** Bind mounts of the repository's files: container path → path relative to the repository root. */
   mounts: Map<string, string>;
+  /** `deploy.resources.limits.memory` in bytes (the container's memory limit), if set. */
+  memoryLimitBytes: number | undefined;
 }
 
 export type ComposeServices = Record<string, ComposeComponent>;
@@ -61,9 +63,24 @@ export function composeServices(text: string = readRepoFile('docker-compose.yml'
       command: command.map(interpolate),
       environment: Object.fromEntries(Object.entries<unknown>(env).map(([k, v]) => [k, interpolate(String(v ?? ''))])),
       mounts,
+      memoryLimitBytes: composeBytes(service?.deploy?.resources?.limits?.memory),
     };
   }
   return out;
+}
+
+/**
+ * A compose byte value (`192M`, `1.5g`, `512k`, `1073741824`) in bytes; compose's units are
+ * binary (k = 1024). Undefined when absent or unreadable (whoever needs the value says so:
+ * a stack start does not).
+ */
+export function composeBytes(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value !== 'string') return undefined;
+  const match = /^(\d+(?:\.\d+)?)\s*([bkmg]?)b?$/i.exec(interpolate(value).trim());
+  if (!match) return undefined;
+  const power = { '': 0, b: 0, k: 1, m: 2, g: 3 }[(match[2] ?? '').toLowerCase()] ?? 0;
+  return Math.round(Number(match[1]) * 1024 ** power);
 }
 
 /** One argument of a command line: `-flag` or `--flag`, with its value after `=` (undefined for a bare flag). */
