@@ -103,6 +103,8 @@ export interface OverheadRound {
   peak: LoadResult;
   /** CPU of the four services / of the collector per iteration of the fixed-rate run, ms. */
   cpuMsPerIteration: { services: number; collector: number };
+  /** The same, service by service (absent in results saved before it was recorded). */
+  serviceCpuMsPerIteration?: Record<string, number>;
   /**
    * Journey workload only: what the collector's OTLP receiver accepted between the start of
    * the fixed-rate run and the flush of the SDKs' last batches after it, and the journeys

@@ -192,6 +192,9 @@ async function measureOverhead(
           services: perIteration(servicesCpu),
           collector: perIteration(cpu.get(COLLECTOR) ?? Number.NaN),
         },
+        serviceCpuMsPerIteration: Object.fromEntries(
+          [...cpu].filter(([name]) => name !== COLLECTOR).map(([name, s]) => [name, perIteration(s)]),
+        ),
         ...(accepted ? { accepted } : {}),
       });
       log(
