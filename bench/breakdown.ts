@@ -75,6 +75,11 @@ export const BREAKDOWN_CONFIGS: BreakdownConfig[] = [
     env: { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'express' },
   },
   {
+    name: 'with mysql2',
+    what: 'shopscope with the mysql2 instrumentation too (the default until issue 15): each query formatted and wrapped under its Sequelize span, for a span suppressed',
+    env: { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,undici,express,mysql2,pino,runtime-node' },
+  },
+  {
     name: 'SDK only',
     what: 'shopscope with only the runtime and Sequelize instrumentations: the SDK, its exporters, the runtime metrics and one span per SQL query',
     env: { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'runtime-node' },

@@ -366,7 +366,7 @@ function breakdownSection(results: Results): string {
     ];
   });
   return [
-    `product-service's own CPU time (user + system, from /proc, its helper threads included) per \`GET /api/products\` request, with the open model offering ${b.rate} requests/s (a fixed arrival rate: the rest of the machine is equally busy in every configuration). Each configuration restarts the services with \`OTEL_SDK_DISABLED\`, \`TELEMETRY_BOOTSTRAP\` and standard OTEL_* variables (bench/breakdown.ts); they run in one order, then in reverse, and the median is shown. Taking a part of ShopScope's telemetry away shows what that part costs, including the garbage it leaves for the collector of the V8 heap; the parts overlap (no server span also means no child spans under it), so the savings do not add up to the whole.`,
+    `product-service's own CPU time (user + system, from /proc, its helper threads included) per \`GET /api/products\` request, with the open model offering ${b.rate} requests/s (a fixed arrival rate: the rest of the machine is equally busy in every configuration). Each configuration restarts the services with \`OTEL_SDK_DISABLED\`, \`TELEMETRY_BOOTSTRAP\` and standard OTEL_* variables (bench/breakdown.ts); they run in one order, then in reverse, and the median is shown. Taking a part of ShopScope's telemetry away (or, for \`with mysql2\`, adding back one it dropped) shows what that part costs, including the garbage it leaves for the collector of the V8 heap; the parts overlap (no server span also means no child spans under it), so the savings do not add up to the whole.`,
     '',
     table(['configuration', 'what it is', 'CPU ms per request, each round', 'median', 'vs off', 'vs shopscope'], rows),
     '',

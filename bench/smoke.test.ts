@@ -194,6 +194,7 @@ test('breakdown: product-service CPU per request, measured in every configuratio
       'without http',
       'without pino',
       'without express',
+      'with mysql2',
       'SDK only',
     ],
   );

@@ -53,8 +53,9 @@ const FACTORIES: Record<string, Factory> = {
       require('@opentelemetry/instrumentation-runtime-node') as typeof import('@opentelemetry/instrumentation-runtime-node');
     return new RuntimeNodeInstrumentation();
   },
-  // One span per Sequelize query; the mysql2 span underneath is suppressed so a query is
-  // never reported twice. Raw mysql2 queries still get their own mysql2 span.
+  // One span per Sequelize query. With mysql2 enabled too (not the default, settings.ts),
+  // the mysql2 span underneath is suppressed so a query is never reported twice, and raw
+  // mysql2 queries get their own span.
   sequelize: () => {
     const { SequelizeInstrumentation } =
       require('@opentelemetry/instrumentation-sequelize') as typeof import('@opentelemetry/instrumentation-sequelize');
