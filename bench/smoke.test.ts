@@ -193,7 +193,7 @@ test('breakdown: product-service CPU per request, measured in every configuratio
       '1 trace in 10',
       'without http',
       'without pino',
-      'without express',
+      'with express',
       'with mysql2',
       'SDK only',
     ],

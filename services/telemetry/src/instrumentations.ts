@@ -30,10 +30,9 @@ const FACTORIES: Record<string, Factory> = {
   express: () => {
     const { ExpressInstrumentation, ExpressLayerType } =
       require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express');
-    // Express is instrumented for the route alone: it names the HTTP server span and labels
-    // its duration metric (`GET /api/products/:slug`, http.route). Its own spans are off — a
-    // span per middleware is noise, and a span per route handler repeated the server span
-    // (same route, same duration) at a measurable cost per request (docs/performance.md).
+    // Not on by default: the services name the route themselves (common/src/http/route-name.ts).
+    // When enabled, its own spans stay off — a span per middleware is noise, and a span per
+    // route handler repeated the server span (same route, same duration).
     return new ExpressInstrumentation({
       ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER, ExpressLayerType.REQUEST_HANDLER],
     });

@@ -3,7 +3,7 @@
  *
  *     node --require @shopscope/telemetry/register dist/main.js
  *
- * so that http, express, sequelize and pino are patched before the app requires
+ * so that http, sequelize and pino are patched before the app requires
  * them. What it starts depends on two variables:
  *   OTEL_SDK_DISABLED=true          nothing: the service runs uninstrumented (the
  *                                   benchmark's baseline);

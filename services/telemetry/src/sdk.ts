@@ -1,7 +1,7 @@
 /**
  * Builds and starts the OpenTelemetry Node SDK for a ShopScope service: OTLP/gRPC exporters
  * for traces, metrics and logs; the instrumentations of instrumentations.ts (http, undici,
- * express, pino, runtime, Sequelize; mysql2 on request); W3C trace context + baggage; resource detection; secret
+ * pino, runtime, Sequelize; express and mysql2 on request); W3C trace context + baggage; resource detection; secret
  * redaction; SDK self-metrics so that dropped or failed telemetry is counted; and the process
  * CPU, memory and heap-limit metrics of process-metrics.ts.
  * Installs no signal handler: the service's own shutdown calls `shutdownTelemetry()`.

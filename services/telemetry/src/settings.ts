@@ -23,7 +23,9 @@ export const ENV_DEFAULTS: Record<string, string> = {
   // mysql2 instrumentation still formatted each query's text and wrapped its callback under
   // it (≈1.2 ms of CPU per checkout journey in a profile, bench/profile.ts) for a span it
   // then suppressed. Add `mysql2` to the list to trace raw mysql2 queries.
-  OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,undici,express,pino,runtime-node',
+  // Not express either: the route it was loaded for is set by the services' own app
+  // (services/common/src/http/route-name.ts) without wrapping every middleware.
+  OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,undici,pino,runtime-node',
 };
 
 export function applyEnvDefaults(env: NodeJS.ProcessEnv = process.env): void {

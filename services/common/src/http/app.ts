@@ -10,6 +10,7 @@ import { isDatabaseUnavailable, isLockConflict } from '../db';
 import { HttpError, RetryLaterError } from '../errors';
 import { FaultInjector } from '../faults';
 import type { Logger } from '../logger';
+import { recordRoute } from './route-name';
 
 export interface ServiceAppOptions {
   name: string;
@@ -56,6 +57,8 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback, uniquelocal');
   app.set('query parser', 'simple');
+  // First of all, so every traced request (probes, faults, 404s and errors too) gets its route.
+  app.use(recordRoute);
   for (const middleware of options.firstMiddleware ?? []) app.use(middleware);
 
   app.get('/healthz', (_req, res) => {
