@@ -11,10 +11,24 @@
  * every configuration, so CPU per request compares. The configurations run in one order
  * and then in reverse, so that a drift of the machine weighs on all alike.
  */
+import { createRequire } from 'node:module';
 import type { NativeStack } from '../tools/stack/native-stack.ts';
+import { repoPath } from '../tools/stack/repo.ts';
 import { type LoadContext, runLoad } from './load.ts';
 import { cpuSnapshot, cpuUsed } from './proc.ts';
 import { type BreakdownResult, type Plan, telemetryEnv } from './results.ts';
+
+/**
+ * ShopScope's default instrumentations plus `name`, the default read from the built
+ * telemetry package (the benchmark runs the services' dist folders, so they are built), so
+ * that a row adding one back follows the default wherever it moves.
+ */
+function withInstrumentation(name: string): Record<string, string> {
+  const { ENV_DEFAULTS } = createRequire(import.meta.url)(repoPath('services/telemetry/dist/settings.js')) as {
+    ENV_DEFAULTS: Record<string, string>;
+  };
+  return { OTEL_NODE_ENABLED_INSTRUMENTATIONS: `${ENV_DEFAULTS.OTEL_NODE_ENABLED_INSTRUMENTATIONS},${name}` };
+}
 
 export interface BreakdownConfig {
   name: string;
@@ -72,12 +86,12 @@ export const BREAKDOWN_CONFIGS: BreakdownConfig[] = [
   {
     name: 'with express',
     what: 'shopscope with the express instrumentation too (the default until issue 15; its spans off, as configured): every middleware wrapped to name a route the services now name themselves',
-    env: { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,undici,express,pino,runtime-node' },
+    env: withInstrumentation('express'),
   },
   {
     name: 'with mysql2',
     what: 'shopscope with the mysql2 instrumentation too (the default until issue 15): each query formatted and wrapped under its Sequelize span, for a span suppressed',
-    env: { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,undici,mysql2,pino,runtime-node' },
+    env: withInstrumentation('mysql2'),
   },
   {
     name: 'SDK only',
