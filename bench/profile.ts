@@ -63,6 +63,12 @@ export interface ProfileSummary {
   totalMs: number;
 }
 
+/** A Node or V8 frame's name: function, then the internal module it is in (if any). */
+function nodeFrame(frame: { functionName: string; url: string; lineNumber: number }): string {
+  const where = frame.url ? ` ${frame.url.replace(/^node:/, '')}:${frame.lineNumber + 1}` : '';
+  return `${frame.functionName || '(anonymous)'}${where}`;
+}
+
 /** Charges each sample between `fromUs` and `toUs` (monotonic µs) to its innermost owned frame. */
 export function summarise(profile: CpuProfile, fromUs: number, toUs: number): ProfileSummary {
   const parent = new Map<number, number>();
@@ -82,8 +88,12 @@ export function summarise(profile: CpuProfile, fromUs: number, toUs: number): Pr
       if (owner && frame) {
         const where = `${path.basename(frame.url)}:${frame.lineNumber + 1}`;
         result = { owner, fn: `${owner} ${frame.functionName || '(anonymous)'} ${where}` };
-      } else if (up !== undefined) result = chargeOf(up);
-      else result = { owner: 'Node/V8', fn: `Node/V8 ${frame?.functionName || '(root)'}` };
+      } else if (up !== undefined) {
+        result = chargeOf(up);
+        // Work no package asked for is named by its own innermost frame (a Node internal,
+        // V8's "(program)"), not by the profile's root every such sample climbs to.
+        if (result.owner === 'Node/V8' && frame) result = { owner: 'Node/V8', fn: `Node/V8 ${nodeFrame(frame)}` };
+      } else result = { owner: 'Node/V8', fn: `Node/V8 ${frame?.functionName || '(root)'}` };
     }
     charged.set(id, result);
     return result;
