@@ -1,6 +1,7 @@
 export { apiKeyFromHeader } from './auth';
 export { UserDirectory, type UserDirectoryOptions } from './clients/user-directory';
 export { env, loadConfig } from './config';
+export { ExpiringMap } from './expiring-map';
 export {
   configurePasswordHashing,
   DEFAULT_PASSWORD_HASHING_LIMITS,

@@ -206,12 +206,45 @@ describe('UserApi and ProductApi', () => {
   });
 
   test('pictures of cart lines are decoration: a catalogue outage or nonsense gives placeholders', async () => {
-    const api = new ProductApi(new ServiceClient('product-service', products.url, 300), logger);
+    const client = new ServiceClient('product-service', products.url, 300);
     products.respond(() => ({ status: 200, json: { results: [product], total: 1 } }));
-    assert.deepEqual([...(await api.linksFor([1, 1]))], [[1, { slug: 'laptop-pro', image: product.image }]]);
+    assert.deepEqual(
+      [...(await new ProductApi(client, logger).linksFor([1, 1]))],
+      [[1, { slug: 'laptop-pro', image: product.image }]],
+    );
     for (const answer of [{ status: 500, json: {} }, { status: 200, text: 'garbage' }, 'hang' as const]) {
       products.respond(() => answer);
-      assert.equal((await api.linksFor([1])).size, 0);
+      assert.equal((await new ProductApi(client, logger).linksFor([1])).size, 0);
     }
+  });
+
+  test('slugs and pictures seen in the last minute are not asked for again; the others are, in one call', async () => {
+    const client = new ServiceClient('product-service', products.url, 300);
+    const other = { ...product, id: 2, slug: 'webcam-hd', image: '/static/images/products/webcam-hd.svg' };
+    products.respond(() => ({ status: 200, json: { results: [product], total: 1 } }));
+    const api = new ProductApi(client, logger);
+    await api.list();
+    products.respond(() => ({ status: 200, json: { results: [other], total: 1 } }));
+    const asked = products.requests.length;
+    const links = await api.linksFor([1, 2]);
+    assert.deepEqual(
+      [...links].sort(([a], [b]) => a - b),
+      [
+        [1, { slug: 'laptop-pro', image: product.image }],
+        [2, { slug: 'webcam-hd', image: other.image }],
+      ],
+    );
+    assert.deepEqual(
+      products.requests.slice(asked).map((r) => r.path),
+      ['/api/products?ids=2'],
+      'only the product not seen is asked for',
+    );
+    await api.linksFor([1, 2]);
+    assert.equal(products.requests.length, asked + 1, 'both remembered now');
+
+    const forgetful = new ProductApi(client, logger, 0);
+    await forgetful.linksFor([2]);
+    await forgetful.linksFor([2]);
+    assert.equal(products.requests.length, asked + 3, 'with no time to live, every call asks');
   });
 });

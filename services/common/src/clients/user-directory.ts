@@ -1,6 +1,7 @@
 import { type PublicUser, UserAnswer } from '@shopscope/contracts';
 import { sha256Hex } from '../crypto';
 import { unauthorized } from '../errors';
+import { ExpiringMap } from '../expiring-map';
 import { expectAnswer } from '../http/answers';
 import type { ServiceClient } from '../http/client';
 
@@ -9,11 +10,6 @@ export interface UserDirectoryOptions {
   ttlMs?: number;
   /** Most remembered callers; the oldest is forgotten first. */
   maxEntries?: number;
-}
-
-interface Remembered {
-  user: PublicUser;
-  expiresAt: number;
 }
 
 /**
@@ -27,23 +23,20 @@ interface Remembered {
  * `fresh` and always ask.
  */
 export class UserDirectory {
-  private readonly ttlMs: number;
-  private readonly maxEntries: number;
-  private readonly remembered = new Map<string, Remembered>();
+  private readonly remembered: ExpiringMap<string, PublicUser>;
 
   constructor(
     private readonly client: ServiceClient,
     { ttlMs = 5_000, maxEntries = 10_000 }: UserDirectoryOptions = {},
   ) {
-    this.ttlMs = ttlMs;
-    this.maxEntries = maxEntries;
+    this.remembered = new ExpiringMap(ttlMs, maxEntries);
   }
 
   /** The user owning `apiKey`; 401 when user-service does not know the key, 503 when it is down or answers nonsense. */
   async identify(apiKey: string, { fresh = false } = {}): Promise<PublicUser> {
     const cacheKey = sha256Hex(apiKey);
-    const hit = this.remembered.get(cacheKey);
-    if (!fresh && hit && hit.expiresAt > Date.now()) return hit.user;
+    const remembered = fresh ? undefined : this.remembered.get(cacheKey);
+    if (remembered) return remembered;
 
     const response = await this.client.get('/api/user', { apiKey });
     if (response.status === 401 || response.status === 403) {
@@ -51,16 +44,7 @@ export class UserDirectory {
       throw unauthorized('Invalid or revoked API key');
     }
     const { result } = expectAnswer(response, 200, UserAnswer);
-    this.remember(cacheKey, result);
+    this.remembered.set(cacheKey, result);
     return result;
-  }
-
-  private remember(cacheKey: string, user: PublicUser): void {
-    this.remembered.delete(cacheKey); // re-inserting moves it to the young end of the Map
-    if (this.remembered.size >= this.maxEntries) {
-      const oldest = this.remembered.keys().next().value;
-      if (oldest !== undefined) this.remembered.delete(oldest);
-    }
-    this.remembered.set(cacheKey, { user, expiresAt: Date.now() + this.ttlMs });
   }
 }
