@@ -50,9 +50,27 @@ interface CallbackConnection {
 }
 
 /**
+ * Run once on every new connection: the short lock wait above, and READ COMMITTED as the
+ * session's isolation level. Every transaction of the shop locks the rows it changes
+ * (SELECT … FOR UPDATE on the cart, the reservation, the products), so REPEATABLE READ's
+ * snapshot adds nothing, and its gap locks made two new carts or two new reservations
+ * deadlock on their inserts. Set here once per connection rather than per transaction,
+ * where it was a `SET TRANSACTION ISOLATION LEVEL` round trip (and a span) before every
+ * cart change and reservation.
+ */
+const SESSION_SETUP = [
+  `SET SESSION innodb_lock_wait_timeout = ${LOCK_WAIT_TIMEOUT_SECONDS}`,
+  'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED',
+];
+
+function query(connection: CallbackConnection, sql: string): Promise<void> {
+  return new Promise((resolve, reject) => connection.query(sql, (err) => (err ? reject(err) : resolve())));
+}
+
+/**
  * One Sequelize instance per service. Short connect/acquire timeouts so a database outage
  * becomes a prompt 503 rather than requests piling up; the pool reconnects by itself
- * once the database is back. Every new connection gets the short lock wait above.
+ * once the database is back. Every new connection gets the session set-up above.
  */
 export function createDatabase({ url, logger, poolMax = 10 }: DatabaseOptions): Sequelize {
   const options: Options = {
@@ -65,13 +83,9 @@ export function createDatabase({ url, logger, poolMax = 10 }: DatabaseOptions): 
     retry: { max: 0 },
     define: { underscored: true, freezeTableName: true },
     hooks: {
-      afterConnect: (connection) =>
-        new Promise<void>((resolve, reject) => {
-          (connection as CallbackConnection).query(
-            `SET SESSION innodb_lock_wait_timeout = ${LOCK_WAIT_TIMEOUT_SECONDS}`,
-            (err) => (err ? reject(err) : resolve()),
-          );
-        }),
+      afterConnect: async (connection) => {
+        for (const sql of SESSION_SETUP) await query(connection as CallbackConnection, sql);
+      },
     },
   };
   const sequelize = new Sequelize(url, options);
@@ -211,8 +225,6 @@ export function isLockConflict(err: unknown): boolean {
 export interface RetryOptions {
   /** Runs in all, the first included. */
   attempts?: number;
-  /** For this transaction only (`SET TRANSACTION ISOLATION LEVEL`); the server default otherwise. */
-  isolationLevel?: Transaction.ISOLATION_LEVELS;
   /** Other errors worth a fresh attempt (e.g. losing an insert race the next attempt will see). */
   retryIf?: (err: unknown) => boolean;
 }
@@ -226,11 +238,11 @@ export interface RetryOptions {
 export async function transactionWithRetry<T>(
   sequelize: Sequelize,
   work: (transaction: Transaction) => Promise<T>,
-  { attempts = 3, retryIf, isolationLevel }: RetryOptions = {},
+  { attempts = 3, retryIf }: RetryOptions = {},
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await sequelize.transaction({ isolationLevel }, work);
+      return await sequelize.transaction(work);
     } catch (err) {
       const retryable = isLockConflict(err) || (retryIf?.(err) ?? false);
       if (!retryable || attempt >= attempts) throw err;

@@ -1,12 +1,10 @@
 import { conflict, notFound, transactionWithRetry } from '@shopscope/common';
 import { businessMetrics } from '@shopscope/telemetry';
-import { type Sequelize, Transaction, UniqueConstraintError } from 'sequelize';
+import type { Sequelize, Transaction } from 'sequelize';
+import { UniqueConstraintError } from 'sequelize';
 import type { ProductCatalog } from '../clients/products';
 import { MAX_CART_LINES, MAX_LINE_QUANTITY, Order, OrderItem } from '../db/models';
 import { type CartView, cartView, emptyCartView } from './views';
-
-/** See changeCart: why the cart's transactions are READ COMMITTED. */
-const CART_TRANSACTION = { isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED };
 
 export interface CartDeps {
   sequelize: Sequelize;
@@ -111,8 +109,9 @@ export class Carts {
    * of the same user simply loses on the unique `open_user_id` and uses the winner's cart.
    * Resolves to undefined when there is no cart and `create` is false.
    *
-   * READ COMMITTED: the cart row's lock already serialises every change to its lines, and
-   * under REPEATABLE READ the locking read of a line not there yet took a gap lock. New
+   * READ COMMITTED (every connection's isolation level, common/src/db.ts): the cart row's
+   * lock already serialises every change to its lines, and under REPEATABLE READ the
+   * locking read of a line not there yet took a gap lock. New
    * carts have neighbouring ids, so shoppers adding their first items at the same moment
    * held gap locks over the same gap of order_items' index and their inserts deadlocked
    * one another (a few add-to-cart 503s per second under load). READ COMMITTED takes no
@@ -124,26 +123,22 @@ export class Carts {
     change: (cart: Order, transaction: Transaction) => Promise<T>,
   ): Promise<T | undefined> {
     for (let attempt = 1; attempt <= 3; attempt++) {
-      const outcome = await transactionWithRetry(
-        this.sequelize,
-        async (transaction) => {
-          const cart = await Order.findOne({
-            where: { open_user_id: userId },
-            lock: transaction.LOCK.UPDATE,
-            transaction,
-          });
-          if (!cart) return { found: false as const };
-          if (cart.status !== 'open') {
-            throw conflict(
-              'A checkout of this cart is in progress; try again in a moment',
-              undefined,
-              'already_in_progress',
-            );
-          }
-          return { found: true as const, value: await change(cart, transaction) };
-        },
-        CART_TRANSACTION,
-      );
+      const outcome = await transactionWithRetry(this.sequelize, async (transaction) => {
+        const cart = await Order.findOne({
+          where: { open_user_id: userId },
+          lock: transaction.LOCK.UPDATE,
+          transaction,
+        });
+        if (!cart) return { found: false as const };
+        if (cart.status !== 'open') {
+          throw conflict(
+            'A checkout of this cart is in progress; try again in a moment',
+            undefined,
+            'already_in_progress',
+          );
+        }
+        return { found: true as const, value: await change(cart, transaction) };
+      });
       if (outcome.found) return outcome.value;
       if (!create) return undefined;
       await createCart(userId);

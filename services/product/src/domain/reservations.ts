@@ -1,5 +1,5 @@
 import { conflict, HttpError, transactionWithRetry } from '@shopscope/common';
-import { Op, type Sequelize, Transaction, UniqueConstraintError } from 'sequelize';
+import { Op, type Sequelize, type Transaction, UniqueConstraintError } from 'sequelize';
 import type { Reservation as PublicReservation } from '@shopscope/contracts';
 import type { Product, ProductModels, Reservation, ReservationItem } from '../db/models';
 
@@ -23,11 +23,11 @@ import type { Product, ProductModels, Reservation, ReservationItem } from '../db
  *   whichever comes second sees what the first did: a hold is given back at most once, and
  *   a confirmed hold never expires.
  *
- * READ COMMITTED: plain reads see the latest committed rows, and a locking read of an
- * order_ref that does not exist yet takes no gap lock (under REPEATABLE READ two new
- * reservations would lock the same gap and deadlock on their inserts).
+ * READ COMMITTED (every connection's isolation level, common/src/db.ts): plain reads see
+ * the latest committed rows, and a locking read of an order_ref that does not exist yet
+ * takes no gap lock (under REPEATABLE READ two new reservations would lock the same gap
+ * and deadlock on their inserts).
  */
-const TRANSACTION = { isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED };
 
 export interface RequestedItem {
   product_id: number;
@@ -133,7 +133,6 @@ export async function reserve(
       return { outcome: 'reserved', reservation: toView(reservation, lines) };
     },
     {
-      ...TRANSACTION,
       // Two first requests for one order_ref both found no row and both inserted it: the
       // second insert waited for the first transaction, then failed on the primary key.
       // Run again: this time it finds the reservation and answers it as a replay.
@@ -154,26 +153,22 @@ export async function confirm(
   orderRef: string,
 ): Promise<ReservationResult> {
   const { Reservation, ReservationItem } = models;
-  return transactionWithRetry(
-    sequelize,
-    async (transaction) => {
-      // The reservation row only: the sweeper and release lock it first too, so they wait.
-      const reservation = await Reservation.findByPk(orderRef, { transaction, lock: transaction.LOCK.UPDATE });
-      if (reservation === null) throw noReservation(orderRef);
-      const held = await ReservationItem.findAll({ where: { order_ref: orderRef }, transaction });
-      if (reservation.status === 'confirmed') return { outcome: 'replayed', reservation: toView(reservation, held) };
-      if (reservation.status !== 'reserved') {
-        throw conflict(
-          `The reservation for order reference ${orderRef} was ${reservation.status}; reserve again`,
-          { order_ref: orderRef, status: reservation.status },
-          'reservation_not_held',
-        );
-      }
-      await reservation.update({ status: 'confirmed', expires_at: null }, { transaction });
-      return { outcome: 'confirmed', reservation: toView(reservation, held) };
-    },
-    TRANSACTION,
-  );
+  return transactionWithRetry(sequelize, async (transaction) => {
+    // The reservation row only: the sweeper and release lock it first too, so they wait.
+    const reservation = await Reservation.findByPk(orderRef, { transaction, lock: transaction.LOCK.UPDATE });
+    if (reservation === null) throw noReservation(orderRef);
+    const held = await ReservationItem.findAll({ where: { order_ref: orderRef }, transaction });
+    if (reservation.status === 'confirmed') return { outcome: 'replayed', reservation: toView(reservation, held) };
+    if (reservation.status !== 'reserved') {
+      throw conflict(
+        `The reservation for order reference ${orderRef} was ${reservation.status}; reserve again`,
+        { order_ref: orderRef, status: reservation.status },
+        'reservation_not_held',
+      );
+    }
+    await reservation.update({ status: 'confirmed', expires_at: null }, { transaction });
+    return { outcome: 'confirmed', reservation: toView(reservation, held) };
+  });
 }
 
 /**
@@ -187,18 +182,14 @@ export async function release(
   orderRef: string,
 ): Promise<ReservationResult> {
   const { Reservation, ReservationItem } = models;
-  return transactionWithRetry(
-    sequelize,
-    async (transaction) => {
-      const reservation = await Reservation.findByPk(orderRef, { transaction, lock: transaction.LOCK.UPDATE });
-      if (reservation === null) throw noReservation(orderRef);
-      const held = await ReservationItem.findAll({ where: { order_ref: orderRef }, transaction });
-      if (!isHeld(reservation)) return { outcome: 'replayed', reservation: toView(reservation, held) };
-      await giveBack(models, reservation, held, 'released', transaction);
-      return { outcome: 'released', reservation: toView(reservation, held) };
-    },
-    TRANSACTION,
-  );
+  return transactionWithRetry(sequelize, async (transaction) => {
+    const reservation = await Reservation.findByPk(orderRef, { transaction, lock: transaction.LOCK.UPDATE });
+    if (reservation === null) throw noReservation(orderRef);
+    const held = await ReservationItem.findAll({ where: { order_ref: orderRef }, transaction });
+    if (!isHeld(reservation)) return { outcome: 'replayed', reservation: toView(reservation, held) };
+    await giveBack(models, reservation, held, 'released', transaction);
+    return { outcome: 'released', reservation: toView(reservation, held) };
+  });
 }
 
 /**
@@ -228,18 +219,14 @@ export async function expire(
   now: Date,
 ): Promise<ReservationResult | undefined> {
   const { Reservation, ReservationItem } = models;
-  return transactionWithRetry(
-    sequelize,
-    async (transaction) => {
-      const reservation = await Reservation.findByPk(orderRef, { transaction, lock: transaction.LOCK.UPDATE });
-      if (reservation === null || reservation.status !== 'reserved') return undefined;
-      if (reservation.expires_at === null || reservation.expires_at.getTime() > now.getTime()) return undefined;
-      const held = await ReservationItem.findAll({ where: { order_ref: orderRef }, transaction });
-      await giveBack(models, reservation, held, 'expired', transaction);
-      return { outcome: 'expired', reservation: toView(reservation, held) };
-    },
-    TRANSACTION,
-  );
+  return transactionWithRetry(sequelize, async (transaction) => {
+    const reservation = await Reservation.findByPk(orderRef, { transaction, lock: transaction.LOCK.UPDATE });
+    if (reservation === null || reservation.status !== 'reserved') return undefined;
+    if (reservation.expires_at === null || reservation.expires_at.getTime() > now.getTime()) return undefined;
+    const held = await ReservationItem.findAll({ where: { order_ref: orderRef }, transaction });
+    await giveBack(models, reservation, held, 'expired', transaction);
+    return { outcome: 'expired', reservation: toView(reservation, held) };
+  });
 }
 
 /** Whether a reservation still holds its stock. */
