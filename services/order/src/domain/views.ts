@@ -49,6 +49,32 @@ export function cartView(cart: OrderRow, items: OrderItem[], catalogue: Map<numb
   };
 }
 
+/**
+ * The order checkout has just placed, from what it wrote: the cart's lines (their order and
+ * quantities) with the names and prices product-service reserved them at — the same answer
+ * orderView gives when the order is read back.
+ */
+export function placedOrderView(
+  cart: OrderRow,
+  items: OrderItem[],
+  reserved: ReadonlyArray<{ product_id: number; name: string; unit_price_cents: number }>,
+  placedAt: Date,
+): OrderView {
+  const snapshot = new Map(reserved.map((line) => [line.product_id, line]));
+  const lines = items.map((item) => {
+    const line = snapshot.get(item.product_id);
+    return lineView(item, line?.name ?? item.name, line?.unit_price_cents ?? item.unit_price_cents);
+  });
+  return {
+    id: cart.id,
+    status: 'placed',
+    items: lines,
+    ...totals(lines),
+    currency: cart.currency,
+    placed_at: placedAt.toISOString(),
+  };
+}
+
 /** A placed order with the names and prices snapshotted at checkout. */
 export function orderView(order: OrderRow, items: OrderItem[]): OrderView {
   return {
