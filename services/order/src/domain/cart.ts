@@ -2,7 +2,7 @@ import { conflict, notFound, transactionWithRetry } from '@shopscope/common';
 import { businessMetrics } from '@shopscope/telemetry';
 import type { Sequelize, Transaction } from 'sequelize';
 import { UniqueConstraintError } from 'sequelize';
-import type { ProductCatalog } from '../clients/products';
+import type { CatalogProduct, ProductCatalog } from '../clients/products';
 import { MAX_CART_LINES, MAX_LINE_QUANTITY, Order, OrderItem } from '../db/models';
 import { type CartView, cartView, emptyCartView } from './views';
 
@@ -25,12 +25,18 @@ export class Carts {
     this.products = products;
   }
 
-  /** The cart priced at current catalogue prices (one product-service call for all lines). */
-  async view(userId: number): Promise<CartView> {
+  /**
+   * The cart priced at current catalogue prices: one product-service call for all lines,
+   * except those whose product the caller has just read from the catalogue (`known`), and
+   * none when that leaves nothing to ask.
+   */
+  async view(userId: number, known: CatalogProduct[] = []): Promise<CartView> {
     const cart = await Order.findOne({ where: { open_user_id: userId } });
     if (!cart) return emptyCartView();
     const items = await OrderItem.findAll({ where: { order_id: cart.id }, order: [['id', 'ASC']] });
-    const catalogue = await this.products.findMany(items.map((item) => item.product_id));
+    const catalogue = new Map(known.map((product) => [product.id, product]));
+    const unknown = items.map((item) => item.product_id).filter((id) => !catalogue.has(id));
+    for (const [id, product] of await this.products.findMany(unknown)) catalogue.set(id, product);
     return cartView(cart, items, catalogue);
   }
 
@@ -67,7 +73,8 @@ export class Carts {
       await OrderItem.create({ order_id: cart.id, product_id: productId, quantity, ...latest }, { transaction });
     });
     businessMetrics.cartItemsAdded.add(quantity);
-    return this.view(userId);
+    // The product was read from the catalogue a moment ago: the answer prices its line with that.
+    return this.view(userId, [product]);
   }
 
   /** Removes a product's whole line. */
