@@ -144,6 +144,7 @@ describe('order-service answers its contracts', () => {
   test('the cart, checkout and the order history', async () => {
     const { apiKey } = await signUp(shop.user.url, 'contract');
     await checked('order', 'GET', '/api/order', 200, { apiKey });
+    await checked('order', 'GET', '/api/order/count', 200, { apiKey });
     await checked('order', 'POST', '/api/order/checkout', 409, { apiKey });
     await checked('order', 'POST', '/api/order/add-item', 200, { apiKey, body: { product_id: 1, quantity: 1 } });
     await checked('order', 'POST', '/api/order/add-item', 200, { apiKey, body: { product_id: 2, quantity: 2 } });

@@ -44,6 +44,7 @@ describe('cart and checkout', () => {
       total_cents: 0,
       currency: 'EUR',
     });
+    assert.equal(await shopper.count(), 0, 'no cart yet: nothing in it');
 
     const added = await shopper.add(laptop.id, 2);
     assert.equal(added.status, 200, JSON.stringify(added.body));
@@ -83,6 +84,7 @@ describe('cart and checkout', () => {
 
     const viewed = await shopper.cart();
     assert.deepEqual(viewed.body.result, again.body.result);
+    assert.equal(await shopper.count(), 4, 'the count of the cart the view prices');
 
     const removed = await shopper.remove(mouse.id);
     assert.equal(removed.status, 200);
@@ -115,6 +117,7 @@ describe('cart and checkout', () => {
 
     // The next cart starts empty; the order is in the history and readable on its own.
     assert.deepEqual((await shopper.cart()).body.result.items, []);
+    assert.equal(await shopper.count(), 0, 'a placed order is not counted');
     const history = await shopper.orders();
     assert.equal(history.status, 200);
     assert.deepEqual(history.body.results, [order]);

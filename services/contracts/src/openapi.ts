@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ErrorBody } from './errors';
-import { CartAnswer, OrderAnswer, OrderList } from './orders';
+import { CartAnswer, CartCountAnswer, OrderAnswer, OrderList } from './orders';
 import { ProductAnswer, ProductPage, ReservationAnswer } from './products';
 import { ExistsAnswer, LoginAnswer, MessageAnswer, UserAnswer, UserPage } from './users';
 
@@ -33,6 +33,7 @@ const components = {
   ProductPage,
   ReservationAnswer,
   CartAnswer,
+  CartCountAnswer,
   OrderAnswer,
   OrderList,
   ErrorBody,
@@ -163,6 +164,15 @@ export const endpoints: Endpoint[] = [
     summary: 'The cart',
     auth: 'api_key',
     ok: { 200: CartAnswer },
+    errors: [401, 503],
+  },
+  {
+    service: 'order-service',
+    method: 'get',
+    path: '/api/order/count',
+    summary: 'How many units the cart holds, without pricing it',
+    auth: 'api_key',
+    ok: { 200: CartCountAnswer },
     errors: [401, 503],
   },
   {

@@ -24,6 +24,10 @@ export const Cart = z.object({
 });
 export type Cart = z.infer<typeof Cart>;
 
+/** How many units the caller's cart holds, without pricing it: the web shop's header. */
+export const CartCount = z.object({ item_count: z.number().int().nonnegative() });
+export type CartCount = z.infer<typeof CartCount>;
+
 /** A placed order, with the names and prices snapshotted at checkout. */
 export const Order = z.object({
   id: z.number().int().positive(),
@@ -39,6 +43,10 @@ export type Order = z.infer<typeof Order>;
 /** `GET /api/order`, `POST /api/order/add-item`, `PUT /api/order/item/:product_id`, `DELETE /api/order/remove-item/:product_id`. */
 export const CartAnswer = z.object({ result: Cart });
 export type CartAnswer = z.infer<typeof CartAnswer>;
+
+/** `GET /api/order/count`. */
+export const CartCountAnswer = z.object({ result: CartCount });
+export type CartCountAnswer = z.infer<typeof CartCountAnswer>;
 
 /** `POST /api/order/checkout` (201), `GET /api/orders/:id`. */
 export const OrderAnswer = z.object({ result: Order });

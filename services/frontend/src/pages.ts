@@ -122,9 +122,9 @@ export class Pages {
     const remembered = rememberedCartCount(req);
     if (remembered !== undefined) return remembered;
     try {
-      const cart = await this.deps.backends.orders.cart(user.apiKey, { timeoutMs: CART_COUNT_TIMEOUT_MS });
-      rememberCartCount(req, cart.item_count);
-      return cart.item_count;
+      const count = await this.deps.backends.orders.cartCount(user.apiKey, { timeoutMs: CART_COUNT_TIMEOUT_MS });
+      rememberCartCount(req, count);
+      return count;
     } catch (err) {
       this.deps.logger.debug({ err: err instanceof Error ? err.message : String(err) }, 'cart count unavailable');
       return null;

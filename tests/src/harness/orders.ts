@@ -1,4 +1,5 @@
 /** Helpers for order-service tests: a shopper's view of the API and what the database holds. */
+import assert from 'node:assert/strict';
 import { call, type JsonResponse } from './http.ts';
 import type { MariaDb } from './mariadb.ts';
 import type { ServiceProcess } from './services.ts';
@@ -15,6 +16,13 @@ export class Shopper {
 
   cart(): Promise<JsonResponse> {
     return call(this.orderUrl, 'GET', '/api/order', { apiKey: this.apiKey });
+  }
+
+  /** The units in the cart (`GET /api/order/count`). */
+  async count(): Promise<number> {
+    const res = await call(this.orderUrl, 'GET', '/api/order/count', { apiKey: this.apiKey });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return res.body.result.item_count;
   }
 
   add(productId: number, quantity?: number): Promise<JsonResponse> {

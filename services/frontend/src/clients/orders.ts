@@ -9,6 +9,7 @@ import {
 import {
   type Cart,
   CartAnswer,
+  CartCountAnswer,
   CartLimitDetails,
   type Order,
   OrderAnswer,
@@ -52,6 +53,13 @@ export class OrderApi {
     const res = await this.client.get('/api/order', { apiKey, ...options });
     if (res.status === 401) throw sessionExpired();
     return expectAnswer(res, 200, CartAnswer).result;
+  }
+
+  /** How many units the cart holds, without pricing it: for the header. */
+  async cartCount(apiKey: string, options: CallOptions = {}): Promise<number> {
+    const res = await this.client.get('/api/order/count', { apiKey, ...options });
+    if (res.status === 401) throw sessionExpired();
+    return expectAnswer(res, 200, CartCountAnswer).result.item_count;
   }
 
   async addItem(apiKey: string, productId: number, quantity: number): Promise<AddItemOutcome> {

@@ -1,7 +1,7 @@
 import { conflict, notFound, transactionWithRetry } from '@shopscope/common';
 import { businessMetrics } from '@shopscope/telemetry';
 import type { Sequelize, Transaction } from 'sequelize';
-import { UniqueConstraintError } from 'sequelize';
+import { QueryTypes, UniqueConstraintError } from 'sequelize';
 import type { CatalogProduct, ProductCatalog } from '../clients/products';
 import { MAX_CART_LINES, MAX_LINE_QUANTITY, Order, OrderItem } from '../db/models';
 import { type CartView, cartView, emptyCartView } from './views';
@@ -38,6 +38,18 @@ export class Carts {
     const unknown = items.map((item) => item.product_id).filter((id) => !catalogue.has(id));
     for (const [id, product] of await this.products.findMany(unknown)) catalogue.set(id, product);
     return cartView(cart, items, catalogue);
+  }
+
+  /**
+   * How many units the cart holds, without pricing it (no product-service call): one query
+   * over the cart's lines, for the web shop's header.
+   */
+  async count(userId: number): Promise<number> {
+    const [row] = await this.sequelize.query<{ units: number | string | null }>(
+      'SELECT COALESCE(SUM(i.quantity), 0) AS units FROM order_items AS i JOIN orders AS o ON o.id = i.order_id WHERE o.open_user_id = ?',
+      { replacements: [userId], type: QueryTypes.SELECT },
+    );
+    return Number(row?.units ?? 0);
   }
 
   /** Adds `quantity` of a product, or raises the quantity of its line if it is already there. */

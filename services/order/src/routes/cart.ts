@@ -1,5 +1,5 @@
 import { integerField, notFound, parseBody, parseId, type UserDirectory } from '@shopscope/common';
-import type { CartAnswer } from '@shopscope/contracts';
+import type { CartAnswer, CartCountAnswer } from '@shopscope/contracts';
 import { Router } from 'express';
 import { z } from 'zod';
 import { authenticate, callerOf } from '../auth';
@@ -21,6 +21,10 @@ export function cartRoutes({ users, carts }: { users: UserDirectory; carts: Cart
 
   router.get('/api/order', auth, async (_req, res) => {
     res.json({ result: await carts.view(callerOf(res).id) });
+  });
+
+  router.get('/api/order/count', auth, async (_req, res) => {
+    res.json({ result: { item_count: await carts.count(callerOf(res).id) } } satisfies CartCountAnswer);
   });
 
   router.post('/api/order/add-item', auth, async (req, res) => {
