@@ -7,6 +7,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { repoPath, repoRoot } from '../../tools/stack/repo.ts';
+import type { ContainerSample } from '../../tools/stack/compose-figures.ts';
 import { until } from '../../tools/stack/native-stack.ts';
 
 /** DOCKER_HOST and DOCKER_CONFIG of the rehearsal's engine (engine.sh env). */
@@ -61,13 +62,6 @@ export interface ContainerState {
   State: string;
   Health: string;
   ExitCode: number;
-}
-
-/** One line of `docker stats --no-stream`: memory in MiB. */
-export interface MemorySample {
-  name: string;
-  usedMiB: number;
-  limitMiB: number;
 }
 
 const UNITS: Record<string, number> = {
@@ -141,13 +135,13 @@ export class ComposeStack {
     });
   }
 
-  /** Memory of every running container of the project, from `docker stats --no-stream`. */
-  async memory(): Promise<MemorySample[]> {
+  /** CPU and memory of every running container of the project, from `docker stats --no-stream`. */
+  async stats(): Promise<ContainerSample[]> {
     const result = await runWithEngine('docker', [
       'stats',
       '--no-stream',
       '--format',
-      '{{.Name}}\t{{.MemUsage}}',
+      '{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}',
       ...(await this.containers()).filter((c) => c.State === 'running').map((c) => c.Name),
     ]);
     if (result.code !== 0) throw new Error(`docker stats exited ${result.code}: ${result.output}`);
@@ -156,9 +150,14 @@ export class ComposeStack {
       .split('\n')
       .filter(Boolean)
       .map((line) => {
-        const [name = '', usage = ''] = line.split('\t');
+        const [name = '', cpu = '', usage = ''] = line.split('\t');
         const [used = '', limit = ''] = usage.split('/');
-        return { name: name.replace(/^shopscope-/, '').replace(/-1$/, ''), usedMiB: mib(used), limitMiB: mib(limit) };
+        return {
+          name: name.replace(/^shopscope-/, '').replace(/-1$/, ''),
+          cpuPercent: Number.parseFloat(cpu) || 0,
+          usedMiB: mib(used),
+          limitMiB: mib(limit),
+        };
       });
   }
 
