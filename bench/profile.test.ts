@@ -41,4 +41,5 @@ test("Node's work is charged to the package that called it; GC has its own row; 
   );
   assert.equal(summary.totalMs, 2);
   assert.equal(summary.byFunction.get('express handle router.js:1'), 0.5);
+  assert.equal(summary.byFunction.get('Node/V8 (program)'), 0.5, 'work no package asked for, by its own frame');
 });

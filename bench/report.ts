@@ -510,6 +510,76 @@ function footprintSection(results: Results): string {
   ].join('\n');
 }
 
+/**
+ * The stack as learners run it, `docker compose up`, beside the native figures above: the
+ * last compose rehearsal on this machine (tests/compose/rehearsal.test.ts), which is a
+ * separate run (its commit and day are given), so the two sides compare as orders of
+ * magnitude and shares of the limits, not to the MiB.
+ */
+export function containersSection(results: Results): string {
+  const c = results.containers;
+  if (!c) {
+    return 'No compose rehearsal has run on this machine (`npm run test:compose`, part of the test command), so there are no container figures to show: its last figures are read from the tool cache (tools/stack/compose-figures.ts) when the benchmark ends.';
+  }
+  const f = results.footprint;
+  const idle = new Map((c.idle ?? []).map((s) => [s.name, s]));
+  const load = new Map((c.load?.containers ?? []).map((s) => [s.name, s]));
+  const names = [...new Set([...idle.keys(), ...load.keys()])].sort(
+    (a, b) => Number(!SERVICES.includes(a)) - Number(!SERVICES.includes(b)) || a.localeCompare(b),
+  );
+  const rows = names.map((name) => {
+    const i = idle.get(name);
+    const l = load.get(name);
+    const limit = l?.limitMiB ?? i?.limitMiB;
+    const nativeIdle = f.idle.shopscope?.[name];
+    const nativePeak = f.capacityPeak.shopscope?.[name];
+    return [
+      name,
+      nativeIdle === undefined ? '—' : mib(nativeIdle),
+      i ? fixed(i.usedMiB, 0) : 'n/a',
+      nativePeak === undefined ? '—' : mib(nativePeak),
+      l ? fixed(l.peakMiB, 0) : 'n/a',
+      limit === undefined ? 'n/a' : fixed(limit, 0),
+      l && limit ? percent(l.peakMiB / limit) : 'n/a',
+      i ? fixed(i.cpuPercent, 1) : 'n/a',
+      l ? fixed(l.cpuMeanPercent, 1) : 'n/a',
+    ];
+  });
+  const total = (values: (number | undefined)[]) => fixed(sum(values), 0);
+  rows.push([
+    '**whole stack**',
+    '',
+    total((c.idle ?? []).map((s) => s.usedMiB)),
+    '',
+    total((c.load?.containers ?? []).map((s) => s.peakMiB)),
+    total((c.load?.containers ?? []).map((s) => s.limitMiB)),
+    '',
+    fixed(sum((c.idle ?? []).map((s) => s.cpuPercent)), 1),
+    fixed(sum((c.load?.containers ?? []).map((s) => s.cpuMeanPercent)), 1),
+  ]);
+  const timing = (s: number | undefined) => (s === undefined ? 'n/a' : `${fixed(s, 0)} s`);
+  return [
+    `From the compose rehearsal of commit ${c.commit} on ${c.at.slice(0, 10)} on this machine (tests/compose/rehearsal.test.ts; the images are this project's look-alikes of the upstream ones, and the Loki and Grafana containers stand-ins, tests/compose/images): the repository's docker-compose.yml with the defaults of .env.example on Debian's Docker Engine, every container with its memory limit. From \`docker compose up -d\` (images present, empty volumes) to every container healthy: **${timing(c.upToHealthyS)}**; to the first trace of a web shop page in Jaeger, the page asked for as soon as the frontend answered: **${timing(c.upToFirstTraceS)}**${c.buildS === undefined ? '' : ` (\`docker compose build\` of the four services before it: ${timing(c.buildS)})`}. Natively, a trace is in Jaeger ${seconds(Math.max(...results.freshness.traceS))} s after its request at most (Freshness).`,
+    '',
+    `Memory (MiB) and CPU (% of one core) per container from \`docker stats\`: idle, once healthy after the first checks; under load, the mean of the CPU samples and the peak of the memory samples taken every 2 s during ${c.load ? `${c.load.what} (${c.load.requests} requests, ${c.load.orders} orders, ${c.load.failedJourneys} failed journeys)` : 'a load that did not run'}. Beside them, the same services natively (RSS with shopscope: idle, and the peak at saturation of section 4 — a far heavier load than the rehearsal's). A container's memory is its cgroup's (the process and the page cache it uses), a native figure the process's RSS; MariaDB runs one server for the three databases natively, one container per database here.`,
+    '',
+    table(
+      [
+        'container',
+        'native idle RSS',
+        'idle',
+        'native peak at saturation',
+        'peak under load',
+        'limit',
+        'peak of the limit',
+        'idle CPU %',
+        'CPU % under load',
+      ],
+      rows,
+    ),
+  ].join('\n');
+}
+
 /** How much telemetry one journey makes, from the same window (for whoever tunes its volume). */
 function perJourney(results: Results): string {
   const journeys = results.capacity.shopscope.hold.totalIterations;
@@ -604,6 +674,10 @@ export function renderReport(results: Results): string {
       '## 5. Loss',
       '',
       lossSection(results),
+      '',
+      '## 6. In containers',
+      '',
+      containersSection(results),
       '',
     ]
       .join('\n')

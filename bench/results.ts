@@ -3,6 +3,7 @@
  * produced them, and the few derived numbers both the report and the budgets use.
  */
 import type { LoadResult, Workload } from './load.ts';
+import type { ComposeFigures } from '../tools/stack/compose-figures.ts';
 import type { LossRow } from './loss.ts';
 
 /**
@@ -173,6 +174,8 @@ export interface Results {
   };
   /** Counted during the shopscope confirmation run. */
   loss: { rows: LossRow[] };
+  /** The last compose rehearsal's figures on this machine (tools/stack/compose-figures.ts), if one ran. */
+  containers?: ComposeFigures;
 }
 
 export const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;

@@ -24,6 +24,9 @@
  *      which the footprint at saturation is read (and, for shopscope, the telemetry loss at
  *      every stage).
  *
+ * Section 6 of the report puts the last compose rehearsal's container figures on this
+ * machine (tools/stack/compose-figures.ts) beside these native ones.
+ *
  * The report (bench/report.ts) goes to stdout and to the --out file. Budgets are reported,
  * never asserted: the exit code is 0 whenever the benchmark itself ran. Needs the same
  * things as the full-stack test: scripts/ci/build-tools.sh, npm run build, MariaDB.
@@ -33,6 +36,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { composeServices } from '../tools/stack/compose-args.ts';
+import { readComposeFigures } from '../tools/stack/compose-figures.ts';
 import { repoPath } from '../tools/stack/repo.ts';
 import { NativeStack, SERVICE_NAMES } from '../tools/stack/native-stack.ts';
 import { measureBreakdown } from './breakdown.ts';
@@ -463,6 +467,8 @@ async function main(): Promise<void> {
         memoryLimitBytes: memoryLimits(),
       },
       loss: { rows: loss },
+      // Not measured here: the last compose rehearsal's, for the side-by-side of section 6.
+      containers: readComposeFigures(),
     };
   } finally {
     sampler.stop();
