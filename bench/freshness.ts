@@ -24,7 +24,13 @@ const POLL_MS = 100;
 /** The span batch processor's schedule delay and the collector's batch timeout, both 1 s. */
 const TRACE_BATCH_CYCLE_MS = 1_000;
 export const FRESHNESS_ROUTE = '/api/products';
-const COUNT_QUERY = `sum(http_server_request_duration_seconds_count{service_name="product-service", http_route="${FRESHNESS_ROUTE}"})`;
+/**
+ * Per series, not summed: each restart of product-service (the benchmark restarts it between
+ * rounds) leaves a series under its own service.instance.id that Prometheus drops from
+ * instant queries five minutes after its last sample. A sum would fall when one drops, and
+ * could stay below the count read before the request for good.
+ */
+const COUNT_QUERY = `http_server_request_duration_seconds_count{service_name="product-service", http_route="${FRESHNESS_ROUTE}"}`;
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -55,9 +61,19 @@ export async function traceFreshness(stack: NativeStack, samples: number): Promi
   return seconds;
 }
 
-async function requestCount(prom: PrometheusApi): Promise<number> {
-  const [sample] = await prom.samples(COUNT_QUERY);
-  return sample?.value ? Number(sample.value[1]) : 0;
+/** The route's request count per series, keyed by the series' labels. */
+async function requestCounts(prom: PrometheusApi): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const sample of await prom.samples(COUNT_QUERY)) {
+    if (sample.value) counts.set(JSON.stringify(sample.metric), Number(sample.value[1]));
+  }
+  return counts;
+}
+
+/** True once some series counts more than it did before (a series new since then counts from 0). */
+export function counterGrew(before: ReadonlyMap<string, number>, now: ReadonlyMap<string, number>): boolean {
+  for (const [series, count] of now) if (count > (before.get(series) ?? 0)) return true;
+  return false;
 }
 
 /**
@@ -73,12 +89,12 @@ export async function metricFreshness(
   const prom = new PrometheusApi(stack.prometheusUrl);
   const seconds: number[] = [];
   for (let i = 0; i < samples; i++) {
-    const before = await requestCount(prom);
+    const before = await requestCounts(prom);
     await productsRequest(stack);
     const answered = performance.now();
     await until(
-      `the request counter of ${FRESHNESS_ROUTE} to pass ${before}`,
-      async () => (await requestCount(prom)) > before,
+      `the request counter of ${FRESHNESS_ROUTE} to grow`,
+      async () => counterGrew(before, await requestCounts(prom)),
       {
         timeoutMs: 120_000,
         intervalMs: POLL_MS,
