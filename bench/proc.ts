@@ -1,10 +1,12 @@
 /**
  * What the benchmark reads from /proc (Linux): each process's resident memory (VmRSS) and
  * CPU time (utime + stime), the pids of the four services and of this stack's collector,
- * and a sampler that keeps the highest RSS of each process per labelled period.
+ * a sampler that keeps the highest RSS of each process per labelled period, and the CPU
+ * of every process of the stack and of the whole machine over a window (machineCpuWindow).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { mariaDbPid } from '../tools/stack/mariadb.ts';
 import { type NativeStack, SERVICE_NAMES } from '../tools/stack/native-stack.ts';
 
 export const COLLECTOR = 'otel-collector';
@@ -71,6 +73,69 @@ export function cpuUsed(before: Map<string, number>, after: Map<string, number>)
     if (start !== undefined) out.set(name, end - start);
   }
   return out;
+}
+
+/** The benchmark's own process in the machine's CPU split: its worker thread is the load generator. */
+export const LOAD_GENERATOR = 'load generator (the benchmark)';
+/** The machine's CPU that no process of the stack or the benchmark used (kernel threads, other daemons). */
+export const REST_OF_MACHINE = 'rest of the machine';
+
+/**
+ * Every process on the machine that the benchmark runs: the four services, each backend of
+ * the native stack (collector, Jaeger, Prometheus, Alertmanager, Mailpit, the Loki
+ * stand-in), MariaDB, and the benchmark itself (LOAD_GENERATOR).
+ */
+export function stackPids(stack: NativeStack): Map<string, number> {
+  const pids = measuredPids(stack);
+  for (const component of stack.components) {
+    if (component.running && component.pid !== undefined) pids.set(component.name, component.pid);
+  }
+  const db = stack.db && mariaDbPid(stack.db);
+  if (db !== undefined) pids.set('mariadb', db);
+  pids.set(LOAD_GENERATOR, process.pid);
+  return pids;
+}
+
+/** The machine's CPU seconds so far (/proc/stat, all cores): busy, and in all (busy + idle + iowait). */
+export function machineCpuSeconds(): { busyS: number; totalS: number } {
+  clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+  // user nice system idle iowait irq softirq steal (guest time is already inside user and nice).
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = cpu;
+  const busy = user + nice + system + irq + softirq + steal;
+  return { busyS: busy / clockTicks, totalS: (busy + idle + iowait) / clockTicks };
+}
+
+/** Where the machine's CPU went during a window: seconds by process, and the machine's busy and total. */
+export interface MachineCpu {
+  /** CPU seconds by process (stackPids' names), REST_OF_MACHINE included. */
+  byProcessS: Record<string, number>;
+  /** CPU seconds the machine was busy (all cores), and its total (cores × the window). */
+  busyS: number;
+  totalS: number;
+}
+
+/**
+ * Starts a window over every process of the stack and the whole machine; the function it
+ * returns ends it. A process that restarted inside the window is left out (its pid changed).
+ */
+export function machineCpuWindow(stack: NativeStack): () => MachineCpu {
+  const pids = stackPids(stack);
+  const start = new Map([...pids].map(([name, pid]) => [name, cpuSeconds(pid)]));
+  const machineStart = machineCpuSeconds();
+  return () => {
+    const byProcessS: Record<string, number> = {};
+    for (const [name, pid] of pids) {
+      const from = start.get(name);
+      const to = cpuSeconds(pid);
+      if (from !== undefined && to !== undefined) byProcessS[name] = to - from;
+    }
+    const machineEnd = machineCpuSeconds();
+    const busyS = machineEnd.busyS - machineStart.busyS;
+    const named = Object.values(byProcessS).reduce((sum, s) => sum + s, 0);
+    byProcessS[REST_OF_MACHINE] = Math.max(0, busyS - named);
+    return { byProcessS, busyS, totalS: machineEnd.totalS - machineStart.totalS };
+  };
 }
 
 /**

@@ -1,11 +1,13 @@
 /**
- * Section 6 of the report (bench/report.ts): the last compose rehearsal's container
- * figures beside the native ones, or a sentence saying there are none.
+ * Parts of the report (bench/report.ts): section 6, the last compose rehearsal's container
+ * figures beside the native ones (or a sentence saying there are none), and section 2's
+ * split of the machine's CPU per journey with and without telemetry.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ComposeFigures } from '../tools/stack/compose-figures.ts';
-import { containersSection } from './report.ts';
+import type { LoadResult } from './load.ts';
+import { capacityCpuSection, containersSection } from './report.ts';
 import type { Results } from './results.ts';
 
 const MIB = 2 ** 20;
@@ -59,4 +61,77 @@ test("the rehearsal's figures, its commit and day, beside the native ones, with 
   assert.equal(row('frontend'), '| frontend | 60 | 65 | 150 | 82 | 192 | 43 % | 0.5 | 12.0 |');
   assert.equal(row('jaeger'), '| jaeger | — | 15 | — | 49 | 192 | 26 % | 0.3 | 3.0 |', 'not a native process measured');
   assert.equal(row('**whole stack**'), '| **whole stack** |  | 80 |  | 131 | 384 |  | 0.8 | 15.0 |');
+});
+
+/** A ladder step of `journeys` journeys whose processes used `cpuS` CPU seconds (machine: 2 cores for 40 s). */
+function step(rate: number, pass: boolean, journeys: number, cpuS?: Record<string, number>) {
+  const busyS = cpuS ? Object.values(cpuS).reduce((a, b) => a + b, 0) : 0;
+  return {
+    rate,
+    pass,
+    why: pass ? '' : 'p95 900 ms',
+    result: { totalIterations: journeys } as LoadResult,
+    ...(cpuS ? { cpu: { byProcessS: { ...cpuS, 'rest of the machine': 0.1 }, busyS: busyS + 0.1, totalS: 80 } } : {}),
+  };
+}
+
+test("the machine's CPU per journey is split at the highest rate both ladders passed, with what it allows the capacity ratio to be", () => {
+  const services = { frontend: 2, 'user-service': 0.5, 'product-service': 1.5, 'order-service': 2 };
+  const run = {
+    capacity: {
+      shopscope: {
+        steps: [
+          step(10, true, 400, { ...services, 'otel-collector': 0.2 }),
+          step(20, true, 700, { ...services, frontend: 3, 'otel-collector': 0.7, jaeger: 0.35, mariadb: 1 }),
+          step(40, false, 900, { ...services }),
+        ],
+        holds: [step(18, true, 1080, { frontend: 30 })],
+        journeysPerS: 18,
+        holdRate: 18,
+      },
+      off: {
+        steps: [
+          step(20, true, 700, { ...services, 'otel-collector': 0.07, jaeger: 0, mariadb: 1 }),
+          step(40, true, 1400, { ...services }),
+        ],
+        holds: [step(36, true, 2160, { frontend: 50 })],
+        journeysPerS: 36,
+        holdRate: 36,
+      },
+    },
+    machine: { cores: 2 },
+  } as unknown as Results;
+  const section = capacityCpuSection(run);
+  assert.match(
+    section,
+    /over the ladder's step at 20 journeys\/s/,
+    'the highest rate both passed, not 40 (shopscope failed it)',
+  );
+  const row = (name: string) => section.split('\n').find((line) => line.startsWith(`| ${name} |`));
+  // 3 s of frontend CPU over 700 journeys with shopscope, 2 s without.
+  assert.equal(row('frontend'), '| frontend | 4.286 | 2.857 | +1.429 |');
+  assert.equal(row('otel-collector'), '| otel-collector | 1.000 | 0.100 | +0.900 |');
+  assert.ok(
+    section.indexOf('| otel-collector |') < section.indexOf('| jaeger |'),
+    'backends by their cost, after the services',
+  );
+  assert.ok(section.indexOf('| jaeger |') < section.indexOf('| mariadb |'));
+  // machine: shopscope 3+0.5+1.5+2+0.7+0.35+1+0.1 = 9.15 s, off 2+0.5+1.5+2+0.07+0+1+0.1 = 7.17 s, per 700 journeys
+  assert.equal(row('**the machine**'), '| **the machine** | **13.071** | **10.243** | **+2.829** |');
+  assert.match(section, /the services add \+1\.429 ms, the telemetry backends \+1\.400 ms \(otel-collector, jaeger\)/);
+  assert.match(section, /0\.78 × off's by this split, 0\.500 measured/);
+  // 10.243 / (10.243 + 1.4)
+  assert.match(section, /at most 0\.88 × off's capacity/);
+  assert.match(section, /machine was 38 % busy with shopscope at 18 journeys\/s and 63 % with off at 36/);
+});
+
+test('without a rate passed by both ladders, the split says so', () => {
+  const run = {
+    capacity: {
+      shopscope: { steps: [step(5, false, 100, { frontend: 1 })], holds: [], journeysPerS: 0, holdRate: 0 },
+      off: { steps: [step(5, true, 100, { frontend: 1 })], holds: [], journeysPerS: 5, holdRate: 5 },
+    },
+    machine: { cores: 2 },
+  } as unknown as Results;
+  assert.match(capacityCpuSection(run), /No rate passed in both ladders/);
 });

@@ -4,7 +4,7 @@
  */
 import { type LoadResult, WORKLOADS, type Workload } from './load.ts';
 import { BATCH_FLUSH_MS, SDK_LOGS_STAGE, SDK_SPANS_STAGE } from './loss.ts';
-import { COLLECTOR } from './proc.ts';
+import { COLLECTOR, LOAD_GENERATOR, type MachineCpu, REST_OF_MACHINE } from './proc.ts';
 import {
   CAPACITY_CONFIGS,
   type CapacityRun,
@@ -458,6 +458,63 @@ function capacitySection(results: Results): string {
   ].join('\n');
 }
 
+/** Processes of the machine's CPU split that are neither a service nor shared by both configurations. */
+const NOT_TELEMETRY_BACKENDS = new Set([...SERVICES, 'mariadb', LOAD_GENERATOR, REST_OF_MACHINE]);
+
+/**
+ * Where the machine's CPU goes per journey, with and without telemetry, at the highest rate
+ * both ladders passed (the same offered load, below saturation for both), and what that
+ * split allows the capacity ratio to be: the measured argument of the capacity budget.
+ */
+export function capacityCpuSection(results: Results): string {
+  const { shopscope, off } = results.capacity;
+  const passed = (steps: CapacityStep[]) => new Map(steps.filter((s) => s.pass && s.cpu).map((s) => [s.rate, s]));
+  const shopSteps = passed(shopscope.steps);
+  const offSteps = passed(off.steps);
+  const common = Math.max(0, ...[...shopSteps.keys()].filter((rate) => offSteps.has(rate)));
+  const shopStep = shopSteps.get(common);
+  const offStep = offSteps.get(common);
+  if (!shopStep?.cpu || !offStep?.cpu) return 'No rate passed in both ladders with its CPU recorded: no split to show.';
+  const perJourney = (step: CapacityStep, cpu: MachineCpu) => (name: string) =>
+    ((cpu.byProcessS[name] ?? 0) * 1000) / step.result.totalIterations;
+  const shopMs = perJourney(shopStep, shopStep.cpu);
+  const offMs = perJourney(offStep, offStep.cpu);
+  const names = [...new Set([...Object.keys(shopStep.cpu.byProcessS), ...Object.keys(offStep.cpu.byProcessS)])];
+  const backends = names.filter((n) => !NOT_TELEMETRY_BACKENDS.has(n)).sort((a, b) => shopMs(b) - shopMs(a));
+  const order = [...SERVICES, ...backends, 'mariadb', LOAD_GENERATOR, REST_OF_MACHINE].filter((n) => names.includes(n));
+  const total = (of: (name: string) => number, which: string[]) => which.reduce((n, name) => n + of(name), 0);
+  const machineShop = total(shopMs, order);
+  const machineOff = total(offMs, order);
+  const added = (which: string[]) => total(shopMs, which) - total(offMs, which);
+  const servicesAdded = added(SERVICES);
+  const backendsAdded = added(backends);
+  const row = (name: string, bold = false) => {
+    const cells = [cpuMs(shopMs(name)), cpuMs(offMs(name)), signed(shopMs(name) - offMs(name), 3)];
+    return [bold ? `**${name}**` : name, ...(bold ? cells.map((c) => `**${c}**`) : cells)];
+  };
+  const busy = (cpu: MachineCpu | undefined) => (cpu && cpu.totalS > 0 ? percent(cpu.busyS / cpu.totalS) : 'n/a');
+  const holdOf = (run: CapacityRun) => run.holds.at(-1);
+  const measuredRatio = off.journeysPerS > 0 ? shopscope.journeysPerS / off.journeysPerS : Number.NaN;
+  return [
+    `Everything runs on the machine's ${results.machine.cores} cores: the services, MariaDB, the backends that take in the telemetry (the collector, Jaeger, Prometheus, the Loki stand-in…) and the load generator. CPU time (user + system, from /proc) of each process over the ladder's step at ${common} journeys/s — the highest rate both configurations passed, so the same load, below saturation for both — divided by the journeys of the step, in ms; "${REST_OF_MACHINE}" is the machine's busy time (/proc/stat) that none of these processes used.`,
+    '',
+    table(
+      ['process', `shopscope at ${common}/s (ms per journey)`, `off at ${common}/s (ms per journey)`, 'added'],
+      [
+        ...order.map((name) => row(name)),
+        [
+          '**the machine**',
+          `**${cpuMs(machineShop)}**`,
+          `**${cpuMs(machineOff)}**`,
+          `**${signed(machineShop - machineOff, 3)}**`,
+        ],
+      ],
+    ),
+    '',
+    `With ShopScope's telemetry a journey costs the machine ${cpuMs(machineShop)} ms of CPU instead of ${cpuMs(machineOff)} (×${fixed(machineShop / machineOff, 2)}): the services add ${signed(servicesAdded, 3)} ms, the telemetry backends ${signed(backendsAdded, 3)} ms (${backends.join(', ')}). When the cores are what runs out, the capacity falls in that proportion: ${fixed(machineOff / machineShop, 2)} × off's by this split, ${fixed(measuredRatio, 3)} measured. During the confirmation runs the machine was ${busy(holdOf(shopscope)?.cpu)} busy with shopscope at ${shopscope.holdRate} journeys/s and ${busy(holdOf(off)?.cpu)} with off at ${off.holdRate}. Even if ShopScope's bootstrap cost the services nothing, the backends' share alone would leave shopscope at most ${fixed(machineOff / (machineOff + backendsAdded), 2)} × off's capacity on this machine; the rest of the gap is the services' own telemetry CPU (section 1).`,
+  ].join('\n');
+}
+
 function freshnessSection(results: Results): string {
   const { traceS, metricS } = results.freshness;
   const row = (what: string, samples: number[]) => [
@@ -662,6 +719,10 @@ export function renderReport(results: Results): string {
       '## 2. Capacity',
       '',
       capacitySection(results),
+      '',
+      "### Where the machine's CPU goes",
+      '',
+      capacityCpuSection(results),
       '',
       '## 3. Freshness',
       '',

@@ -5,6 +5,7 @@
 import type { LoadResult, Workload } from './load.ts';
 import type { ComposeFigures } from '../tools/stack/compose-figures.ts';
 import type { LossRow } from './loss.ts';
+import type { MachineCpu } from './proc.ts';
 
 /**
  * The telemetry configurations compared, each a restart of the four services with
@@ -132,6 +133,8 @@ export interface CapacityStep {
   pass: boolean;
   /** Why it failed, or "" when it passed. */
   why: string;
+  /** The CPU of every process of the stack and of the machine during the run (warm-up included). */
+  cpu?: MachineCpu;
 }
 
 /** One configuration's capacity: the ladder, then its confirmation runs. */

@@ -52,7 +52,7 @@ import {
   settle,
 } from './loss.ts';
 import { machineInfo } from './machine.ts';
-import { COLLECTOR, cpuSnapshot, cpuUsed, RssSampler } from './proc.ts';
+import { COLLECTOR, cpuSnapshot, cpuUsed, machineCpuWindow, RssSampler } from './proc.ts';
 import { renderReport } from './report.ts';
 import {
   CAPACITY_CONFIGS,
@@ -236,13 +236,14 @@ async function findCapacity(stack: NativeStack, plan: Plan, context: LoadContext
   let lowestFail = Number.POSITIVE_INFINITY;
   let rate = c.startRate;
   for (;;) {
+    const endCpu = machineCpuWindow(stack);
     const result = await runLoad(
       stack,
       { workload: 'journey', mode: 'rate', rate, warmupS: c.warmupS, measureS: c.measureS },
       context,
     );
     const why = stepVerdict(result, c.p95LimitMs);
-    steps.push({ rate, result, pass: why === '', why });
+    steps.push({ rate, result, pass: why === '', why, cpu: endCpu() });
     log(`  capacity step ${rate} journeys/s: ${why === '' ? 'pass' : `fail (${why})`} — ${summary(result)}`);
     if (why === '') highestPass = Math.max(highestPass, rate);
     else lowestFail = Math.min(lowestFail, rate);
@@ -307,14 +308,16 @@ async function holdCapacity(
     const before = measureLoss ? await lossSnapshot(stack, freshWithinS) : undefined;
     const label = `capacity ${telemetry} hold ${holds.length + 1}`;
     sampler.label = label;
+    const endCpu = machineCpuWindow(stack);
     const result = await runLoad(
       stack,
       { workload: 'journey', mode: 'rate', rate, warmupS: 0, measureS: plan.capacity.holdS },
       context,
     );
+    const cpu = endCpu();
     sampler.label = undefined;
     const why = stepVerdict(result, plan.capacity.p95LimitMs);
-    holds.push({ rate, result, pass: why === '', why });
+    holds.push({ rate, result, pass: why === '', why, cpu });
     log(`  hold ${rate} journeys/s: ${why === '' ? 'held' : `did not hold (${why})`} — ${summary(result)}`);
     let loss: LossRow[] | undefined;
     if (before) {

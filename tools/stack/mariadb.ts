@@ -38,15 +38,17 @@ export async function startMariaDb(): Promise<MariaDb> {
     await db.destroy();
     throw err;
   }
-  const pidFile = path.join(db.dir, 'mysqld.pid');
-  guardPid(() => {
-    try {
-      return Number(readFileSync(pidFile, 'utf8').trim()) || undefined;
-    } catch {
-      return undefined;
-    }
-  });
+  guardPid(() => mariaDbPid(db));
   return db;
+}
+
+/** The server's pid (from its pid file), or undefined when it is not running. */
+export function mariaDbPid(db: MariaDb): number | undefined {
+  try {
+    return Number(readFileSync(path.join(db.dir, 'mysqld.pid'), 'utf8').trim()) || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** user_db, product_db and order_db, with the DATABASE_URL of each. */
