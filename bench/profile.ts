@@ -24,6 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { NativeStack, SERVICE_NAMES } from '../tools/stack/native-stack.ts';
+import { serviceRuntimeEnv } from '../tools/stack/services.ts';
 import { runLoad, type Workload, WORKLOADS } from './load.ts';
 import { type Telemetry, TELEMETRY_CONFIGS, telemetryEnv } from './results.ts';
 import { createShoppers, productSlugs, restock } from './shop-setup.ts';
@@ -154,7 +155,10 @@ async function main(): Promise<void> {
     const context = { slugs: await productSlugs(stack), shoppersFile, shoppers };
     await stack.restartServices({
       ...telemetryEnv(telemetry),
-      NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir} --cpu-prof-interval=${SAMPLING_INTERVAL_US}`,
+      // Appended to the services' own heap settings (services/runtime.env), which a bare
+      // NODE_OPTIONS would replace: the profile's GC must be the product's.
+      NODE_OPTIONS:
+        `${serviceRuntimeEnv().NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${profileDir} --cpu-prof-interval=${SAMPLING_INTERVAL_US}`.trim(),
     });
     for (const name of SERVICE_NAMES) {
       const pid = stack.services.get(name)?.pid;
