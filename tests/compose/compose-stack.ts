@@ -161,6 +161,18 @@ export class ComposeStack {
       });
   }
 
+  /**
+   * What the containers logged at warning level or above since `since` (an ISO time): the
+   * services' JSON lines at warn, error or fatal, the databases' [Warning] and [ERROR]
+   * lines — why requests failed, for the test's message. Each line keeps its service prefix.
+   */
+  async problemsSince(since: string, services: string[]): Promise<string[]> {
+    const { output } = await this.compose(['logs', '--no-color', '--since', since, ...services], {
+      allowFailure: true,
+    });
+    return output.split('\n').filter((line) => /"level":"(warn|error|fatal)"|\[(Warning|ERROR)\]/.test(line));
+  }
+
   /** The last lines a container's process printed. */
   async logs(service: string, lines = 40): Promise<string> {
     return (await this.compose(['logs', '--no-color', '--tail', String(lines), service], { allowFailure: true }))

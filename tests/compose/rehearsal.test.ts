@@ -355,6 +355,7 @@ describe('memory within the limits', { skip: skipReason }, () => {
     figures.push(`idle memory: ${table(idle)}; total ${idleTotal.toFixed(0)} MiB`);
     // k6/load.js's peak: 20 visitors arriving over 20 s, about 1 s between steps, the same
     // mix of journeys.
+    const loadStart = new Date().toISOString();
     const load = runMixedTraffic(book, urls, { users: 20, durationMs: 90_000, thinkMs: 1_000, rampMs: 20_000 });
     const underLoad = await statsDuring(load);
     const mix = await load;
@@ -373,6 +374,11 @@ describe('memory within the limits', { skip: skipReason }, () => {
     );
     note(figures.at(-1) ?? '');
     for (const failure of mix.failures.slice(0, 10)) note(`failed under load: ${failure}`);
+    if (mix.failed > 0) {
+      // The shopper sees only "unavailable": the services' own lines say which call failed and why.
+      const problems = await stack.problemsSince(loadStart, [...SERVICE_NAMES, 'user-db', 'product-db', 'order-db']);
+      for (const line of problems.slice(0, 30)) note(`logged under load: ${line.slice(0, 700)}`);
+    }
     assert.equal(mix.failed, 0, `journeys failed under load: ${mix.failures.slice(0, 5).join('; ')}`);
     const over = peaks.filter((s) => s.usedMiB > 0.8 * s.limitMiB);
     assert.deepEqual(
