@@ -650,6 +650,21 @@ interface RuleFile {
 }
 
 describe('Prometheus rules on live data', () => {
+  test("the query client reads a scalar answer as one unlabelled sample, as it reads a vector's series", async () => {
+    // A scalar's [time, value] is an array like a vector's list of series: only resultType tells them apart.
+    const scalar = await prom.query('scalar(vector(2.5))');
+    assert.equal(scalar.resultType, 'scalar');
+    assert.deepEqual(
+      scalar.result.map((s) => [s.metric, s.value?.[1]]),
+      [[{}, '2.5']],
+    );
+    const vector = await prom.samples('vector(2.5)');
+    assert.deepEqual(
+      vector.map((s) => [s.metric, s.value?.[1]]),
+      [[{}, '2.5']],
+    );
+  });
+
   test('every recording and alerting rule of prometheus/rules evaluates without error', {
     timeout: 120_000,
   }, async () => {

@@ -40,7 +40,7 @@ interface PromAnswer<T> {
 type PromValue = [number, string];
 
 /** `data` of /api/v1/query and /api/v1/query_range. */
-interface PromQueryData {
+export interface PromQueryData {
   resultType: 'matrix' | 'vector' | 'scalar' | 'string';
   /** Series ("matrix", "vector"), or one value ("scalar", "string"). */
   result: PromSample[] | PromValue;
@@ -100,6 +100,17 @@ export interface PromResult {
   result: PromSample[];
 }
 
+/**
+ * The samples of a query's answer. A scalar or string result is one [time, value] pair: it
+ * becomes one sample without labels (being an array itself, it must be told apart by its
+ * resultType, not by its shape).
+ */
+export function samplesOf(data: PromQueryData): PromSample[] {
+  if (data.resultType === 'scalar' || data.resultType === 'string')
+    return [{ metric: {}, value: data.result as PromValue }];
+  return data.result as PromSample[];
+}
+
 export class PrometheusApi {
   readonly url: string;
   constructor(url: string) {
@@ -110,13 +121,7 @@ export class PrometheusApi {
     const { status, body } = await fetchJson<PromAnswer<PromQueryData>>(`${this.url}${path}`, params);
     if (body.status !== 'success')
       return { error: `${body.errorType ?? status}: ${body.error ?? 'unknown error'}`, result: [] };
-    const data = body.data;
-    // A scalar or string result is one value without labels.
-    // (Its [time, value] is an array as well, so Array.isArray passes it through as it is; the cast keeps that.)
-    const result: PromSample[] = Array.isArray(data.result)
-      ? (data.result as PromSample[])
-      : [{ metric: {}, value: data.result }];
-    return { resultType: data.resultType, result };
+    return { resultType: body.data.resultType, result: samplesOf(body.data) };
   }
 
   /** Instant query at `time` (seconds; now by default). */
