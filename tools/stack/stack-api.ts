@@ -40,7 +40,7 @@ interface PromAnswer<T> {
 type PromValue = [number, string];
 
 /** `data` of /api/v1/query and /api/v1/query_range. */
-export interface PromQueryData {
+interface PromQueryData {
   resultType: 'matrix' | 'vector' | 'scalar' | 'string';
   /** Series ("matrix", "vector"), or one value ("scalar", "string"). */
   result: PromSample[] | PromValue;
@@ -105,7 +105,7 @@ export interface PromResult {
  * becomes one sample without labels (being an array itself, it must be told apart by its
  * resultType, not by its shape).
  */
-export function samplesOf(data: PromQueryData): PromSample[] {
+function samplesOf(data: PromQueryData): PromSample[] {
   if (data.resultType === 'scalar' || data.resultType === 'string')
     return [{ metric: {}, value: data.result as PromValue }];
   return data.result as PromSample[];
