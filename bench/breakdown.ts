@@ -3,7 +3,7 @@
  * at one fixed rate, with telemetry off, with ShopScope's bootstrap, with the stock
  * zero-code setup instead, and with ShopScope's bootstrap with one part changed at a time
  * (nothing exported; one trace in ten sampled; no http or pino instrumentation; the express
- * or mysql2 instrumentation added back; only the SDK). Every configuration is a restart of the services with OTEL_SDK_DISABLED,
+ * or mysql2 instrumentation added back; spans only; only the SDK). Every configuration is a restart of the services with OTEL_SDK_DISABLED,
  * TELEMETRY_BOOTSTRAP and standard OTEL_* variables, so what is measured is the product's
  * own code paths, nothing patched for the benchmark.
  *
@@ -92,6 +92,15 @@ export const BREAKDOWN_CONFIGS: BreakdownConfig[] = [
     name: 'with mysql2',
     what: 'shopscope with the mysql2 instrumentation too (the default until issue 15): each query formatted and wrapped under its Sequelize span, for a span suppressed',
     env: withInstrumentation('mysql2'),
+  },
+  {
+    name: 'spans only',
+    what: 'shopscope with only the http and Sequelize instrumentations and only traces exported: a server span and its SQL spans for every request, nothing else — the least telemetry that traces every request with its SQL, as the design asks',
+    env: {
+      OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http',
+      OTEL_METRICS_EXPORTER: 'none',
+      OTEL_LOGS_EXPORTER: 'none',
+    },
   },
   {
     name: 'SDK only',

@@ -25,8 +25,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { NativeStack, SERVICE_NAMES } from '../tools/stack/native-stack.ts';
 import { serviceRuntimeEnv } from '../tools/stack/services.ts';
-import { runLoad, type Workload, WORKLOADS } from './load.ts';
-import { type Telemetry, TELEMETRY_CONFIGS, telemetryEnv } from './results.ts';
+import { type LoadContext, runLoad, type Workload, WORKLOADS } from './load.ts';
+import { type ServicesProfile, type Telemetry, TELEMETRY_CONFIGS, telemetryEnv } from './results.ts';
 import { createShoppers, productSlugs, restock } from './shop-setup.ts';
 
 /** The subset of V8's .cpuprofile format read here. */
@@ -121,6 +121,100 @@ export function summarise(profile: CpuProfile, fromUs: number, toUs: number): Pr
 
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
+/**
+ * Restarts the four services of a running stack with V8's sampling profiler on, in a
+ * telemetry configuration, offers `workload` at `rate` for `warmupS` and then `seconds`
+ * (profiled), and restarts them again without the profiler (which writes the profiles)
+ * in the same configuration. The caller's next restart sets what it needs.
+ */
+export async function profileServices(
+  stack: NativeStack,
+  options: { telemetry: Telemetry; workload: Workload; rate: number; warmupS: number; seconds: number },
+  context: LoadContext,
+): Promise<ServicesProfile> {
+  const { telemetry, workload, rate, warmupS, seconds } = options;
+  const profileDir = mkdtempSync(path.join(os.tmpdir(), 'shopscope-profile-'));
+  // The services' own heap settings (services/runtime.env), which a bare NODE_OPTIONS would
+  // replace: the profile's GC must be the product's.
+  const productNodeOptions = serviceRuntimeEnv().NODE_OPTIONS ?? '';
+  try {
+    await stack.restartServices({
+      ...telemetryEnv(telemetry),
+      NODE_OPTIONS:
+        `${productNodeOptions} --cpu-prof --cpu-prof-dir=${profileDir} --cpu-prof-interval=${SAMPLING_INTERVAL_US}`.trim(),
+    });
+    const pids = new Map<number, string>();
+    for (const name of SERVICE_NAMES) {
+      const pid = stack.services.get(name)?.pid;
+      if (pid !== undefined) pids.set(pid, name);
+    }
+    if (warmupS > 0) await runLoad(stack, { workload, mode: 'rate', rate, warmupS: 0, measureS: warmupS }, context);
+    const from = nowUs();
+    const result = await runLoad(stack, { workload, mode: 'rate', rate, warmupS: 0, measureS: seconds }, context);
+    const to = nowUs();
+    // SIGTERM: each service exits normally and V8 writes its profile.
+    await stack.restartServices({ ...telemetryEnv(telemetry), NODE_OPTIONS: productNodeOptions });
+
+    const profile: ServicesProfile = {
+      telemetry,
+      workload,
+      rate,
+      seconds,
+      iterations: result.totalIterations,
+      services: {},
+      byFunction: {},
+    };
+    for (const file of readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'))) {
+      // CPU.<date>.<time>.<pid>.<tid>.<seq>.cpuprofile
+      const service = pids.get(Number(file.split('.')[3]));
+      if (!service) continue;
+      const summary = summarise(JSON.parse(readFileSync(path.join(profileDir, file), 'utf8')), from, to);
+      profile.services[service] = { totalMs: summary.totalMs, byOwner: Object.fromEntries(summary.byOwner) };
+      for (const [fn, ms] of summary.byFunction) profile.byFunction[`${service}: ${fn}`] = ms;
+    }
+    const missing = SERVICE_NAMES.filter((name) => !profile.services[name]);
+    if (missing.length > 0) throw new Error(`no CPU profile was written by ${missing.join(', ')}`);
+    return profile;
+  } finally {
+    rmSync(profileDir, { recursive: true, force: true });
+  }
+}
+
+/** Whether an owner's CPU is telemetry's. */
+export function isTelemetryOwner(owner: string): boolean {
+  return TELEMETRY_PACKAGE.test(owner);
+}
+
+/** The profile as text: per service, its owners by CPU per iteration; then the top functions. */
+export function formatProfile(profile: ServicesProfile, top: number): string {
+  const perIteration = (ms: number) => (ms / profile.iterations).toFixed(3);
+  const lines: string[] = [
+    `telemetry ${profile.telemetry}, ${profile.workload} at ${profile.rate}/s, ${profile.iterations} iterations in ${profile.seconds} s; CPU ms per iteration`,
+  ];
+  for (const [service, { totalMs, byOwner }] of Object.entries(profile.services)) {
+    let telemetryMs = 0;
+    for (const [owner, ms] of Object.entries(byOwner)) if (isTelemetryOwner(owner)) telemetryMs += ms;
+    lines.push(
+      '',
+      `${service}: ${perIteration(totalMs)} ms, of which telemetry packages ${perIteration(telemetryMs)} (${((100 * telemetryMs) / totalMs).toFixed(1)} %)`,
+    );
+    for (const [owner, ms] of Object.entries(byOwner).sort((a, b) => b[1] - a[1])) {
+      if (ms / totalMs < 0.005) continue;
+      const mark = isTelemetryOwner(owner) ? ' *' : '';
+      lines.push(
+        `  ${perIteration(ms).padStart(8)}  ${((100 * ms) / totalMs).toFixed(1).padStart(5)} %  ${owner}${mark}`,
+      );
+    }
+  }
+  lines.push('', `top ${top} functions (self time, Node's work charged to the caller), all services:`);
+  for (const [fn, ms] of Object.entries(profile.byFunction)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)) {
+    lines.push(`  ${perIteration(ms).padStart(8)}  ${fn}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -140,73 +234,22 @@ async function main(): Promise<void> {
   const seconds = Number(values.seconds);
   const log = (message: string) => process.stderr.write(`# [profile] ${message}\n`);
 
-  const profileDir = mkdtempSync(path.join(os.tmpdir(), 'shopscope-profile-'));
   const stack = await NativeStack.start({
     log,
     serviceEnv: { OTEL_METRIC_EXPORT_INTERVAL: '10000', LOG_LEVEL: 'info' },
   });
-  const pids = new Map<number, string>();
-  let window: { from: number; to: number; iterations: number } | undefined;
   try {
     await restock(stack);
     const shoppers = 60;
     const shoppersFile = path.join(stack.dir, 'shoppers.json');
     await createShoppers(stack, shoppers, shoppersFile);
     const context = { slugs: await productSlugs(stack), shoppersFile, shoppers };
-    await stack.restartServices({
-      ...telemetryEnv(telemetry),
-      // Appended to the services' own heap settings (services/runtime.env), which a bare
-      // NODE_OPTIONS would replace: the profile's GC must be the product's.
-      NODE_OPTIONS:
-        `${serviceRuntimeEnv().NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${profileDir} --cpu-prof-interval=${SAMPLING_INTERVAL_US}`.trim(),
-    });
-    for (const name of SERVICE_NAMES) {
-      const pid = stack.services.get(name)?.pid;
-      if (pid !== undefined) pids.set(pid, name);
-    }
     log(`telemetry ${telemetry}: ${workload} at ${rate}/s, 10 s of warm-up, then ${seconds} s profiled`);
-    await runLoad(stack, { workload, mode: 'rate', rate, warmupS: 0, measureS: 10 }, context);
-    const from = nowUs();
-    const result = await runLoad(stack, { workload, mode: 'rate', rate, warmupS: 0, measureS: seconds }, context);
-    window = { from, to: nowUs(), iterations: result.totalIterations };
+    const profile = await profileServices(stack, { telemetry, workload, rate, warmupS: 10, seconds }, context);
+    process.stdout.write(formatProfile(profile, Number(values.top)));
   } finally {
-    // SIGTERM: each service exits normally and V8 writes its profile.
     await stack.stop();
   }
-  if (!window) return;
-
-  const top = Number(values.top);
-  const perIteration = (ms: number) => (ms / window.iterations).toFixed(3);
-  const lines: string[] = [
-    `telemetry ${telemetry}, ${workload} at ${rate}/s, ${window.iterations} iterations in ${((window.to - window.from) / 1e6).toFixed(1)} s; CPU ms per iteration`,
-  ];
-  const functions = new Map<string, number>();
-  for (const file of readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'))) {
-    const pid = Number(file.split('.')[3]);
-    const service = pids.get(pid);
-    if (!service) continue;
-    const summary = summarise(JSON.parse(readFileSync(path.join(profileDir, file), 'utf8')), window.from, window.to);
-    let telemetryMs = 0;
-    for (const [owner, ms] of summary.byOwner) if (TELEMETRY_PACKAGE.test(owner)) telemetryMs += ms;
-    lines.push(
-      '',
-      `${service}: ${perIteration(summary.totalMs)} ms, of which telemetry packages ${perIteration(telemetryMs)} (${((100 * telemetryMs) / summary.totalMs).toFixed(1)} %)`,
-    );
-    for (const [owner, ms] of [...summary.byOwner].sort((a, b) => b[1] - a[1])) {
-      if (ms / summary.totalMs < 0.005) continue;
-      const mark = TELEMETRY_PACKAGE.test(owner) ? ' *' : '';
-      lines.push(
-        `  ${perIteration(ms).padStart(8)}  ${((100 * ms) / summary.totalMs).toFixed(1).padStart(5)} %  ${owner}${mark}`,
-      );
-    }
-    for (const [fn, ms] of summary.byFunction) functions.set(`${service}: ${fn}`, ms);
-  }
-  lines.push('', `top ${top} functions (self time, Node's work charged to the caller), all services:`);
-  for (const [fn, ms] of [...functions].sort((a, b) => b[1] - a[1]).slice(0, top)) {
-    lines.push(`  ${perIteration(ms).padStart(8)}  ${fn}`);
-  }
-  process.stdout.write(`${lines.join('\n')}\n`);
-  rmSync(profileDir, { recursive: true, force: true });
 }
 
 if (import.meta.main) await main();

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ComposeFigures } from '../tools/stack/compose-figures.ts';
 import type { LoadResult } from './load.ts';
-import { capacityCpuSection, containersSection } from './report.ts';
-import type { Results } from './results.ts';
+import { capacityCpuSection, containersSection, profileSection } from './report.ts';
+import type { Results, ServicesProfile } from './results.ts';
 
 const MIB = 2 ** 20;
 
@@ -134,4 +134,61 @@ test('without a rate passed by both ladders, the split says so', () => {
     machine: { cores: 2 },
   } as unknown as Results;
   assert.match(capacityCpuSection(run), /No rate passed in both ladders/);
+});
+
+test("the journey profile's added CPU is split into telemetry packages (upstream and ShopScope's own), GC, Node/V8 and the shop's own code", () => {
+  // ms over the window, 10 journeys: so every per-journey figure is a tenth.
+  const profile = (telemetry: 'off' | 'shopscope', byOwner: Record<string, number>): ServicesProfile => ({
+    telemetry,
+    workload: 'journey',
+    rate: 1,
+    seconds: 10,
+    iterations: 10,
+    services: {
+      frontend: { totalMs: Object.values(byOwner).reduce((a, b) => a + b, 0), byOwner },
+      'user-service': { totalMs: 10, byOwner: { express: 10 } },
+      'product-service': { totalMs: 0, byOwner: {} },
+      'order-service': { totalMs: 0, byOwner: {} },
+    },
+    byFunction: {},
+  });
+  const section = profileSection({
+    plan: { profile: { rate: 1, warmupS: 1, seconds: 10 } },
+    profile: {
+      off: profile('off', { express: 300, GC: 100, 'Node/V8': 100, ejs: 90 }),
+      shopscope: profile('shopscope', {
+        express: 320,
+        ejs: 100,
+        GC: 140,
+        'Node/V8': 120,
+        '@opentelemetry/sdk-trace': 60,
+        '@grpc/grpc-js': 30,
+        '@shopscope/telemetry': 10,
+        '@opentelemetry/api': 0.2,
+      }),
+    },
+  } as unknown as Results);
+  const row = (name: string) => section.split('\n').find((line) => line.startsWith(`| ${name}`));
+  // off 60 ms per journey (59 in the frontend, 1 in user-service); shopscope 79.02 (78.02 + 1): +19.02.
+  assert.equal(row('**the four services**'), '| **the four services** | 60.000 | 79.020 | +19.020 | 100 % |');
+  assert.equal(row('**telemetry packages**'), '| **telemetry packages** | 0.000 | 10.020 | +10.020 | 53 % |');
+  assert.equal(row('`@opentelemetry/sdk-trace`'), '| `@opentelemetry/sdk-trace` | 0.000 | 6.000 | +6.000 | 32 % |');
+  assert.equal(
+    row("`@shopscope/telemetry` (ShopScope's own)"),
+    "| `@shopscope/telemetry` (ShopScope's own) | 0.000 | 1.000 | +1.000 | 5 % |",
+  );
+  assert.match(section, /\| other telemetry packages \(1, each under 0\.05 ms\) \| 0\.000 \| 0\.020 \| \+0\.020 \|/);
+  assert.equal(row('GC'), '| GC (whoever made the garbage) | 10.000 | 14.000 | +4.000 | 21 % |');
+  // express 30 + 1 (user-service) + ejs 9, against 32 + 1 + 10.
+  assert.match(
+    section,
+    /\| the shop's code and its libraries \(Express, Sequelize, mysql2, EJS, …\) \| 40\.000 \| 43\.000 \| \+3\.000 \|/,
+  );
+  assert.equal(row('frontend'), '| frontend | 59.000 | 78.020 | +19.020 | 10.020 |');
+  assert.match(section, /9\.0 ms upstream .* and 1\.0 ms ShopScope's own/);
+  // The budget: 0.25 × 60 = 15 ms; upstream 9.02 + GC 4 = 13.0.
+  assert.match(
+    section,
+    /would allow 15\.0 ms here; the upstream packages' own code and the garbage collection it adds come to 13\.0 ms/,
+  );
 });

@@ -4,6 +4,7 @@
  */
 import { type LoadResult, WORKLOADS, type Workload } from './load.ts';
 import { BATCH_FLUSH_MS, SDK_LOGS_STAGE, SDK_SPANS_STAGE } from './loss.ts';
+import { isTelemetryOwner } from './profile.ts';
 import { COLLECTOR, LOAD_GENERATOR, type MachineCpu, REST_OF_MACHINE } from './proc.ts';
 import {
   CAPACITY_CONFIGS,
@@ -15,6 +16,7 @@ import {
   headlineLatency,
   median,
   type Results,
+  type ServicesProfile,
   TELEMETRY_CONFIGS,
   type Telemetry,
 } from './results.ts';
@@ -370,8 +372,121 @@ function breakdownSection(results: Results): string {
     '',
     table(['configuration', 'what it is', 'CPU ms per request, each round', 'median', 'vs off', 'vs shopscope'], rows),
     '',
-    `ShopScope's bootstrap adds ${signed(shopscope - off, 3)} ms of CPU to a request that costs ${fixed(off, 3)} ms without telemetry (×${fixed(shopscope / off, 2)}); the zero-code setup adds ${signed(zeroCode - off, 3)} ms (×${fixed(zeroCode / off, 2)}). ${spreadNote(b)}`,
+    `ShopScope's bootstrap adds ${signed(shopscope - off, 3)} ms of CPU to a request that costs ${fixed(off, 3)} ms without telemetry (×${fixed(shopscope / off, 2)}); the zero-code setup adds ${signed(zeroCode - off, 3)} ms (×${fixed(zeroCode / off, 2)}). ${floorNote(cost, off)} ${spreadNote(b)}`,
   ].join('\n');
+}
+
+/** The owner rows of the profile section: telemetry packages one by one, then GC, Node/V8, the shop's own. */
+const SHOP_OWN = "the shop's code and its libraries";
+const NODE_OWN = 'Node/V8';
+
+/** CPU per journey by owner group, the four services summed. */
+function profileByGroup(profile: ServicesProfile): Map<string, number> {
+  const groups = new Map<string, number>();
+  for (const { byOwner } of Object.values(profile.services)) {
+    for (const [owner, ms] of Object.entries(byOwner)) {
+      const group = isTelemetryOwner(owner) || owner === 'GC' || owner === NODE_OWN ? owner : SHOP_OWN;
+      groups.set(group, (groups.get(group) ?? 0) + ms / profile.iterations);
+    }
+  }
+  return groups;
+}
+
+export function profileSection(results: Results): string {
+  const { off, shopscope } = results.profile;
+  const plan = results.plan.profile;
+  const offGroups = profileByGroup(off);
+  const onGroups = profileByGroup(shopscope);
+  const get = (groups: Map<string, number>, name: string) => groups.get(name) ?? 0;
+  const total = (groups: Map<string, number>) => sum([...groups.values()]);
+  const offTotal = total(offGroups);
+  const onTotal = total(onGroups);
+  const added = onTotal - offTotal;
+  const telemetryOwners = [...new Set([...offGroups.keys(), ...onGroups.keys()])]
+    .filter(isTelemetryOwner)
+    .sort((a, b) => get(onGroups, b) - get(onGroups, a));
+  // Packages under 0.05 ms per journey rest on a handful of samples: one row for them.
+  const small = telemetryOwners.filter((o) => get(onGroups, o) < 0.05);
+  const row = (name: string, offMs: number, onMs: number) => [
+    name,
+    cpuMs(offMs),
+    cpuMs(onMs),
+    signed(onMs - offMs, 3),
+    added > 0 ? percent((onMs - offMs) / added) : '',
+  ];
+  const sumOf = (groups: Map<string, number>, owners: string[]) => sum(owners.map((o) => get(groups, o)));
+  const telemetryAdded = sumOf(onGroups, telemetryOwners) - sumOf(offGroups, telemetryOwners);
+  const oursAdded = get(onGroups, '@shopscope/telemetry') - get(offGroups, '@shopscope/telemetry');
+  const gcAdded = get(onGroups, 'GC') - get(offGroups, 'GC');
+  const nodeAdded = get(onGroups, NODE_OWN) - get(offGroups, NODE_OWN);
+  const shopAdded = get(onGroups, SHOP_OWN) - get(offGroups, SHOP_OWN);
+  const rows = [
+    ...telemetryOwners
+      .filter((o) => !small.includes(o))
+      .map((o) =>
+        row(`\`${o}\`${o === '@shopscope/telemetry' ? " (ShopScope's own)" : ''}`, get(offGroups, o), get(onGroups, o)),
+      ),
+    ...(small.length > 0
+      ? [
+          row(
+            `other telemetry packages (${small.length}, each under 0.05 ms)`,
+            sumOf(offGroups, small),
+            sumOf(onGroups, small),
+          ),
+        ]
+      : []),
+    row('**telemetry packages**', sumOf(offGroups, telemetryOwners), sumOf(onGroups, telemetryOwners)),
+    row('GC (whoever made the garbage)', get(offGroups, 'GC'), get(onGroups, 'GC')),
+    row(
+      `${NODE_OWN} (work no package asked for: microtasks, timers, V8's own)`,
+      get(offGroups, NODE_OWN),
+      get(onGroups, NODE_OWN),
+    ),
+    row(`${SHOP_OWN} (Express, Sequelize, mysql2, EJS, …)`, get(offGroups, SHOP_OWN), get(onGroups, SHOP_OWN)),
+    row('**the four services**', offTotal, onTotal),
+  ];
+  const perService = SERVICES.map((service) => {
+    const o = off.services[service];
+    const s = shopscope.services[service];
+    const telemetryMs = (p: typeof s) =>
+      p
+        ? sum(
+            Object.entries(p.byOwner)
+              .filter(([owner]) => isTelemetryOwner(owner))
+              .map(([, v]) => v),
+          )
+        : Number.NaN;
+    return [
+      service,
+      cpuMs((o?.totalMs ?? Number.NaN) / off.iterations),
+      cpuMs((s?.totalMs ?? Number.NaN) / shopscope.iterations),
+      signed((s?.totalMs ?? Number.NaN) / shopscope.iterations - (o?.totalMs ?? Number.NaN) / off.iterations, 3),
+      cpuMs(telemetryMs(s) / shopscope.iterations),
+    ];
+  });
+  const allowed = (LIMITS.cpuRatio.journey - 1) * offTotal;
+  const upstream = telemetryAdded - oursAdded;
+  return [
+    `The four services profiled by V8's sampling profiler (\`--cpu-prof\`, one sample every 500 µs; bench/profile.ts) under journeys offered at ${plan.rate}/s, ${plan.warmupS} s of warm-up, then ${plan.seconds} s profiled: once with telemetry off (${off.iterations} journeys), once with ShopScope's (${shopscope.iterations}). Each sample is charged to the innermost frame that belongs to a package or to the shop's code, so the work Node does on a package's behalf (an http2 write for gRPC, a socket write for mysql2) is that package's; garbage collection is its own row. In ms of CPU per journey, the four services summed. A sampling profile says where the time goes, not how much there is: the CPU figures above (from /proc) are the measure, and the profiler's own cost weighs on both runs.`,
+    '',
+    table(['where', 'off', 'shopscope', 'added', 'share of the added'], rows),
+    '',
+    table(['service', 'off (ms per journey)', 'shopscope', 'added', 'of which telemetry packages'], perService),
+    '',
+    `Of the ${signed(added, 1)} ms per journey that telemetry adds in this profile (×${fixed(onTotal / offTotal, 2)}), ${fixed(telemetryAdded, 1)} ms is the telemetry packages' own code: ${fixed(upstream, 1)} ms upstream (the OpenTelemetry SDK, its instrumentations, exporters and gRPC) and ${fixed(oursAdded, 1)} ms ShopScope's own (\`@shopscope/telemetry\`: the redaction processors and the process metrics). ${fixed(gcAdded, 1)} ms is more garbage collection (the spans, attributes, log records and export messages), ${fixed(nodeAdded, 1)} ms more of Node's and V8's own work, and ${fixed(shopAdded, 1)} ms more in the shop's own code and libraries, which run inside the instrumentations' wrappers and carry the trace context (the profile cannot tell that apart from run-to-run noise). The journey budget (≤ ${LIMITS.cpuRatio.journey} × off) would allow ${fixed(allowed, 1)} ms here; the upstream packages' own code and the garbage collection it adds come to ${fixed(upstream + gcAdded, 1)} ms.`,
+  ].join('\n');
+}
+
+/**
+ * The budget beside the least telemetry the design allows (spans only) and the SDK with no
+ * instrumentation of requests at all (SDK only): what any configuration would cost at best.
+ */
+function floorNote(cost: (name: string) => number, off: number): string {
+  const spansOnly = cost('spans only');
+  const sdkOnly = cost('SDK only');
+  if (!Number.isFinite(spansOnly) || !Number.isFinite(sdkOnly)) return '';
+  const allowed = (LIMITS.cpuRatio.api - 1) * off;
+  return `The budget of \`GET /api/products\` (≤ ${LIMITS.cpuRatio.api} × off) allows ${signed(allowed, 3)} ms here. The least telemetry the design allows, spans only (a server span and its SQL span per request, exported; no metrics, no logs), adds ${signed(spansOnly - off, 3)} ms (×${fixed(spansOnly / off, 2)}); the SDK with no instrumentation of the requests at all (SDK only: no server span) adds ${signed(sdkOnly - off, 3)} ms (×${fixed(sdkOnly / off, 2)}).`;
 }
 
 /** How far apart the rounds of one configuration are: differences below that are noise. */
@@ -715,6 +830,10 @@ export function renderReport(results: Results): string {
       '### Where the telemetry cost goes',
       '',
       breakdownSection(results),
+      '',
+      "### Where the journey's added CPU goes",
+      '',
+      profileSection(results),
       '',
       '## 2. Capacity',
       '',

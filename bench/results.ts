@@ -30,7 +30,7 @@ export function telemetryEnv(telemetry: Telemetry): Record<string, string> {
 }
 
 /** Bumped when the shape of Results changes: `--from-json` renders only results of this shape. */
-export const RESULTS_FORMAT = 2;
+export const RESULTS_FORMAT = 3;
 
 export interface Plan {
   name: 'full' | 'quick';
@@ -70,6 +70,11 @@ export interface Plan {
   };
   /** Where the telemetry cost goes (bench/breakdown.ts): `GET /api/products` at a fixed rate. */
   breakdown: { rate: number; warmupS: number; measureS: number; rounds: number };
+  /**
+   * Where the journey's added CPU goes (bench/profile.ts): the four services profiled by V8's
+   * sampling profiler under journeys at a fixed rate, off then shopscope.
+   */
+  profile: { rate: number; warmupS: number; seconds: number };
   /** Journeys/s of the warm-up before each configuration's idle footprint is read, and how long. */
   idleWarmup: { rate: number; seconds: number };
   freshnessSamples: number;
@@ -127,6 +132,23 @@ export interface BreakdownResult {
   rows: { name: string; what: string; cpuMsPerRequest: number[] }[];
 }
 
+/** A profile of the four services under one workload (bench/profile.ts): CPU by owner, summed over the window. */
+export interface ServicesProfile {
+  telemetry: Telemetry;
+  workload: Workload;
+  rate: number;
+  seconds: number;
+  /** Iterations started in the profiled window: divide by these for "per iteration". */
+  iterations: number;
+  /** Per service: ms of CPU in the window, in total and by owner (a package, "GC", "Node/V8"). */
+  services: Record<string, { totalMs: number; byOwner: Record<string, number> }>;
+  /** ms by function (`service: owner name file:line`), for the top list. */
+  byFunction: Record<string, number>;
+}
+
+/** The profiles of section 1: the journey with telemetry off and with ShopScope's. */
+export type ProfileResult = Record<CapacityTelemetry, ServicesProfile>;
+
 export interface CapacityStep {
   rate: number;
   result: LoadResult;
@@ -161,6 +183,7 @@ export interface Results {
   durationS: number;
   overhead: WorkloadOverhead[];
   breakdown: BreakdownResult;
+  profile: ProfileResult;
   /** Measured with the shopscope configuration. */
   freshness: { traceS: number[]; metricS: number[] };
   /** The same ladder and confirmation, judged the same way, for each configuration. */

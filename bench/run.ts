@@ -18,6 +18,7 @@
  *      journey sends, peak RSS;
  *   2. where the telemetry cost goes: product-service's CPU per request in each
  *      configuration and with one part of ShopScope's telemetry taken away at a time;
+ *      then the four services profiled under journeys, off and shopscope (bench/profile.ts);
  *   3. idle footprint of each configuration, then freshness (shopscope);
  *   4. capacity with shopscope, then with off, judged alike: the highest rate of full
  *      purchase journeys with p95 < 300 ms and no error, confirmed by a longer run, during
@@ -40,6 +41,7 @@ import { readComposeFigures } from '../tools/stack/compose-figures.ts';
 import { repoPath } from '../tools/stack/repo.ts';
 import { NativeStack, SERVICE_NAMES } from '../tools/stack/native-stack.ts';
 import { measureBreakdown } from './breakdown.ts';
+import { profileServices } from './profile.ts';
 import { metricFreshness, traceFreshness } from './freshness.ts';
 import { type LoadContext, type LoadResult, runLoad, WORKLOADS } from './load.ts';
 import {
@@ -62,6 +64,7 @@ import {
   failures,
   type OverheadRound,
   type Plan,
+  type ProfileResult,
   RESULTS_FORMAT,
   type Results,
   TELEMETRY_CONFIGS,
@@ -90,6 +93,8 @@ const FULL: Plan = {
   capacity: { startRate: 5, maxRate: 400, warmupS: 5, measureS: 30, p95LimitMs: 300, holdS: 60, maxHolds: 3 },
   // A quarter to a half of product-service's peak with ShopScope's telemetry: busy, not saturated.
   breakdown: { rate: 300, warmupS: 5, measureS: 15, rounds: 2 },
+  // Busier than the overhead's 3/s, for more samples per journey; well below both capacities.
+  profile: { rate: 10, warmupS: 10, seconds: 30 },
   idleWarmup: { rate: 2, seconds: 10 },
   freshnessSamples: 10,
   metricExportIntervalMs: 10_000,
@@ -110,6 +115,7 @@ const QUICK: Plan = {
   },
   capacity: { startRate: 1, maxRate: 2, warmupS: 1, measureS: 4, p95LimitMs: 300, holdS: 5, maxHolds: 2 },
   breakdown: { rate: 20, warmupS: 1, measureS: 2, rounds: 1 },
+  profile: { rate: 1, warmupS: 1, seconds: 3 },
   idleWarmup: { rate: 1, seconds: 2 },
   freshnessSamples: 3,
   // Short, so that the waits for metrics (freshness, loss) take seconds, not minutes.
@@ -391,6 +397,12 @@ async function main(): Promise<void> {
     log('where the telemetry cost goes: product-service CPU per request, configuration by configuration');
     const breakdown = await measureBreakdown(stack, plan, context, log);
 
+    const profile = {} as ProfileResult;
+    for (const telemetry of CAPACITY_CONFIGS) {
+      log(`where the journey's CPU goes: the services profiled, telemetry ${telemetry}`);
+      profile[telemetry] = await profileServices(stack, { telemetry, workload: 'journey', ...plan.profile }, context);
+    }
+
     const idle = {} as Record<Telemetry, Record<string, number>>;
     // shopscope last: freshness follows, measured with the product's configuration.
     for (const telemetry of ['off', 'zero-code', 'shopscope'] as const) {
@@ -459,6 +471,7 @@ async function main(): Promise<void> {
       durationS: (Date.now() - started) / 1000,
       overhead,
       breakdown,
+      profile,
       freshness: { traceS, metricS },
       capacity,
       footprint: {

@@ -195,6 +195,7 @@ test('breakdown: product-service CPU per request, measured in every configuratio
       'without pino',
       'with express',
       'with mysql2',
+      'spans only',
       'SDK only',
     ],
   );
@@ -203,6 +204,22 @@ test('breakdown: product-service CPU per request, measured in every configuratio
     for (const v of row.cpuMsPerRequest) positive(v, `${row.name}: CPU per request`);
   }
   assert.ok(report.includes('### Where the telemetry cost goes'), 'the report shows the breakdown');
+});
+
+test("profile: the four services' journeys profiled off and with ShopScope's telemetry, each service's samples read", () => {
+  for (const telemetry of CAPACITY_CONFIGS) {
+    const profile = results.profile[telemetry];
+    assert.equal(profile.telemetry, telemetry);
+    assert.ok(profile.iterations > 0, `${telemetry}: journeys were profiled`);
+    for (const service of ['frontend', 'user-service', 'product-service', 'order-service']) {
+      positive(profile.services[service]?.totalMs ?? Number.NaN, `${telemetry}: ${service}'s profiled CPU`);
+    }
+  }
+  const telemetryPackages = Object.values(results.profile.shopscope.services).flatMap((s) =>
+    Object.keys(s.byOwner).filter((owner) => owner.startsWith('@opentelemetry/')),
+  );
+  assert.ok(telemetryPackages.length > 0, 'with telemetry, the OpenTelemetry packages show in the profile');
+  assert.ok(report.includes("### Where the journey's added CPU goes"), 'the report shows the profile');
 });
 
 test('freshness: each sample found its trace in Jaeger and its metric in Prometheus', () => {
