@@ -117,6 +117,7 @@ export async function measureBreakdown(
 ): Promise<BreakdownResult> {
   const { rate, warmupS, measureS, rounds } = plan.breakdown;
   const cpuMsPerRequest = new Map(BREAKDOWN_CONFIGS.map((c) => [c.name, [] as number[]]));
+  const p99Ms = new Map(BREAKDOWN_CONFIGS.map((c) => [c.name, [] as number[]]));
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? BREAKDOWN_CONFIGS : [...BREAKDOWN_CONFIGS].reverse();
     for (const config of order) {
@@ -126,6 +127,7 @@ export async function measureBreakdown(
       const cpuS = cpuUsed(before, cpuSnapshot(stack)).get('product-service') ?? Number.NaN;
       const perRequest = (cpuS * 1000) / result.totalRequests;
       cpuMsPerRequest.get(config.name)?.push(perRequest);
+      p99Ms.get(config.name)?.push(result.latencyMs.p99);
       log(
         `  breakdown round ${round + 1}, ${config.name}: ${perRequest.toFixed(3)} ms CPU per request, p99 ${result.latencyMs.p99.toFixed(1)} ms`,
       );
@@ -138,6 +140,7 @@ export async function measureBreakdown(
       name: c.name,
       what: c.what,
       cpuMsPerRequest: cpuMsPerRequest.get(c.name) ?? [],
+      p99Ms: p99Ms.get(c.name) ?? [],
     })),
   };
 }

@@ -356,8 +356,10 @@ function breakdownSection(results: Results): string {
   const off = cost('off');
   const shopscope = cost('shopscope');
   const zeroCode = cost('zero-code');
+  const p99 = (name: string) => median(b.rows.find((r) => r.name === name)?.p99Ms ?? []);
   const rows = b.rows.map((r) => {
     const value = median(r.cpuMsPerRequest);
+    const p99Median = median(r.p99Ms);
     return [
       r.name,
       r.what,
@@ -365,14 +367,28 @@ function breakdownSection(results: Results): string {
       fixed(value, 3),
       r.name === 'off' ? '' : signed(value - off, 3),
       r.name === 'off' || r.name === 'shopscope' ? '' : signed(value - shopscope, 3),
+      ms(p99Median),
+      r.name === 'off' ? '' : signed(p99Median - p99('off')),
     ];
   });
   return [
-    `product-service's own CPU time (user + system, from /proc, its helper threads included) per \`GET /api/products\` request, with the open model offering ${b.rate} requests/s (a fixed arrival rate: the rest of the machine is equally busy in every configuration). Each configuration restarts the services with \`OTEL_SDK_DISABLED\`, \`TELEMETRY_BOOTSTRAP\` and standard OTEL_* variables (bench/breakdown.ts); they run in one order, then in reverse, and the median is shown. Taking a part of ShopScope's telemetry away (or, for \`with mysql2\`, adding back one it dropped) shows what that part costs, including the garbage it leaves for the collector of the V8 heap; the parts overlap (no server span also means no child spans under it), so the savings do not add up to the whole.`,
+    `product-service's own CPU time (user + system, from /proc, its helper threads included) per \`GET /api/products\` request, with the open model offering ${b.rate} requests/s (a fixed arrival rate: the rest of the machine is equally busy in every configuration), and the p99 latency of those requests (warm-up excluded). Each configuration restarts the services with \`OTEL_SDK_DISABLED\`, \`TELEMETRY_BOOTSTRAP\` and standard OTEL_* variables (bench/breakdown.ts); they run in one order, then in reverse, and the median is shown. Taking a part of ShopScope's telemetry away (or, for \`with mysql2\`, adding back one it dropped) shows what that part costs, including the garbage it leaves for the collector of the V8 heap; the parts overlap (no server span also means no child spans under it), so the savings do not add up to the whole.`,
     '',
-    table(['configuration', 'what it is', 'CPU ms per request, each round', 'median', 'vs off', 'vs shopscope'], rows),
+    table(
+      [
+        'configuration',
+        'what it is',
+        'CPU ms per request, each round',
+        'median',
+        'vs off',
+        'vs shopscope',
+        'p99 (ms), median',
+        'p99 vs off',
+      ],
+      rows,
+    ),
     '',
-    `ShopScope's bootstrap adds ${signed(shopscope - off, 3)} ms of CPU to a request that costs ${fixed(off, 3)} ms without telemetry (×${fixed(shopscope / off, 2)}); the zero-code setup adds ${signed(zeroCode - off, 3)} ms (×${fixed(zeroCode / off, 2)}). ${floorNote(cost, off)} ${spreadNote(b)}`,
+    `ShopScope's bootstrap adds ${signed(shopscope - off, 3)} ms of CPU to a request that costs ${fixed(off, 3)} ms without telemetry (×${fixed(shopscope / off, 2)}); the zero-code setup adds ${signed(zeroCode - off, 3)} ms (×${fixed(zeroCode / off, 2)}). ${floorNote(cost, off)} ${p99Note(p99)} ${spreadNote(b)}`,
   ].join('\n');
 }
 
@@ -487,6 +503,16 @@ function floorNote(cost: (name: string) => number, off: number): string {
   if (!Number.isFinite(spansOnly) || !Number.isFinite(sdkOnly)) return '';
   const allowed = (LIMITS.cpuRatio.api - 1) * off;
   return `The budget of \`GET /api/products\` (≤ ${LIMITS.cpuRatio.api} × off) allows ${signed(allowed, 3)} ms here. The least telemetry the design allows, spans only (a server span and its SQL span per request, exported; no metrics, no logs), adds ${signed(spansOnly - off, 3)} ms (×${fixed(spansOnly / off, 2)}); the SDK with no instrumentation of the requests at all (SDK only: no server span) adds ${signed(sdkOnly - off, 3)} ms (×${fixed(sdkOnly / off, 2)}).`;
+}
+
+/** What each step towards less telemetry does to the p99 at the breakdown's rate. */
+function p99Note(p99: (name: string) => number): string {
+  const off = p99('off');
+  const parts = ['shopscope', 'nothing exported', 'spans only', 'SDK only']
+    .filter((name) => Number.isFinite(p99(name)))
+    .map((name) => `${name} ${ms(p99(name))} ms (${signed(p99(name) - off)})`);
+  if (!Number.isFinite(off) || parts.length === 0) return '';
+  return `The p99 of these requests is ${ms(off)} ms with telemetry off; ${parts.join(', ')}.`;
 }
 
 /** How far apart the rounds of one configuration are: differences below that are noise. */

@@ -128,8 +128,11 @@ export interface WorkloadOverhead {
 export interface BreakdownResult {
   /** requests/s offered. */
   rate: number;
-  /** One row per configuration, in bench/breakdown.ts's order; CPU of product-service, one value per round. */
-  rows: { name: string; what: string; cpuMsPerRequest: number[] }[];
+  /**
+   * One row per configuration, in bench/breakdown.ts's order, one value per round: CPU of
+   * product-service per request, and the p99 latency of the requests (warm-up excluded).
+   */
+  rows: { name: string; what: string; cpuMsPerRequest: number[]; p99Ms: number[] }[];
 }
 
 /** A profile of the four services under one workload (bench/profile.ts): CPU by owner, summed over the window. */

@@ -202,6 +202,8 @@ test('breakdown: product-service CPU per request, measured in every configuratio
   for (const row of breakdown.rows) {
     assert.equal(row.cpuMsPerRequest.length, results.plan.breakdown.rounds, `${row.name}: one value per round`);
     for (const v of row.cpuMsPerRequest) positive(v, `${row.name}: CPU per request`);
+    assert.equal(row.p99Ms.length, results.plan.breakdown.rounds, `${row.name}: one p99 per round`);
+    for (const v of row.p99Ms) positive(v, `${row.name}: p99`);
   }
   assert.ok(report.includes('### Where the telemetry cost goes'), 'the report shows the breakdown');
 });
