@@ -58,12 +58,8 @@ export class Carts {
     const product = await this.products.find(productId);
     if (!product) throw notFound(`Product ${productId} does not exist`);
 
-    await this.changeCart(userId, { create: true }, async (cart, transaction) => {
-      const line = await OrderItem.findOne({
-        where: { order_id: cart.id, product_id: productId },
-        lock: transaction.LOCK.UPDATE,
-        transaction,
-      });
+    const changed = await this.changeCart(userId, { create: true }, async (cart, items, transaction) => {
+      const line = items.find((item) => item.product_id === productId);
       // The name and price are stored as a fallback; the cart view shows the catalogue's current ones.
       const latest = { name: product.name, unit_price_cents: product.price_cents };
       if (line) {
@@ -78,24 +74,29 @@ export class Carts {
         await line.update({ ...latest, quantity: total }, { transaction });
         return;
       }
-      const lines = await OrderItem.count({ where: { order_id: cart.id }, transaction });
-      if (lines >= MAX_CART_LINES) {
+      if (items.length >= MAX_CART_LINES) {
         throw conflict(`At most ${MAX_CART_LINES} different products per order`, { max: MAX_CART_LINES }, 'cart_limit');
       }
-      await OrderItem.create({ order_id: cart.id, product_id: productId, quantity, ...latest }, { transaction });
+      // The newest line has the highest id: last, as a read of the lines would list it.
+      items.push(
+        await OrderItem.create({ order_id: cart.id, product_id: productId, quantity, ...latest }, { transaction }),
+      );
     });
     businessMetrics.cartItemsAdded.add(quantity);
     // The product was read from the catalogue a moment ago: the answer prices its line with that.
-    return this.view(userId, [product]);
+    return this.viewOf(changed, [product]);
   }
 
   /** Removes a product's whole line. */
   async removeItem(userId: number, productId: number): Promise<CartView> {
-    const removed = await this.changeCart(userId, { create: false }, (cart, transaction) =>
-      OrderItem.destroy({ where: { order_id: cart.id, product_id: productId }, transaction }),
-    );
-    if (!removed) throw notFound(`Product ${productId} is not in your cart`);
-    return this.view(userId);
+    const changed = await this.changeCart(userId, { create: false }, async (_cart, items, transaction) => {
+      const at = items.findIndex((item) => item.product_id === productId);
+      const [line] = at >= 0 ? items.splice(at, 1) : [];
+      await line?.destroy({ transaction });
+      return line !== undefined;
+    });
+    if (!changed?.value) throw notFound(`Product ${productId} is not in your cart`);
+    return this.viewOf(changed);
   }
 
   /**
@@ -104,73 +105,103 @@ export class Carts {
    * is not asked; `quantity` is at most MAX_LINE_QUANTITY (the route's schema says so).
    */
   async setQuantity(userId: number, productId: number, quantity: number): Promise<CartView> {
-    const before = await this.changeCart(userId, { create: false }, async (cart, transaction) => {
-      const line = await OrderItem.findOne({
-        where: { order_id: cart.id, product_id: productId },
-        lock: transaction.LOCK.UPDATE,
-        transaction,
-      });
+    const changed = await this.changeCart(userId, { create: false }, async (_cart, items, transaction) => {
+      const at = items.findIndex((item) => item.product_id === productId);
+      const line = items[at];
       if (!line) return undefined;
       const previous = line.quantity;
-      if (quantity === 0) await line.destroy({ transaction });
-      else await line.update({ quantity }, { transaction });
+      if (quantity === 0) {
+        items.splice(at, 1);
+        await line.destroy({ transaction });
+      } else {
+        await line.update({ quantity }, { transaction });
+      }
       return previous;
     });
-    if (before === undefined) throw notFound(`Product ${productId} is not in your cart`);
+    if (changed?.value === undefined) throw notFound(`Product ${productId} is not in your cart`);
+    const before = changed.value;
     if (quantity > before) businessMetrics.cartItemsAdded.add(quantity - before);
-    return this.view(userId);
+    return this.viewOf(changed);
   }
 
   /**
-   * Runs `change` in a transaction holding the lock on the user's cart row. Creating the cart
-   * happens outside that transaction (a locking read of a missing row takes a gap lock, and
-   * two such transactions inserting would deadlock); a concurrent creation by another request
-   * of the same user simply loses on the unique `open_user_id` and uses the winner's cart.
-   * Resolves to undefined when there is no cart and `create` is false.
-   *
-   * READ COMMITTED (every connection's isolation level, common/src/db.ts): the cart row's
-   * lock already serialises every change to its lines, and under REPEATABLE READ the
-   * locking read of a line not there yet took a gap lock. New
-   * carts have neighbouring ids, so shoppers adding their first items at the same moment
-   * held gap locks over the same gap of order_items' index and their inserts deadlocked
-   * one another (a few add-to-cart 503s per second under load). READ COMMITTED takes no
-   * gap locks for such reads.
+   * The cart as a change left it, priced like view(): built from the lines the change's
+   * transaction read and wrote, under the cart's lock, rather than read back (two queries).
    */
+  private async viewOf({ cart, items }: ChangedCart<unknown>, known: CatalogProduct[] = []): Promise<CartView> {
+    const catalogue = new Map(known.map((product) => [product.id, product]));
+    const unknown = items.map((item) => item.product_id).filter((id) => !catalogue.has(id));
+    for (const [id, product] of await this.products.findMany(unknown)) catalogue.set(id, product);
+    return cartView(cart, items, catalogue);
+  }
+
+  /**
+   * Runs `change` in a transaction holding the lock on the user's cart row, with the cart's
+   * lines read under it in the order they were added (one query: the line to change, the
+   * number of lines and the answer's lines at once); `change` keeps that list in step with
+   * what it writes. Resolves to undefined when there is no cart and `create` is false.
+   *
+   * With `create`, a missing cart is inserted in the same transaction: under READ COMMITTED
+   * (every connection's isolation level, common/src/db.ts) the locking read of a missing
+   * cart takes no gap lock, so shoppers creating their carts at the same moment do not
+   * deadlock. Two requests of the same shopper creating one: the second waits on the unique
+   * `open_user_id`, then either loses (a UniqueConstraintError: the transaction is run again
+   * and finds the winner's cart) or, if it locked the cart first, simply finds it. (Under
+   * REPEATABLE READ, that locking read took a gap lock; new carts have neighbouring ids, so
+   * shoppers adding their first items at the same moment held gap locks over the same gap
+   * of order_items' index and their inserts deadlocked one another.)
+   */
+  private changeCart<T>(userId: number, options: { create: true }, change: CartChange<T>): Promise<ChangedCart<T>>;
+  private changeCart<T>(
+    userId: number,
+    options: { create: false },
+    change: CartChange<T>,
+  ): Promise<ChangedCart<T> | undefined>;
   private async changeCart<T>(
     userId: number,
     { create }: { create: boolean },
-    change: (cart: Order, transaction: Transaction) => Promise<T>,
-  ): Promise<T | undefined> {
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      const outcome = await transactionWithRetry(this.sequelize, async (transaction) => {
-        const cart = await Order.findOne({
+    change: CartChange<T>,
+  ): Promise<ChangedCart<T> | undefined> {
+    return transactionWithRetry(
+      this.sequelize,
+      async (transaction) => {
+        let cart = await Order.findOne({
           where: { open_user_id: userId },
           lock: transaction.LOCK.UPDATE,
           transaction,
         });
-        if (!cart) return { found: false as const };
-        if (cart.status !== 'open') {
-          throw conflict(
-            'A checkout of this cart is in progress; try again in a moment',
-            undefined,
-            'already_in_progress',
-          );
+        let items: OrderItem[] = [];
+        if (!cart) {
+          if (!create) return undefined;
+          cart = await Order.create({ user_id: userId, open_user_id: userId }, { transaction });
+        } else {
+          if (cart.status !== 'open') {
+            throw conflict(
+              'A checkout of this cart is in progress; try again in a moment',
+              undefined,
+              'already_in_progress',
+            );
+          }
+          items = await OrderItem.findAll({
+            where: { order_id: cart.id },
+            order: [['id', 'ASC']],
+            lock: transaction.LOCK.UPDATE,
+            transaction,
+          });
         }
-        return { found: true as const, value: await change(cart, transaction) };
-      });
-      if (outcome.found) return outcome.value;
-      if (!create) return undefined;
-      await createCart(userId);
-    }
-    throw new Error(`could not create a cart for user ${userId}`);
+        return { cart, items, value: await change(cart, items, transaction) };
+      },
+      { retryIf: (err) => err instanceof UniqueConstraintError },
+    );
   }
 }
 
-/** Inserts an empty cart for the user, unless one appeared meanwhile (the unique index decides). */
-async function createCart(userId: number): Promise<void> {
-  try {
-    await Order.create({ user_id: userId, open_user_id: userId });
-  } catch (err) {
-    if (!(err instanceof UniqueConstraintError)) throw err;
-  }
+/** A change to a cart's lines, inside the transaction that holds its lock; keeps `items` in step with what it writes. */
+type CartChange<T> = (cart: Order, items: OrderItem[], transaction: Transaction) => Promise<T>;
+
+/** A cart after a change: the cart row, its lines as the change left them, and what the change returned. */
+interface ChangedCart<T> {
+  cart: Order;
+  items: OrderItem[];
+  value: T;
 }
