@@ -21,9 +21,10 @@ What it teaches: memory that only grows is a leak, and a Node.js heap has a hard
 the process dies of an out-of-memory error. HeapNearLimit fires when the heap used stays
 above 75 % of the limit, on average over a minute, for 1 minute: expect about 2 minutes.
 The leak stops growing by itself short of the limit, at about 80 % (the fault API never
-kills the service). After the fix the memory comes back at the next full garbage collection, a few
-seconds later; the alert resolves about a minute after. On the service dashboard, the
-USE row: *V8 heap used / limit* climbing in a straight line, then falling at once.
+kills the service). After the fix the memory comes back at the next full garbage
+collection, a few seconds later; the alert resolves about a minute after. On the service
+dashboard, the USE row: *V8 heap used / limit* climbing in a straight line, then falling
+at once.
 
 Options:
   --service NAME     frontend | user-service | product-service | order-service

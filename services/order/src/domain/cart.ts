@@ -34,10 +34,7 @@ export class Carts {
     const cart = await Order.findOne({ where: { open_user_id: userId } });
     if (!cart) return emptyCartView();
     const items = await OrderItem.findAll({ where: { order_id: cart.id }, order: [['id', 'ASC']] });
-    const catalogue = new Map(known.map((product) => [product.id, product]));
-    const unknown = items.map((item) => item.product_id).filter((id) => !catalogue.has(id));
-    for (const [id, product] of await this.products.findMany(unknown)) catalogue.set(id, product);
-    return cartView(cart, items, catalogue);
+    return this.priced({ cart, items }, known);
   }
 
   /**
@@ -84,7 +81,7 @@ export class Carts {
     });
     businessMetrics.cartItemsAdded.add(quantity);
     // The product was read from the catalogue a moment ago: the answer prices its line with that.
-    return this.viewOf(changed, [product]);
+    return this.priced(changed, [product]);
   }
 
   /** Removes a product's whole line. */
@@ -96,7 +93,7 @@ export class Carts {
       return line !== undefined;
     });
     if (!changed?.value) throw notFound(`Product ${productId} is not in your cart`);
-    return this.viewOf(changed);
+    return this.priced(changed);
   }
 
   /**
@@ -121,14 +118,18 @@ export class Carts {
     if (changed?.value === undefined) throw notFound(`Product ${productId} is not in your cart`);
     const before = changed.value;
     if (quantity > before) businessMetrics.cartItemsAdded.add(quantity - before);
-    return this.viewOf(changed);
+    return this.priced(changed);
   }
 
   /**
-   * The cart as a change left it, priced like view(): built from the lines the change's
-   * transaction read and wrote, under the cart's lock, rather than read back (two queries).
+   * A cart and its lines priced at current catalogue prices. After a change, the lines are
+   * those its transaction read and wrote under the cart's lock, rather than read back (two
+   * queries).
    */
-  private async viewOf({ cart, items }: ChangedCart<unknown>, known: CatalogProduct[] = []): Promise<CartView> {
+  private async priced(
+    { cart, items }: { cart: Order; items: OrderItem[] },
+    known: CatalogProduct[] = [],
+  ): Promise<CartView> {
     const catalogue = new Map(known.map((product) => [product.id, product]));
     const unknown = items.map((item) => item.product_id).filter((id) => !catalogue.has(id));
     for (const [id, product] of await this.products.findMany(unknown)) catalogue.set(id, product);
