@@ -71,6 +71,25 @@ test('a placed checkout: business span attributes and order metrics', async () =
   assert.equal(latest('shopscope.cart.items.added')?.points[0]?.value, 3);
 });
 
+test("a transaction's own statements are named after the statement, not the transaction type", async () => {
+  const { shopper } = await newShopper('txnames');
+  const added = await shopper.add(mouse.id, 1);
+  assert.equal(added.status, 200, JSON.stringify(added.body));
+  const orderSql = () => receiver.spans.filter((s) => s.service === 'order-service' && s.name.startsWith('Sequelize '));
+  await receiver.waitUntil('the COMMIT span of the cart change', () =>
+    orderSql().some((s) => s.name === 'Sequelize COMMIT'),
+  );
+  const names = new Set(orderSql().map((s) => s.name));
+  assert.ok(names.has('Sequelize START TRANSACTION'), [...names].join(', '));
+  assert.ok(
+    !names.has('Sequelize DEFERRED'),
+    `a span is still named after the transaction type: ${[...names].join(', ')}`,
+  );
+  const commit = orderSql().find((s) => s.name === 'Sequelize COMMIT');
+  assert.equal(commit?.attributes['db.operation.name'], 'COMMIT');
+  assert.equal(commit?.attributes['db.query.text'], 'COMMIT;');
+});
+
 test('every failure reason is on the span and counted by reason', async () => {
   // empty_cart
   const { shopper: empty } = await newShopper('empty');

@@ -8,6 +8,7 @@
  * as the bundle: OTEL_NODE_ENABLED_INSTRUMENTATIONS and OTEL_NODE_DISABLED_INSTRUMENTATIONS
  * (comma-separated short names, e.g. `http,express`; settings.ts sets the default list).
  */
+import type { Span } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 
 type Factory = () => Instrumentation;
@@ -63,9 +64,34 @@ const FACTORIES: Record<string, Factory> = {
   sequelize: () => {
     const { SequelizeInstrumentation } =
       require('@opentelemetry/instrumentation-sequelize') as typeof import('@opentelemetry/instrumentation-sequelize');
-    return new SequelizeInstrumentation({ suppressInternalInstrumentation: true });
+    return new SequelizeInstrumentation({ suppressInternalInstrumentation: true, queryHook: nameTransactionStatement });
   },
 };
+
+/**
+ * Sequelize runs a transaction's own statements (START TRANSACTION, COMMIT, ROLLBACK) with
+ * the transaction's type as their query type, so the instrumentation named each of them
+ * `Sequelize DEFERRED`: three identical, meaningless spans around every cart change. Named
+ * after the statement instead, a trace reads `Sequelize START TRANSACTION` … `Sequelize
+ * COMMIT`, and the time a commit takes shows where it is spent.
+ */
+const TRANSACTION_TYPES = new Set(['DEFERRED', 'IMMEDIATE', 'EXCLUSIVE']);
+const TRANSACTION_STATEMENT =
+  /^(START TRANSACTION|BEGIN|COMMIT|ROLLBACK TO SAVEPOINT|ROLLBACK|SAVEPOINT|RELEASE SAVEPOINT|SET)\b/i;
+
+export function transactionStatementName(sql: unknown, queryType: unknown): string | undefined {
+  if (typeof queryType !== 'string' || !TRANSACTION_TYPES.has(queryType)) return undefined;
+  const text = typeof sql === 'string' ? sql : (sql as { query?: unknown } | undefined)?.query;
+  if (typeof text !== 'string') return undefined;
+  return TRANSACTION_STATEMENT.exec(text.trim())?.[1]?.toUpperCase();
+}
+
+function nameTransactionStatement(span: Span, { sql, option }: { sql: unknown; option?: { type?: unknown } }): void {
+  const statement = transactionStatementName(sql, option?.type);
+  if (statement === undefined) return;
+  span.updateName(`Sequelize ${statement}`);
+  span.setAttribute('db.operation.name', statement);
+}
 
 /** Instrumentations that are always on: Sequelize is not part of the bundle's names. */
 const ALWAYS = ['sequelize'];
