@@ -255,13 +255,15 @@ function overheadSection(results: Results): string {
     "- **shopscope**: the product's default, ShopScope's own bootstrap (services/telemetry/src/sdk.ts): traces, metrics and logs over OTLP/gRPC to the collector, the instrumentations the services use, redaction, process metrics, the SDK's own counters;",
     "- **zero-code**: `TELEMETRY_BOOTSTRAP=zero-code`, the stock `@opentelemetry/auto-instrumentations-node/register` with standard OTEL_* variables — the same collector, protocol, resource and metric export interval as shopscope, everything else the bundle's defaults (its default instrumentations, batch settings and resource detectors as services/telemetry/src/settings.ts sets them). What a team gets without writing a bootstrap: the yardstick for what ShopScope's adds.",
     '',
-    `Rounds ran in the order ${results.plan.rounds.join(', ')}${results.plan.rounds.length > TELEMETRY_CONFIGS.length ? ": each configuration's rounds lie symmetrically about the middle of the run, so a linear drift of the machine adds the same to each configuration's mean" : ' (one round each: a drift of the machine is not cancelled)'}; each value below is the mean over the rounds of that configuration. In each round and for each workload, the load first arrives at a fixed rate (open model: iteration n starts n / rate s after the start whether or not earlier ones were answered, so the load is the same whatever the services do) for ${plan.warmupS} s of warm-up and ${plan.measureS} s measured, then ${plan.peakVus} users loop without pause (closed loop: autocannon's connections, or journey users) for ${plan.peakWarmupS} s + ${plan.peakMeasureS} s measured: the peak throughput. For the journey, latencies are of the whole journey (six requests); for the other two, of the request.`,
+    `Rounds ran in the order ${results.plan.rounds.join(', ')}${results.plan.rounds.length > TELEMETRY_CONFIGS.length ? ": each configuration's rounds lie symmetrically about the middle of the run, so a linear drift of the machine adds the same to each configuration's mean" : ' (one round each: a drift of the machine is not cancelled)'}; each value below is the mean over the rounds of that configuration. Each round restarts the services, then warms them: each workload for ${plan.warmPassS} s at ${plan.warmPassRates.api} requests/s, ${plan.warmPassRates.catalogue} pages/s and ${plan.warmPassRates.journey} journeys/s, unmeasured (a restarted service's CPU per journey keeps falling for a hundred journeys and more). Then, for each workload, the load first arrives at a fixed rate (open model: iteration n starts n / rate s after the start whether or not earlier ones were answered, so the load is the same whatever the services do) for ${plan.warmupS} s of warm-up and ${plan.measureS} s measured, then ${plan.peakVus} users loop without pause (closed loop: autocannon's connections, or journey users) for ${plan.peakWarmupS} s + ${plan.peakMeasureS} s measured: the peak throughput. For the journey, latencies are of the whole journey (six requests); for the other two, of the request.`,
     '',
     '### Three configurations side by side',
     '',
-    `CPU is the user + system time (from /proc) of the four services, or of the collector, during the fixed-rate run (warm-up included), divided by the iterations started in it (a request, or a whole journey), in ms; "added" is the configuration's minus off's. p99 is of the fixed-rate run; peak counts successful iterations only (a request that passed its checks, a journey that reached the thank-you page). Spans and log records per journey: what the collector's OTLP receiver accepted (\`otelcol_receiver_accepted_{spans,log_records}_total\`) from the start of the journey's fixed-rate run until ${BATCH_FLUSH_MS / 1000} s after its end (the SDKs' last batches; every fixed-rate run also starts ${BATCH_FLUSH_MS / 1000} s after the previous run, so that the previous run's telemetry has left and counts neither here nor in the CPU), divided by the journeys of the run that completed, warm-up included; it also holds whatever else the services sent in that window, notably the collector's \`/readyz\` probe of each service every 10 s, which zero-code traces and ShopScope's bootstrap does not. RSS: the four services' resident memory added up — idle (after a short warm-up and a quiet period), and the sum of each service's peak during that configuration's overhead rounds (see Footprint).`,
+    `CPU is the user + system time (from /proc) of the four services, or of the collector, during the fixed-rate run (its warm-up included, on services already warmed), divided by the iterations started in it (a request, or a whole journey), in ms; "added" is the configuration's minus off's. p99 is of the fixed-rate run; peak counts successful iterations only (a request that passed its checks, a journey that reached the thank-you page). Spans and log records per journey: what the collector's OTLP receiver accepted (\`otelcol_receiver_accepted_{spans,log_records}_total\`) from the start of the journey's fixed-rate run until ${BATCH_FLUSH_MS / 1000} s after its end (the SDKs' last batches; every fixed-rate run also starts ${BATCH_FLUSH_MS / 1000} s after the previous run, so that the previous run's telemetry has left and counts neither here nor in the CPU), divided by the journeys of the run that completed, warm-up included; it also holds whatever else the services sent in that window, notably the collector's \`/readyz\` probe of each service every 10 s, which zero-code traces and ShopScope's bootstrap does not. RSS: the four services' resident memory added up — idle (after a short warm-up and a quiet period), and the sum of each service's peak during that configuration's overhead rounds (see Footprint).`,
     '',
     table(['', ...TELEMETRY_CONFIGS], sideBySideRows(results)),
+    '',
+    roundSpreadNote(results),
     '',
     '### Latency at the fixed rate',
     '',
@@ -310,6 +312,28 @@ function overheadSection(results: Results): string {
     '',
     '</details>',
   ].join('\n');
+}
+
+/**
+ * How far apart the rounds of one configuration are, per workload: the machine's own noise,
+ * against which a ratio's distance to its budget is to be read.
+ */
+function roundSpreadNote(results: Results): string {
+  const parts: string[] = [];
+  for (const { workload, rounds } of results.overhead) {
+    const off = rounds.filter((r) => r.telemetry === 'off').map((r) => r.cpuMsPerIteration.services);
+    const offMean = sum(off) / off.length;
+    let widest = 0;
+    for (const telemetry of TELEMETRY_CONFIGS) {
+      const values = rounds.filter((r) => r.telemetry === telemetry).map((r) => r.cpuMsPerIteration.services);
+      if (values.length > 1) widest = Math.max(widest, Math.max(...values) - Math.min(...values));
+    }
+    if (widest > 0 && offMean > 0) {
+      parts.push(`${SHORT[workload]} ${fixed(widest, 3)} ms (${fixed((100 * widest) / offMean, 0)} % of off's CPU)`);
+    }
+  }
+  if (parts.length === 0) return 'One round per configuration: the run does not show its own noise.';
+  return `The rounds of one configuration differ in services' CPU by up to: ${parts.join('; ')}. A ratio to off moves by about that share from one round to the next, with nothing changed.`;
 }
 
 /** The side-by-side table: per workload CPU, its ratio and addition to off, collector CPU, p99, peak; then volume and memory. */

@@ -30,7 +30,7 @@ export function telemetryEnv(telemetry: Telemetry): Record<string, string> {
 }
 
 /** Bumped when the shape of Results changes: `--from-json` renders only results of this shape. */
-export const RESULTS_FORMAT = 3;
+export const RESULTS_FORMAT = 4;
 
 export interface Plan {
   name: 'full' | 'quick';
@@ -43,6 +43,14 @@ export interface Plan {
    */
   rounds: Telemetry[];
   overhead: {
+    /**
+     * After each restart, before anything is measured, each workload runs once for this
+     * long at `warmPassRates`: a freshly started service's CPU per request falls for over a
+     * hundred journeys (JIT tiers, pools, caches), far past a run's own warm-up, and the
+     * services are restarted for every round.
+     */
+    warmPassS: number;
+    warmPassRates: Record<Workload, number>;
     warmupS: number;
     measureS: number;
     /** Offered load of the latency phase: requests/s (api, catalogue) or journeys/s (journey). */
