@@ -577,7 +577,9 @@ function capacitySection(results: Results): string {
   const rows = CAPACITY_CONFIGS.flatMap((telemetry) => {
     const c = results.capacity[telemetry];
     return [
-      ...c.steps.map((step) => row(telemetry, `step (${plan.measureS} s)`, step, 'pass')),
+      ...c.steps.map((step) =>
+        row(telemetry, `${step.retry ? 'step again' : 'step'} (${plan.measureS} s)`, step, 'pass'),
+      ),
       ...c.holds.map((hold) => row(telemetry, `confirmation (${plan.holdS} s)`, hold, 'held')),
     ];
   });
@@ -585,7 +587,7 @@ function capacitySection(results: Results): string {
   return [
     `The journey of a signed-in shopper, through the web shop's pages with the shopper's session cookie: catalogue → product page → add to cart (form POST with the page's CSRF token, 303) → cart page → checkout (form POST, 303) → thank-you page. ${results.plan.shoppers} shoppers are registered and signed in before any measurement (each journey in flight has one to itself, so no two journeys share a cart), and every product is restocked to 1 000 000 units first (product_db.products.stock; the API has no restock call and the seed's 10 000 could run out), so stock never limits the result.`,
     '',
-    `The capacity is found twice, the same way: with ShopScope's telemetry (shopscope), then with none (off), each on freshly restarted services, so that their ratio compares like with like. The open model offers a fixed rate of journeys (journey n starts n / rate s after the start, whatever the answers): each step of the ladder is ${plan.warmupS} s of warm-up and ${plan.measureS} s measured. A step **passes** when the p95 of every request of the measured phase is below ${plan.p95LimitMs} ms, no request or check failed and no iteration was dropped, so the rate was really offered and served: the generator allows rate × 2 s of journeys in flight (one shopper each) and drops an arrival only when all are busy, that is when journeys take over 2 s on average. The ladder doubles from ${plan.startRate} journeys/s until a step fails, then bisects between the last pass and the first failure to within 10 %. The highest passing rate is then confirmed by a ${plan.holdS} s run judged the same way, during which the footprint at saturation is read (and, for shopscope, the loss); if it does not hold, it is retried 10 % lower, up to ${plan.maxHolds} runs. The capacity is the rate of the run that held.`,
+    `The capacity is found twice, the same way: with ShopScope's telemetry (shopscope), then with none (off), each on freshly restarted services, so that their ratio compares like with like. The open model offers a fixed rate of journeys (journey n starts n / rate s after the start, whatever the answers): each step of the ladder is ${plan.warmupS} s of warm-up and ${plan.measureS} s measured. A step **passes** when the p95 of every request of the measured phase is below ${plan.p95LimitMs} ms, no request or check failed and no iteration was dropped, so the rate was really offered and served: the generator allows rate × 2 s of journeys in flight (one shopper each) and drops an arrival only when all are busy, that is when journeys take over 2 s on average. The ladder doubles from ${plan.startRate} journeys/s until a step fails, then bisects between the last pass and the first failure to within 10 %; a rate whose step fails is run once more ("step again") and counts as a failure only if that fails too, since one stall of the shared cores can drop a few journeys. The highest passing rate is then confirmed by a ${plan.holdS} s run judged the same way, during which the footprint at saturation is read (and, for shopscope, the loss); if it does not hold, it is retried 10 % lower, up to ${plan.maxHolds} runs. The capacity is the rate of the run that held.`,
     '',
     table(
       [

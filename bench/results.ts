@@ -168,6 +168,8 @@ export interface CapacityStep {
   why: string;
   /** The CPU of every process of the stack and of the machine during the run (warm-up included). */
   cpu?: MachineCpu;
+  /** The second run of a rate whose first run failed (findCapacity retries a failure once). */
+  retry?: boolean;
 }
 
 /** One configuration's capacity: the ladder, then its confirmation runs. */

@@ -250,7 +250,11 @@ function stepVerdict(result: LoadResult, p95LimitMs: number): string {
 /**
  * The capacity ladder: double the rate from `startRate` until a step fails (or maxRate
  * passes), then bisect between the highest pass and the lowest failure until they are
- * within 10 % (or 1 journey/s) of each other.
+ * within 10 % (or 1 journey/s) of each other. A rate whose step fails is run once more
+ * before it counts as a failure: on two shared cores one stall of a second or two drops a
+ * few journeys (a run on ed52915 failed shopscope's 20/s step on 11 dropped journeys,
+ * request p95 within the limit, and the ladder never went above 18, where the machine was
+ * 67 % busy), and the ladder, unlike the confirmation, had no second chance.
  */
 async function findCapacity(stack: NativeStack, plan: Plan, context: LoadContext): Promise<CapacityStep[]> {
   const c = plan.capacity;
@@ -259,16 +263,14 @@ async function findCapacity(stack: NativeStack, plan: Plan, context: LoadContext
   let lowestFail = Number.POSITIVE_INFINITY;
   let rate = c.startRate;
   for (;;) {
-    const endCpu = machineCpuWindow(stack);
-    const result = await runLoad(
-      stack,
-      { workload: 'journey', mode: 'rate', rate, warmupS: c.warmupS, measureS: c.measureS },
-      context,
-    );
-    const why = stepVerdict(result, c.p95LimitMs);
-    steps.push({ rate, result, pass: why === '', why, cpu: endCpu() });
-    log(`  capacity step ${rate} journeys/s: ${why === '' ? 'pass' : `fail (${why})`} — ${summary(result)}`);
-    if (why === '') highestPass = Math.max(highestPass, rate);
+    let step = await capacityStep(stack, plan, context, rate, false);
+    steps.push(step);
+    if (!step.pass) {
+      await settleAfterFailure(stack);
+      step = await capacityStep(stack, plan, context, rate, true);
+      steps.push(step);
+    }
+    if (step.pass) highestPass = Math.max(highestPass, rate);
     else lowestFail = Math.min(lowestFail, rate);
     if (lowestFail === Number.POSITIVE_INFINITY) {
       if (rate >= c.maxRate) break;
@@ -277,16 +279,41 @@ async function findCapacity(stack: NativeStack, plan: Plan, context: LoadContext
       if (lowestFail - highestPass <= Math.max(1, Math.ceil(highestPass * 0.1))) break;
       rate = Math.round((highestPass + lowestFail) / 2);
     }
-    if (why === '') {
-      await pause(3_000);
-    } else {
-      // An overloaded step leaves work behind (telemetry backlog in the SDKs and the
-      // collector, slow requests finishing): let it clear, so the next step starts afresh.
-      await collectorDrained(stack);
-      await pause(10_000);
-    }
+    if (step.pass) await pause(3_000);
+    else await settleAfterFailure(stack);
   }
   return steps;
+}
+
+/** One step of the ladder: journeys at `rate` for the step's warm-up and measured time. */
+async function capacityStep(
+  stack: NativeStack,
+  plan: Plan,
+  context: LoadContext,
+  rate: number,
+  retry: boolean,
+): Promise<CapacityStep> {
+  const c = plan.capacity;
+  const endCpu = machineCpuWindow(stack);
+  const result = await runLoad(
+    stack,
+    { workload: 'journey', mode: 'rate', rate, warmupS: c.warmupS, measureS: c.measureS },
+    context,
+  );
+  const why = stepVerdict(result, c.p95LimitMs);
+  log(
+    `  capacity step ${rate} journeys/s${retry ? ' (again)' : ''}: ${why === '' ? 'pass' : `fail (${why})`} — ${summary(result)}`,
+  );
+  return { rate, result, pass: why === '', why, cpu: endCpu(), ...(retry ? { retry } : {}) };
+}
+
+/**
+ * An overloaded step leaves work behind (telemetry backlog in the SDKs and the collector,
+ * slow requests finishing): let it clear, so the next step starts afresh.
+ */
+async function settleAfterFailure(stack: NativeStack): Promise<void> {
+  await collectorDrained(stack);
+  await pause(10_000);
 }
 
 const overheadLabel = (telemetry: Telemetry) => `overhead ${telemetry}`;
