@@ -1,7 +1,7 @@
 /**
  * The ShopScope benchmark (issue 5): one command, one run, one report.
  *
- *   npm run bench                          # full run, ~50 min; writes docs/performance.md
+ *   npm run bench                          # full run, ~60 min; writes docs/performance.md
  *   npm run bench -- --quick --out /tmp/p.md --json /tmp/p.json   # smoke run, ~5.5 min
  *
  * It boots the native stack (tools/stack/native-stack.ts: MariaDB, the four services on
