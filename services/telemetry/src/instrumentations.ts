@@ -10,6 +10,7 @@
  */
 import type { Span } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { ATTR_DB_OPERATION_NAME } from '@opentelemetry/semantic-conventions';
 
 type Factory = () => Instrumentation;
 
@@ -71,7 +72,7 @@ const FACTORIES: Record<string, Factory> = {
 /**
  * Sequelize runs a transaction's own statements (START TRANSACTION, COMMIT, ROLLBACK) with
  * the transaction's type as their query type, so the instrumentation named each of them
- * `Sequelize DEFERRED`: three identical, meaningless spans around every cart change. Named
+ * `Sequelize DEFERRED`: two identical, meaningless spans around every transaction. Named
  * after the statement instead, a trace reads `Sequelize START TRANSACTION` … `Sequelize
  * COMMIT`, and the time a commit takes shows where it is spent.
  */
@@ -90,7 +91,7 @@ function nameTransactionStatement(span: Span, { sql, option }: { sql: unknown; o
   const statement = transactionStatementName(sql, option?.type);
   if (statement === undefined) return;
   span.updateName(`Sequelize ${statement}`);
-  span.setAttribute('db.operation.name', statement);
+  span.setAttribute(ATTR_DB_OPERATION_NAME, statement);
 }
 
 /** Instrumentations that are always on: Sequelize is not part of the bundle's names. */
