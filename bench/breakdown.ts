@@ -3,19 +3,27 @@
  * at one fixed rate, with telemetry off, with ShopScope's bootstrap, with the stock
  * zero-code setup instead, and with ShopScope's bootstrap with one part changed at a time
  * (nothing exported; one trace in ten sampled; no http or pino instrumentation; the express
- * or mysql2 instrumentation added back; spans only; only the SDK). Every configuration is a restart of the services with OTEL_SDK_DISABLED,
- * TELEMETRY_BOOTSTRAP and standard OTEL_* variables, so what is measured is the product's
- * own code paths, nothing patched for the benchmark.
+ * or mysql2 instrumentation added back; spans only; only the SDK). Every configuration is
+ * set by OTEL_SDK_DISABLED, TELEMETRY_BOOTSTRAP and standard OTEL_* variables at the
+ * process's start, so what is measured is the product's own code paths, nothing patched
+ * for the benchmark.
  *
- * A fixed offered rate (not a closed loop) keeps the rest of the machine equally busy in
- * every configuration, so CPU per request compares. The configurations run in one order
- * and then in reverse, so that a drift of the machine weighs on all alike.
+ * Each configuration runs in a product-service process of its own started beside the
+ * stack's, next to a twin process with ShopScope's bootstrap, both fresh; the same fixed
+ * rate is offered to both at once, and each one's CPU is read over the same window. This
+ * machine's speed drifts by a fifth and more from one minute to the next, which made
+ * configurations measured one after the other differ by as much as they differed from each
+ * other; measured side by side, both feel the same drift and their difference holds (the
+ * `shopscope` row, ShopScope beside ShopScope, shows how closely). A fixed offered rate
+ * (not a closed loop) keeps the load the same whatever a configuration costs.
  */
 import { createRequire } from 'node:module';
 import type { NativeStack } from '../tools/stack/native-stack.ts';
 import { repoPath } from '../tools/stack/repo.ts';
-import { type LoadContext, runLoad } from './load.ts';
-import { cpuSnapshot, cpuUsed } from './proc.ts';
+import { freePorts } from '../tools/stack/ports.ts';
+import { ShopService } from '../tools/stack/services.ts';
+import { type LoadContext, type LoadSpec, runLoad } from './load.ts';
+import { cpuSeconds } from './proc.ts';
 import { type BreakdownResult, type Plan, telemetryEnv } from './results.ts';
 
 /**
@@ -109,38 +117,63 @@ export const BREAKDOWN_CONFIGS: BreakdownConfig[] = [
   },
 ];
 
+/**
+ * A product-service process of its own beside the stack's (same database, collector and
+ * settings, a free port), with the product's telemetry settings and `env` over them.
+ */
+async function startTwin(stack: NativeStack, env: Record<string, string>): Promise<ShopService> {
+  const { port } = await freePorts(['port'] as const);
+  const stacks = stack.service('product-service');
+  const twin = new ShopService('product-service', port, { ...stacks.env, ...PRODUCT_TELEMETRY, ...env });
+  twin.start();
+  await twin.ready();
+  return twin;
+}
+
 export async function measureBreakdown(
   stack: NativeStack,
   plan: Plan,
   context: LoadContext,
   log: (message: string) => void,
 ): Promise<BreakdownResult> {
-  const { rate, warmupS, measureS, rounds } = plan.breakdown;
-  const cpuMsPerRequest = new Map(BREAKDOWN_CONFIGS.map((c) => [c.name, [] as number[]]));
-  const p99Ms = new Map(BREAKDOWN_CONFIGS.map((c) => [c.name, [] as number[]]));
-  for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? BREAKDOWN_CONFIGS : [...BREAKDOWN_CONFIGS].reverse();
-    for (const config of order) {
-      await stack.restartServices({ ...PRODUCT_TELEMETRY, ...config.env });
-      const before = cpuSnapshot(stack);
-      const result = await runLoad(stack, { workload: 'api', mode: 'rate', rate, warmupS, measureS }, context);
-      const cpuS = cpuUsed(before, cpuSnapshot(stack)).get('product-service') ?? Number.NaN;
-      const perRequest = (cpuS * 1000) / result.totalRequests;
-      cpuMsPerRequest.get(config.name)?.push(perRequest);
-      p99Ms.get(config.name)?.push(result.latencyMs.p99);
-      log(
-        `  breakdown round ${round + 1}, ${config.name}: ${perRequest.toFixed(3)} ms CPU per request, p99 ${result.latencyMs.p99.toFixed(1)} ms`,
-      );
+  const { rate, warmPassS, warmupS, measureS, rounds } = plan.breakdown;
+  const rows: BreakdownResult['rows'] = [];
+  for (const config of BREAKDOWN_CONFIGS) {
+    const twins: ShopService[] = [];
+    try {
+      // The configuration and a ShopScope twin, both freshly started, side by side.
+      twins.push(await startTwin(stack, config.env), await startTwin(stack, {}));
+      const [measured, shopscope] = twins as [ShopService, ShopService];
+      const both = (spec: LoadSpec) =>
+        Promise.all(twins.map((twin) => runLoad(stack, spec, context, { product: twin.url })));
+      // A fresh process's CPU per request falls for a while (JIT tiers, pools): warmed, unmeasured.
+      await both({ workload: 'api', mode: 'rate', rate, warmupS: 0, measureS: warmPassS });
+      const row: BreakdownResult['rows'][number] = {
+        name: config.name,
+        what: config.what,
+        cpuMsPerRequest: [],
+        twinCpuMsPerRequest: [],
+        p99Ms: [],
+        twinP99Ms: [],
+      };
+      for (let round = 0; round < rounds; round++) {
+        const before = [cpuSeconds(measured.pid ?? -1), cpuSeconds(shopscope.pid ?? -1)];
+        const [own, twin] = await both({ workload: 'api', mode: 'rate', rate, warmupS, measureS });
+        const after = [cpuSeconds(measured.pid ?? -1), cpuSeconds(shopscope.pid ?? -1)];
+        const perRequest = (i: number, requests: number) =>
+          (((after[i] ?? Number.NaN) - (before[i] ?? Number.NaN)) * 1000) / requests;
+        row.cpuMsPerRequest.push(perRequest(0, own?.totalRequests ?? Number.NaN));
+        row.twinCpuMsPerRequest.push(perRequest(1, twin?.totalRequests ?? Number.NaN));
+        row.p99Ms.push(own?.latencyMs.p99 ?? Number.NaN);
+        row.twinP99Ms.push(twin?.latencyMs.p99 ?? Number.NaN);
+        log(
+          `  breakdown ${config.name}, round ${round + 1}: ${row.cpuMsPerRequest.at(-1)?.toFixed(3)} ms CPU per request (its shopscope twin ${row.twinCpuMsPerRequest.at(-1)?.toFixed(3)}), p99 ${own?.latencyMs.p99.toFixed(1)} ms (twin ${twin?.latencyMs.p99.toFixed(1)})`,
+        );
+      }
+      rows.push(row);
+    } finally {
+      await Promise.all(twins.map((twin) => twin.stop('SIGTERM')));
     }
   }
-  await stack.restartServices(PRODUCT_TELEMETRY);
-  return {
-    rate,
-    rows: BREAKDOWN_CONFIGS.map((c) => ({
-      name: c.name,
-      what: c.what,
-      cpuMsPerRequest: cpuMsPerRequest.get(c.name) ?? [],
-      p99Ms: p99Ms.get(c.name) ?? [],
-    })),
-  };
+  return { rate, rows };
 }

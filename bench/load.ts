@@ -113,7 +113,13 @@ export interface LoadJob {
 let runs = 0;
 
 /** Runs one load in a worker thread and waits for its result; throws with the worker's error. */
-export async function runLoad(stack: NativeStack, spec: LoadSpec, context: LoadContext): Promise<LoadResult> {
+export async function runLoad(
+  stack: NativeStack,
+  spec: LoadSpec,
+  context: LoadContext,
+  /** Other addresses for some services (e.g. a second product-service process beside the stack's). */
+  urls: Partial<ShopUrls> = {},
+): Promise<LoadResult> {
   runs += 1;
   const name = `load-${runs}-${spec.workload}-${spec.mode}`;
   const job: LoadJob = {
@@ -123,6 +129,7 @@ export async function runLoad(stack: NativeStack, spec: LoadSpec, context: LoadC
       user: stack.service('user-service').url,
       product: stack.service('product-service').url,
       order: stack.service('order-service').url,
+      ...urls,
     },
     shoppersFile: context.shoppersFile,
   };

@@ -376,44 +376,93 @@ function sideBySideRows(results: Results): string[][] {
 
 function breakdownSection(results: Results): string {
   const b = results.breakdown;
-  const cost = (name: string) => median(b.rows.find((r) => r.name === name)?.cpuMsPerRequest ?? []);
-  const off = cost('off');
-  const shopscope = cost('shopscope');
-  const zeroCode = cost('zero-code');
-  const p99 = (name: string) => median(b.rows.find((r) => r.name === name)?.p99Ms ?? []);
+  const plan = results.plan.breakdown;
+  const row = (name: string) => b.rows.find((r) => r.name === name);
   const rows = b.rows.map((r) => {
-    const value = median(r.cpuMsPerRequest);
-    const p99Median = median(r.p99Ms);
+    const pair = pairOf(r);
     return [
       r.name,
       r.what,
       r.cpuMsPerRequest.map((v) => fixed(v, 3)).join(', '),
-      fixed(value, 3),
-      r.name === 'off' ? '' : signed(value - off, 3),
-      r.name === 'off' || r.name === 'shopscope' ? '' : signed(value - shopscope, 3),
-      ms(p99Median),
-      r.name === 'off' ? '' : signed(p99Median - p99('off')),
+      r.twinCpuMsPerRequest.map((v) => fixed(v, 3)).join(', '),
+      signed(pair.own - pair.twin, 3),
+      `×${fixed(pair.own / pair.twin, 2)}`,
+      ms(median(r.p99Ms)),
+      ms(median(r.twinP99Ms)),
     ];
   });
   return [
-    `product-service's own CPU time (user + system, from /proc, its helper threads included) per \`GET /api/products\` request, with the open model offering ${b.rate} requests/s (a fixed arrival rate: the rest of the machine is equally busy in every configuration), and the p99 latency of those requests (warm-up excluded). Each configuration restarts the services with \`OTEL_SDK_DISABLED\`, \`TELEMETRY_BOOTSTRAP\` and standard OTEL_* variables (bench/breakdown.ts); they run in one order, then in reverse, and the median is shown. Taking a part of ShopScope's telemetry away (or, for \`with mysql2\`, adding back one it dropped) shows what that part costs, including the garbage it leaves for the collector of the V8 heap; the parts overlap (no server span also means no child spans under it), so the savings do not add up to the whole.`,
+    `product-service's own CPU time (user + system, from /proc, its helper threads included) per \`GET /api/products\` request, and the p99 latency of those requests (warm-up excluded), in eleven configurations. This machine's speed drifts by a fifth and more between minutes, so configurations measured one after another differ by as much as they differ from each other. Here each configuration runs instead in a product-service process of its own, started beside the stack's (same database, collector and settings), next to a **twin** with ShopScope's bootstrap, both fresh: the open model offers ${b.rate} requests/s to each at once, first for ${plan.warmPassS} s unmeasured, then ${plan.rounds} round${plan.rounds === 1 ? '' : 's'} of ${plan.warmupS} s + ${plan.measureS} s, and both processes' CPU is read over the same window, so both feel the same drift and their difference holds. The configuration is set by \`OTEL_SDK_DISABLED\`, \`TELEMETRY_BOOTSTRAP\` and standard OTEL_* variables at the process's start (bench/breakdown.ts). The difference to the twin is what the change costs or saves against ShopScope's bootstrap, including the garbage it leaves for the collector of the V8 heap; the parts overlap (no server span also means no child spans under it), so the savings do not add up to the whole. The \`shopscope\` row is ShopScope beside ShopScope: how closely a pair agrees with nothing changed.`,
     '',
     table(
       [
         'configuration',
         'what it is',
         'CPU ms per request, each round',
-        'median',
-        'vs off',
-        'vs shopscope',
+        'its shopscope twin, each round',
+        'difference to the twin',
+        'ratio to the twin',
         'p99 (ms), median',
-        'p99 vs off',
+        "twin's p99 (ms)",
       ],
       rows,
     ),
     '',
-    `ShopScope's bootstrap adds ${signed(shopscope - off, 3)} ms of CPU to a request that costs ${fixed(off, 3)} ms without telemetry (×${fixed(shopscope / off, 2)}); the zero-code setup adds ${signed(zeroCode - off, 3)} ms (×${fixed(zeroCode / off, 2)}). ${floorNote(cost, off)} ${p99Note(p99)} ${spreadNote(b)}`,
+    breakdownNotes(row),
   ].join('\n');
+}
+
+/** A breakdown row's CPU per request, its own and its twin's, each as the mean of its rounds (equal requests per round). */
+function pairOf(r: Results['breakdown']['rows'][number]): { own: number; twin: number } {
+  const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
+  return { own: mean(r.cpuMsPerRequest), twin: mean(r.twinCpuMsPerRequest) };
+}
+
+/**
+ * What the breakdown shows, in words: ShopScope's added cost (the off row's twin minus
+ * off), zero-code's against ShopScope, what taking each part away saves, the budget's
+ * allowance against the least telemetry the design allows, and the pair's agreement.
+ */
+function breakdownNotes(row: (name: string) => Results['breakdown']['rows'][number] | undefined): string {
+  const found = (name: string) => {
+    const r = row(name);
+    return r ? pairOf(r) : undefined;
+  };
+  const off = found('off');
+  if (!off) return '';
+  const added = off.twin - off.own;
+  const parts = [
+    `ShopScope's bootstrap adds ${signed(added, 3)} ms of CPU to a request that costs ${fixed(off.own, 3)} ms without telemetry, measured side by side (×${fixed(off.twin / off.own, 2)}).`,
+  ];
+  const zeroCode = found('zero-code');
+  if (zeroCode)
+    parts.push(
+      `The zero-code setup costs ${signed(zeroCode.own - zeroCode.twin, 3)} ms more than ShopScope's beside it (×${fixed(zeroCode.own / zeroCode.twin, 2)}).`,
+    );
+  const saving = (name: string) => {
+    const pair = found(name);
+    return pair ? `${name} ${signed(pair.own - pair.twin, 3)} ms` : undefined;
+  };
+  const savings = ['nothing exported', '1 trace in 10', 'without http', 'without pino', 'spans only', 'SDK only']
+    .map(saving)
+    .filter((text): text is string => text !== undefined);
+  if (savings.length > 0) parts.push(`Against ShopScope's bootstrap beside it: ${savings.join('; ')}.`);
+  const spansOnly = found('spans only');
+  if (spansOnly) {
+    const allowed = (LIMITS.cpuRatio.api - 1) * off.own;
+    const floor = added + (spansOnly.own - spansOnly.twin);
+    parts.push(
+      `The budget of \`GET /api/products\` (≤ ${LIMITS.cpuRatio.api} × off) allows ${signed(allowed, 3)} ms here; the least telemetry the design allows, spans only (a server span and its SQL span per request, exported; no metrics, no logs), adds about ${signed(floor, 3)} ms (ShopScope's added cost, then the difference spans only makes to it).`,
+    );
+  }
+  const same = row('shopscope');
+  if (same && same.cpuMsPerRequest.length > 0) {
+    const gaps = same.cpuMsPerRequest.map((v, i) => Math.abs(v - (same.twinCpuMsPerRequest[i] ?? Number.NaN)));
+    parts.push(
+      `ShopScope beside ShopScope, the two processes differed by up to ${fixed(Math.max(...gaps), 3)} ms per request in a round: a difference to the twin smaller than that is within the measurement's noise.`,
+    );
+  }
+  return parts.join(' ');
 }
 
 /** The owner rows of the profile section: telemetry packages one by one, then GC, Node/V8, the shop's own. */
@@ -515,36 +564,6 @@ export function profileSection(results: Results): string {
     '',
     `Of the ${signed(added, 1)} ms per journey that telemetry adds in this profile (×${fixed(onTotal / offTotal, 2)}), ${fixed(telemetryAdded, 1)} ms is the telemetry packages' own code: ${fixed(upstream, 1)} ms upstream (the OpenTelemetry SDK, its instrumentations, exporters and gRPC) and ${fixed(oursAdded, 1)} ms ShopScope's own (\`@shopscope/telemetry\`: the redaction processors and the process metrics). ${fixed(gcAdded, 1)} ms is more garbage collection (the spans, attributes, log records and export messages), ${fixed(nodeAdded, 1)} ms more of Node's and V8's own work, and ${fixed(shopAdded, 1)} ms more in the shop's own code and libraries, which run inside the instrumentations' wrappers and carry the trace context (the profile cannot tell that apart from run-to-run noise). The journey budget (≤ ${LIMITS.cpuRatio.journey} × off) would allow ${fixed(allowed, 1)} ms here; the upstream packages' own code and the garbage collection it adds come to ${fixed(upstream + gcAdded, 1)} ms.`,
   ].join('\n');
-}
-
-/**
- * The budget beside the least telemetry the design allows (spans only) and the SDK with no
- * instrumentation of requests at all (SDK only): what any configuration would cost at best.
- */
-function floorNote(cost: (name: string) => number, off: number): string {
-  const spansOnly = cost('spans only');
-  const sdkOnly = cost('SDK only');
-  if (!Number.isFinite(spansOnly) || !Number.isFinite(sdkOnly)) return '';
-  const allowed = (LIMITS.cpuRatio.api - 1) * off;
-  return `The budget of \`GET /api/products\` (≤ ${LIMITS.cpuRatio.api} × off) allows ${signed(allowed, 3)} ms here. The least telemetry the design allows, spans only (a server span and its SQL span per request, exported; no metrics, no logs), adds ${signed(spansOnly - off, 3)} ms (×${fixed(spansOnly / off, 2)}); the SDK with no instrumentation of the requests at all (SDK only: no server span) adds ${signed(sdkOnly - off, 3)} ms (×${fixed(sdkOnly / off, 2)}).`;
-}
-
-/** What each step towards less telemetry does to the p99 at the breakdown's rate. */
-function p99Note(p99: (name: string) => number): string {
-  const off = p99('off');
-  const parts = ['shopscope', 'nothing exported', 'spans only', 'SDK only']
-    .filter((name) => Number.isFinite(p99(name)))
-    .map((name) => `${name} ${ms(p99(name))} ms (${signed(p99(name) - off)})`);
-  if (!Number.isFinite(off) || parts.length === 0) return '';
-  return `The p99 of these requests is ${ms(off)} ms with telemetry off; ${parts.join(', ')}.`;
-}
-
-/** How far apart the rounds of one configuration are: differences below that are noise. */
-function spreadNote(b: Results['breakdown']): string {
-  const spreads = b.rows.map((r) => Math.max(...r.cpuMsPerRequest) - Math.min(...r.cpuMsPerRequest));
-  const widest = Math.max(...spreads);
-  if (!Number.isFinite(widest) || b.rows.every((r) => r.cpuMsPerRequest.length < 2)) return '';
-  return `The rounds of one configuration differ by up to ${fixed(widest, 3)} ms: a difference between configurations smaller than that is within this machine's noise.`;
 }
 
 /** What a configuration's ladder and confirmation found, in one sentence. */

@@ -30,7 +30,7 @@ export function telemetryEnv(telemetry: Telemetry): Record<string, string> {
 }
 
 /** Bumped when the shape of Results changes: `--from-json` renders only results of this shape. */
-export const RESULTS_FORMAT = 4;
+export const RESULTS_FORMAT = 5;
 
 export interface Plan {
   name: 'full' | 'quick';
@@ -77,7 +77,15 @@ export interface Plan {
     maxHolds: number;
   };
   /** Where the telemetry cost goes (bench/breakdown.ts): `GET /api/products` at a fixed rate. */
-  breakdown: { rate: number; warmupS: number; measureS: number; rounds: number };
+  breakdown: {
+    /** requests/s offered to each of the two processes measured side by side. */
+    rate: number;
+    /** Unmeasured load on the freshly started pair before its rounds. */
+    warmPassS: number;
+    warmupS: number;
+    measureS: number;
+    rounds: number;
+  };
   /**
    * Where the journey's added CPU goes (bench/profile.ts): the four services profiled by V8's
    * sampling profiler under journeys at a fixed rate, off then shopscope.
@@ -134,13 +142,21 @@ export interface WorkloadOverhead {
 }
 
 export interface BreakdownResult {
-  /** requests/s offered. */
+  /** requests/s offered to each of the two processes. */
   rate: number;
   /**
-   * One row per configuration, in bench/breakdown.ts's order, one value per round: CPU of
-   * product-service per request, and the p99 latency of the requests (warm-up excluded).
+   * One row per configuration, in bench/breakdown.ts's order: the configuration's own
+   * product-service process and a ShopScope twin beside it, measured over the same windows,
+   * one value per round: CPU per request, and the p99 latency (warm-up excluded).
    */
-  rows: { name: string; what: string; cpuMsPerRequest: number[]; p99Ms: number[] }[];
+  rows: {
+    name: string;
+    what: string;
+    cpuMsPerRequest: number[];
+    twinCpuMsPerRequest: number[];
+    p99Ms: number[];
+    twinP99Ms: number[];
+  }[];
 }
 
 /** A profile of the four services under one workload (bench/profile.ts): CPU by owner, summed over the window. */
