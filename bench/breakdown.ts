@@ -126,7 +126,12 @@ async function startTwin(stack: NativeStack, env: Record<string, string>): Promi
   const stacks = stack.service('product-service');
   const twin = new ShopService('product-service', port, { ...stacks.env, ...PRODUCT_TELEMETRY, ...env });
   twin.start();
-  await twin.ready();
+  try {
+    await twin.ready();
+  } catch (error) {
+    await twin.stop('SIGTERM');
+    throw error;
+  }
   return twin;
 }
 
@@ -142,8 +147,10 @@ export async function measureBreakdown(
     const twins: ShopService[] = [];
     try {
       // The configuration and a ShopScope twin, both freshly started, side by side.
-      twins.push(await startTwin(stack, config.env), await startTwin(stack, {}));
-      const [measured, shopscope] = twins as [ShopService, ShopService];
+      // Pushed one at a time, so that the first is stopped even if the second fails to start.
+      twins.push(await startTwin(stack, config.env));
+      twins.push(await startTwin(stack, {}));
+      const cpuNow = () => twins.map((twin) => cpuSeconds(twin.pid ?? -1) ?? Number.NaN);
       const both = (spec: LoadSpec) =>
         Promise.all(twins.map((twin) => runLoad(stack, spec, context, { product: twin.url })));
       // A fresh process's CPU per request falls for a while (JIT tiers, pools): warmed, unmeasured.
@@ -157,9 +164,9 @@ export async function measureBreakdown(
         twinP99Ms: [],
       };
       for (let round = 0; round < rounds; round++) {
-        const before = [cpuSeconds(measured.pid ?? -1), cpuSeconds(shopscope.pid ?? -1)];
+        const before = cpuNow();
         const [own, twin] = await both({ workload: 'api', mode: 'rate', rate, warmupS, measureS });
-        const after = [cpuSeconds(measured.pid ?? -1), cpuSeconds(shopscope.pid ?? -1)];
+        const after = cpuNow();
         const perRequest = (i: number, requests: number) =>
           (((after[i] ?? Number.NaN) - (before[i] ?? Number.NaN)) * 1000) / requests;
         row.cpuMsPerRequest.push(perRequest(0, own?.totalRequests ?? Number.NaN));
