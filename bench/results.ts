@@ -21,6 +21,12 @@ export const TELEMETRY_CONFIGS: readonly Telemetry[] = ['off', 'shopscope', 'zer
 export type CapacityTelemetry = 'shopscope' | 'off';
 export const CAPACITY_CONFIGS: readonly CapacityTelemetry[] = ['shopscope', 'off'];
 
+/**
+ * The configurations of the side-by-side pairs (bench/side-by-side.ts): the three, and
+ * `spans only`, ShopScope's bootstrap with the least telemetry the design allows.
+ */
+export type SideBySideConfig = Telemetry | 'spans only';
+
 /** The environment that selects a configuration: both variables always set, so none leaks from the last restart. */
 export function telemetryEnv(telemetry: Telemetry): Record<string, string> {
   return {
@@ -30,16 +36,17 @@ export function telemetryEnv(telemetry: Telemetry): Record<string, string> {
 }
 
 /** Bumped when the shape of Results changes: `--from-json` renders only results of this shape. */
-export const RESULTS_FORMAT = 5;
+export const RESULTS_FORMAT = 6;
 
 export interface Plan {
   name: 'full' | 'quick';
   /** Signed-in shoppers created before the measurements (each journey in flight uses one, alone). */
   shoppers: number;
   /**
-   * Telemetry of each overhead round, in order: each configuration's rounds placed
-   * symmetrically about the middle of the run (A B C C B A), so a linear drift of the
-   * machine weighs on every configuration alike.
+   * Telemetry of each overhead round, in order. Several rounds of a configuration placed
+   * symmetrically about the middle of the run (A B C C B A) cancel a linear drift of the
+   * machine, not its swings from minute to minute: the budgets' ratios are measured side by
+   * side instead (sideBySide).
    */
   rounds: Telemetry[];
   overhead: {
@@ -75,6 +82,24 @@ export interface Plan {
      */
     holdS: number;
     maxHolds: number;
+  };
+  /**
+   * The budgets' comparisons (bench/side-by-side.ts): each pair of configurations in two
+   * fresh sets of four services at once, every workload offered to both at the overhead's
+   * fixed rates, after a warm pass at its warm-pass rates.
+   */
+  sideBySide: {
+    pairs: [SideBySideConfig, SideBySideConfig][];
+    warmPassS: number;
+    warmupS: number;
+    measureS: number;
+    rounds: number;
+    /**
+     * The journey measured once more at this rate, journeys/s per set: at the overhead's 3/s
+     * the costs that do not grow with the load (timers, exports every second, code run too
+     * rarely to stay optimised) weigh on each journey; busier, they weigh less.
+     */
+    busyJourneyRate: number;
   };
   /** Where the telemetry cost goes (bench/breakdown.ts): `GET /api/products` at a fixed rate. */
   breakdown: {
@@ -139,6 +164,22 @@ export interface OverheadRound {
 export interface WorkloadOverhead {
   workload: Workload;
   rounds: OverheadRound[];
+}
+
+/** Two configurations measured at the same moment (bench/side-by-side.ts), side 0 and side 1. */
+export interface SideBySidePair {
+  configs: [SideBySideConfig, SideBySideConfig];
+  workloads: {
+    workload: Workload;
+    /** Offered to each side, iterations/s. */
+    rate: number;
+    /** Per side, one value per round: the four services' CPU per iteration (warm-up included), ms. */
+    cpuMsPerIteration: [number[], number[]];
+    /** Per side, one value per round: p99 of each request (warm-up excluded), ms. */
+    p99Ms: [number[], number[]];
+    /** Per side, over the rounds: failed requests or checks and dropped iterations. */
+    failures: [number, number];
+  }[];
 }
 
 export interface BreakdownResult {
@@ -211,6 +252,7 @@ export interface Results {
   startedAt: string;
   durationS: number;
   overhead: WorkloadOverhead[];
+  sideBySide: SideBySidePair[];
   breakdown: BreakdownResult;
   profile: ProfileResult;
   /** Measured with the shopscope configuration. */
@@ -311,5 +353,65 @@ export function compareConfigs(workload: WorkloadOverhead) {
     vsOff: { off: vsOff('off'), shopscope, 'zero-code': zeroCode } as Record<Telemetry, ReturnType<typeof vsOff>>,
     /** ShopScope's added CPU per iteration over zero-code's (the budget: ≤ 0.5). */
     addedRatio: shopscope.cpuAdded / zeroCode.cpuAdded,
+  };
+}
+
+/** One workload (at `rate`) of the side-by-side pair `a` beside `b` (either order), with `a`'s side first. */
+function sideBySideOf(
+  pairs: SideBySidePair[],
+  a: SideBySideConfig,
+  b: SideBySideConfig,
+  workload: Workload,
+  rate: number,
+) {
+  for (const pair of pairs) {
+    const w = pair.workloads.find((x) => x.workload === workload && x.rate === rate);
+    if (!w) continue;
+    if (pair.configs[0] === a && pair.configs[1] === b)
+      return {
+        a: { cpu: w.cpuMsPerIteration[0], p99: w.p99Ms[0] },
+        b: { cpu: w.cpuMsPerIteration[1], p99: w.p99Ms[1] },
+      };
+    if (pair.configs[0] === b && pair.configs[1] === a)
+      return {
+        a: { cpu: w.cpuMsPerIteration[1], p99: w.p99Ms[1] },
+        b: { cpu: w.cpuMsPerIteration[0], p99: w.p99Ms[0] },
+      };
+  }
+  return undefined;
+}
+
+/**
+ * What the budgets compare, from the side-by-side pairs, for one workload: ShopScope's CPU
+ * per iteration against off's beside it; zero-code's against ShopScope's beside it, carried
+ * to the first pair's scale (zero-code = ShopScope × their ratio, a ratio being what holds
+ * from one minute to the next); and ShopScope against ShopScope, the pairs' precision.
+ * Means over the rounds. NaN where a pair was not measured.
+ */
+export function compareSideBySide(pairs: SideBySidePair[], workload: Workload, rate: number) {
+  const vsOff = sideBySideOf(pairs, 'shopscope', 'off', workload, rate);
+  const vsZeroCode = sideBySideOf(pairs, 'shopscope', 'zero-code', workload, rate);
+  const twins = sideBySideOf(pairs, 'shopscope', 'shopscope', workload, rate);
+  const least = sideBySideOf(pairs, 'spans only', 'off', workload, rate);
+  const m = (values: number[] | undefined) => (values && values.length > 0 ? mean(values) : Number.NaN);
+  const shopscope = m(vsOff?.a.cpu);
+  const off = m(vsOff?.b.cpu);
+  const zeroCodeOverShopscope = m(vsZeroCode?.b.cpu) / m(vsZeroCode?.a.cpu);
+  const zeroCode = shopscope * zeroCodeOverShopscope;
+  return {
+    /** ms per iteration, in the ShopScope-beside-off pair (zero-code carried to its scale). */
+    cpu: { shopscope, off, zeroCode },
+    cpuRatio: shopscope / off,
+    added: shopscope - off,
+    zeroCodeAdded: zeroCode - off,
+    addedRatio: (shopscope - off) / (zeroCode - off),
+    zeroCodeOverShopscope,
+    /** The second ShopScope set's CPU over the first's: 1 if the method were exact. */
+    twinRatio: m(twins?.b.cpu) / m(twins?.a.cpu),
+    /** Spans only over off beside it: what the least telemetry the design allows costs. */
+    spansOnlyRatio: m(least?.a.cpu) / m(least?.b.cpu),
+    p99: { shopscope: m(vsOff?.a.p99), off: m(vsOff?.b.p99) },
+    p99Added: m(vsOff?.a.p99) - m(vsOff?.b.p99),
+    twinP99Gap: m(twins?.b.p99) - m(twins?.a.p99),
   };
 }

@@ -2,7 +2,7 @@
  * The ShopScope benchmark (issue 5): one command, one run, one report.
  *
  *   npm run bench                          # full run, ~60 min; writes docs/performance.md
- *   npm run bench -- --quick --out /tmp/p.md --json /tmp/p.json   # smoke run, ~5.5 min
+ *   npm run bench -- --quick --out /tmp/p.md --json /tmp/p.json   # smoke run, ~10 min
  *
  * It boots the native stack (tools/stack/native-stack.ts: MariaDB, the four services on
  * Node 24, the real collector, Jaeger, Prometheus, Alertmanager and the Loki stand-in on
@@ -12,10 +12,11 @@
  * bootstrap, the product's default) and zero-code (TELEMETRY_BOOTSTRAP=zero-code: the stock
  * auto-instrumentations). It measures, in order:
  *
- *   1. instrumentation overhead: three workloads at a fixed rate and at peak, in rounds of
- *      the three configurations ordered so that a linear drift cancels — latency,
- *      throughput, CPU of the services and of the collector, the spans and log records a
- *      journey sends, peak RSS;
+ *   1. instrumentation overhead: three workloads at a fixed rate and at peak, a round of
+ *      each configuration — latency, throughput, CPU of the services and of the collector,
+ *      the spans and log records a journey sends, peak RSS; then the budgets' CPU and p99
+ *      comparisons measured side by side (bench/side-by-side.ts: two configurations at
+ *      once, each in a set of four services of its own);
  *   2. where the telemetry cost goes: product-service's CPU per request in each
  *      configuration and with one part of ShopScope's telemetry taken away at a time;
  *      then the four services profiled under journeys, off and shopscope (bench/profile.ts);
@@ -41,6 +42,7 @@ import { readComposeFigures } from '../tools/stack/compose-figures.ts';
 import { repoPath } from '../tools/stack/repo.ts';
 import { NativeStack, SERVICE_NAMES } from '../tools/stack/native-stack.ts';
 import { measureBreakdown } from './breakdown.ts';
+import { measureSideBySide } from './side-by-side.ts';
 import { profileServices } from './profile.ts';
 import { metricFreshness, traceFreshness } from './freshness.ts';
 import { type LoadContext, type LoadResult, runLoad, WORKLOADS } from './load.ts';
@@ -74,11 +76,23 @@ import {
 } from './results.ts';
 import { createShoppers, productSlugs, restock } from './shop-setup.ts';
 
+/**
+ * ShopScope beside off and beside zero-code (the budgets), beside ShopScope (the pairs'
+ * precision), and spans only beside off (the least telemetry the design allows).
+ */
+const SIDE_BY_SIDE_PAIRS: Plan['sideBySide']['pairs'] = [
+  ['shopscope', 'off'],
+  ['shopscope', 'zero-code'],
+  ['shopscope', 'shopscope'],
+  ['spans only', 'off'],
+];
+
 const FULL: Plan = {
   name: 'full',
   shoppers: 300,
-  // Symmetric about the middle: a linear drift adds the same to every configuration's mean.
-  rounds: ['shopscope', 'off', 'zero-code', 'zero-code', 'off', 'shopscope'],
+  // Once each: the budgets' ratios are measured side by side (sideBySide); these rounds give
+  // the peaks, the telemetry per journey, the collector's CPU and each configuration's RSS.
+  rounds: ['shopscope', 'off', 'zero-code'],
   overhead: {
     // 3 000 requests, 750 pages and 180 journeys after each restart. Measured natively
     // (issue 15), CPU per journey at 3/s after a restart, in windows of 8, 25, 25 and 25 s:
@@ -97,6 +111,17 @@ const FULL: Plan = {
     peakMeasureS: 15,
   },
   capacity: { startRate: 5, maxRate: 400, warmupS: 5, measureS: 30, p95LimitMs: 300, holdS: 60, maxHolds: 3 },
+  // Two rounds of each pair: the side-by-side A/A pair agreed within 0.04–0.13 ms per
+  // request (the breakdown's), against a 0.3 ms allowance.
+  sideBySide: {
+    pairs: SIDE_BY_SIDE_PAIRS,
+    warmPassS: 10,
+    warmupS: 8,
+    measureS: 20,
+    rounds: 2,
+    // A third of the smaller capacity seen (33 journeys/s), for both sets at once.
+    busyJourneyRate: 10,
+  },
   // Two processes at 150/s each: the 300/s of the machine's one product-service before,
   // each a tenth to a fifth of its peak with ShopScope's telemetry: busy, not saturated.
   breakdown: { rate: 150, warmPassS: 10, warmupS: 2, measureS: 15, rounds: 2 },
@@ -123,6 +148,14 @@ const QUICK: Plan = {
     peakMeasureS: 2,
   },
   capacity: { startRate: 1, maxRate: 2, warmupS: 1, measureS: 4, p95LimitMs: 300, holdS: 5, maxHolds: 2 },
+  sideBySide: {
+    pairs: SIDE_BY_SIDE_PAIRS,
+    warmPassS: 1,
+    warmupS: 1,
+    measureS: 2,
+    rounds: 1,
+    busyJourneyRate: 2,
+  },
   breakdown: { rate: 20, warmPassS: 1, warmupS: 1, measureS: 2, rounds: 1 },
   profile: { rate: 1, warmupS: 1, seconds: 3 },
   idleWarmup: { rate: 1, seconds: 2 },
@@ -405,7 +438,7 @@ async function main(): Promise<void> {
     const saved = JSON.parse(readFileSync(values['from-json'], 'utf8')) as Results;
     if (saved.format !== RESULTS_FORMAT) {
       throw new Error(
-        `${values['from-json']} holds results of format ${saved.format ?? 1} (this report renders format ${RESULTS_FORMAT}: the three configurations, warmed after each restart, the breakdown measured side by side): run the benchmark again`,
+        `${values['from-json']} holds results of format ${saved.format ?? 1} (this report renders format ${RESULTS_FORMAT}: the budgets' comparisons and the breakdown measured side by side): run the benchmark again`,
       );
     }
     writeReport(saved, values.out);
@@ -438,6 +471,8 @@ async function main(): Promise<void> {
     log(`${plan.shoppers} shoppers signed in; stock set; ${context.slugs.length} products`);
 
     const overhead = await measureOverhead(stack, plan, context, sampler);
+
+    const sideBySide = await measureSideBySide(stack, plan, context, log);
 
     log('where the telemetry cost goes: product-service CPU per request, configuration by configuration');
     const breakdown = await measureBreakdown(stack, plan, context, log);
@@ -515,6 +550,7 @@ async function main(): Promise<void> {
       startedAt: new Date(started).toISOString(),
       durationS: (Date.now() - started) / 1000,
       overhead,
+      sideBySide,
       breakdown,
       profile,
       freshness: { traceS, metricS },

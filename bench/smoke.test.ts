@@ -5,7 +5,7 @@
  * holds numbers and that nothing failed at those low rates. It asserts no budget and no
  * timing: the benchmark reports those, and a shared test machine is not a benchmark.
  *
- *   npm run test:bench      # about 5.5 minutes (node --test bench/smoke.test.ts)
+ *   npm run test:bench      # about 10 minutes (node --test bench/smoke.test.ts)
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { LoadResult } from './load.ts';
+import { type LoadResult, WORKLOADS } from './load.ts';
 import { CAPACITY_CONFIGS, type Results, TELEMETRY_CONFIGS } from './results.ts';
 import { repoPath } from '../tools/stack/repo.ts';
 import { SERVICE_NAMES } from '../tools/stack/native-stack.ts';
@@ -48,12 +48,12 @@ function runBench(args: string[], timeoutMs: number): Promise<void> {
 
 before(
   async () => {
-    // About 5.5 minutes on a quiet 2-core machine; room for a busy one within --test-timeout.
-    await runBench(['--quick', '--out', reportFile, '--json', resultsFile], 780_000);
+    // About 10 minutes on a quiet 2-core machine; room for a busy one within --test-timeout.
+    await runBench(['--quick', '--out', reportFile, '--json', resultsFile], 960_000);
     report = readFileSync(reportFile, 'utf8');
     results = JSON.parse(readFileSync(resultsFile, 'utf8')) as Results;
   },
-  { timeout: 840_000 },
+  { timeout: 1_020_000 },
 );
 
 // SHOPSCOPE_FULLSTACK_KEEP=1 (which also keeps the stack's logs) keeps the report and results to read.
@@ -94,7 +94,11 @@ test('the report has every section, a machine header and a budget table', () => 
     report.includes('**open model at a fixed arrival rate**') && report.includes('**closed loop**'),
     'the report states how the load was made',
   );
-  assert.ok(report.includes('\n### Three configurations side by side\n'), 'the report compares the configurations');
+  assert.ok(
+    report.includes("\n### The budgets' comparisons, side by side\n") &&
+      report.includes('\n#### Means of the rounds\n'),
+    'the report compares the configurations',
+  );
   assert.match(results.machine.loadGenerator, /undici .* autocannon /, 'the machine header names the generators');
   assert.equal(results.plan.name, 'quick');
   // Every number the report prints was measured: a missing one is printed as n/a.
@@ -178,6 +182,36 @@ test('overhead: every workload ran in the three configurations, without a failur
     }
   }
   assert.deepEqual(problems, [], `problems:\n${problems.join('\n')}`);
+});
+
+test('side by side: each pair of configurations, every workload, every round, both sides measured without a failure', () => {
+  assert.deepEqual(
+    results.sideBySide.map((p) => p.configs.join(' beside ')),
+    ['shopscope beside off', 'shopscope beside zero-code', 'shopscope beside shopscope', 'spans only beside off'],
+  );
+  for (const pair of results.sideBySide) {
+    assert.deepEqual(
+      pair.workloads.map((w) => `${w.workload} at ${w.rate}`),
+      [
+        ...WORKLOADS.map((w) => `${w} at ${results.plan.overhead.rates[w]}`),
+        `journey at ${results.plan.sideBySide.busyJourneyRate}`,
+      ],
+    );
+    for (const w of pair.workloads) {
+      const what = `${pair.configs.join(' beside ')}, ${w.workload} at ${w.rate}`;
+      for (const side of [0, 1] as const) {
+        assert.equal(
+          w.cpuMsPerIteration[side].length,
+          results.plan.sideBySide.rounds,
+          `${what}: one CPU value per round`,
+        );
+        for (const v of w.cpuMsPerIteration[side]) positive(v, `${what}: side ${side + 1}'s CPU per iteration`);
+        for (const v of w.p99Ms[side]) positive(v, `${what}: side ${side + 1}'s p99`);
+        assert.equal(w.failures[side], 0, `${what}: side ${side + 1} failed or dropped nothing`);
+      }
+    }
+  }
+  assert.ok(report.includes("### The budgets' comparisons, side by side"), 'the report shows the pairs');
 });
 
 test('breakdown: product-service CPU per request, measured in every configuration beside its ShopScope twin, every round', () => {

@@ -1,0 +1,175 @@
+/**
+ * The budgets' comparisons measured side by side (issue 15): two configurations of the
+ * whole shop at the same moment, each in a set of four services of its own.
+ *
+ * This machine's speed drifts by a fifth and more from one minute to the next. Rounds of
+ * the configurations measured one after another (the overhead rounds, bench/run.ts) moved
+ * the ratios to off by more than their budgets' margins between two runs of the same code
+ * (API 1.22 and 1.43, journey 1.32 and 1.80). Here each pair is started fresh, side by
+ * side — both sets on the stack's database and collector, on ports of their own, each
+ * frontend linked to its own APIs — and every workload is offered to both at once at the
+ * overhead's fixed rate (the journey once more, busier), their CPU read over the same
+ * windows. Both feel the same drift, so their ratio holds. The pairs are ShopScope beside
+ * off, beside zero-code, and beside ShopScope (how closely two identical sets agree: the
+ * precision of the other two); and "spans only" beside off, ShopScope's bootstrap with the
+ * least telemetry the design allows (every request traced with its SQL, nothing else): the
+ * floor no choice of what ShopScope records can go below.
+ *
+ * Each set signs in its own half of the shoppers, so that no two journeys ever share a
+ * cart. What this cannot show: each set runs beside the other's load, so its p99 is that
+ * of a machine twice as busy as in the overhead rounds (the same for both sides).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { ShopUrls } from '../tools/stack/journeys.ts';
+import { httpUrl } from '../tools/stack/layout.ts';
+import type { NativeStack } from '../tools/stack/native-stack.ts';
+import { freePorts } from '../tools/stack/ports.ts';
+import { SERVICE_DIRS, SERVICE_NAMES, ShopService, startServices } from '../tools/stack/services.ts';
+import { type LoadContext, type LoadResult, runLoad, WORKLOADS } from './load.ts';
+import { BATCH_FLUSH_MS } from './loss.ts';
+import { cpuSeconds } from './proc.ts';
+import { failures, type Plan, type SideBySideConfig, type SideBySidePair, telemetryEnv } from './results.ts';
+
+/** The variables that link one service to the others: pointed at the set's own. */
+const LINKS = { USER_SERVICE_URL: 'user', PRODUCT_SERVICE_URL: 'product', ORDER_SERVICE_URL: 'order' } as const;
+
+/** A configuration's telemetry variables, over the stack's. */
+function configEnv(config: SideBySideConfig): Record<string, string> {
+  if (config !== 'spans only') return telemetryEnv(config);
+  // ShopScope's bootstrap keeping only what traces every request with its SQL, across the
+  // services: the server span (http), the call to another service (undici, which also
+  // carries the trace on), the Sequelize query spans (always on); no metrics, no logs sent.
+  return {
+    ...telemetryEnv('shopscope'),
+    OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,undici',
+    OTEL_METRICS_EXPORTER: 'none',
+    OTEL_LOGS_EXPORTER: 'none',
+  };
+}
+
+/** Four services of one telemetry configuration beside the stack's, linked to each other. */
+class ServiceSet {
+  private readonly services: ShopService[];
+
+  private constructor(services: ShopService[]) {
+    this.services = services;
+  }
+
+  /** Starts the set (the stack's environment, its own ports and links, `config`); stops what it started on failure. */
+  static async start(stack: NativeStack, config: SideBySideConfig): Promise<ServiceSet> {
+    const ports = await freePorts(['frontend', 'user', 'product', 'order'] as const);
+    const services = SERVICE_NAMES.map((name) => {
+      const env = { ...stack.service(name).env, ...configEnv(config) };
+      for (const [variable, dir] of Object.entries(LINKS)) if (variable in env) env[variable] = httpUrl(ports[dir]);
+      return new ShopService(name, ports[SERVICE_DIRS[name]], env);
+    });
+    const set = new ServiceSet(services);
+    try {
+      await startServices(services);
+    } catch (error) {
+      await set.stop();
+      throw error;
+    }
+    return set;
+  }
+
+  get urls(): ShopUrls {
+    const url = (dir: string) => this.services.find((s) => SERVICE_DIRS[s.service] === dir)?.url ?? '';
+    return { frontend: url('frontend'), user: url('user'), product: url('product'), order: url('order') };
+  }
+
+  /** CPU seconds the four services have used so far. */
+  cpuSeconds(): number {
+    return this.services.reduce((sum, s) => sum + (cpuSeconds(s.pid ?? -1) ?? Number.NaN), 0);
+  }
+
+  stop(): Promise<unknown> {
+    return Promise.all(this.services.map((s) => s.stop('SIGTERM')));
+  }
+}
+
+/** The shoppers of `context` split in two files, one per side: a journey in flight has a shopper to itself. */
+function splitShoppers(context: LoadContext): [LoadContext, LoadContext] {
+  const shoppers = JSON.parse(readFileSync(context.shoppersFile, 'utf8')) as unknown[];
+  const half = Math.floor(shoppers.length / 2);
+  return ([shoppers.slice(0, half), shoppers.slice(half, 2 * half)] as const).map((own, side) => {
+    const file = context.shoppersFile.replace(/\.json$/, `-side${side + 1}.json`);
+    writeFileSync(file, JSON.stringify(own));
+    return { ...context, shoppersFile: file, shoppers: own.length };
+  }) as [LoadContext, LoadContext];
+}
+
+export async function measureSideBySide(
+  stack: NativeStack,
+  plan: Plan,
+  context: LoadContext,
+  log: (message: string) => void,
+): Promise<SideBySidePair[]> {
+  const { pairs, warmPassS, warmupS, measureS, rounds, busyJourneyRate } = plan.sideBySide;
+  const { rates, warmPassRates } = plan.overhead;
+  const measuredLoads = [
+    ...WORKLOADS.map((workload) => ({ workload, rate: rates[workload] })),
+    { workload: 'journey' as const, rate: busyJourneyRate },
+  ];
+  const contexts = splitShoppers(context);
+  const results: SideBySidePair[] = [];
+  for (const configs of pairs) {
+    log(`side by side: ${configs[0]} beside ${configs[1]}, each in a fresh set of four services`);
+    const sets: ServiceSet[] = [];
+    try {
+      // One at a time, so that the first is stopped even if the second fails to start.
+      for (const config of configs) sets.push(await ServiceSet.start(stack, config));
+      const both = (spec: Parameters<typeof runLoad>[1]) =>
+        Promise.all(sets.map((set, side) => runLoad(stack, spec, contexts[side] ?? context, set.urls)));
+      // Fresh processes: their CPU per request falls for a while (JIT tiers, pools), so warmed first, unmeasured.
+      for (const workload of WORKLOADS) {
+        await both({ workload, mode: 'rate', rate: warmPassRates[workload], warmupS: 0, measureS: warmPassS });
+      }
+      const pair: SideBySidePair = {
+        configs,
+        workloads: measuredLoads.map(({ workload, rate }) => ({
+          workload,
+          rate,
+          cpuMsPerIteration: [[], []],
+          p99Ms: [[], []],
+          failures: [0, 0],
+        })),
+      };
+      for (let round = 1; round <= rounds; round++) {
+        for (const measured of pair.workloads) {
+          // The previous run's telemetry leaves the SDKs' queues first, outside the window.
+          await pause(BATCH_FLUSH_MS);
+          const before = sets.map((set) => set.cpuSeconds());
+          const loads = await both({
+            workload: measured.workload,
+            mode: 'rate',
+            rate: measured.rate,
+            warmupS,
+            measureS,
+          });
+          const after = sets.map((set) => set.cpuSeconds());
+          for (const side of [0, 1] as const) {
+            const load = loads[side] as LoadResult;
+            const cpuMs = ((after[side] ?? Number.NaN) - (before[side] ?? Number.NaN)) * 1000;
+            measured.cpuMsPerIteration[side].push(cpuMs / load.totalIterations);
+            measured.p99Ms[side].push(load.latencyMs.p99);
+            measured.failures[side] += failures(load) + load.droppedIterations;
+          }
+          log(
+            `  ${measured.workload} at ${measured.rate}/s, round ${round}: services' CPU ${configs
+              .map((t, side) => `${t} ${measured.cpuMsPerIteration[side].at(-1)?.toFixed(3)}`)
+              .join(', ')} ms per iteration; p99 ${configs
+              .map((t, side) => `${t} ${measured.p99Ms[side].at(-1)?.toFixed(1)}`)
+              .join(', ')} ms`,
+          );
+        }
+      }
+      results.push(pair);
+    } finally {
+      await Promise.all(sets.map((set) => set.stop()));
+    }
+  }
+  return results;
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
