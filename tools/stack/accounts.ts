@@ -8,7 +8,7 @@ const SHED_ATTEMPTS = 5;
  * POSTs a JSON body; the answer's status and parsed JSON body (the text when not JSON).
  * A 503 with Retry-After is tried again after that many seconds, as a well-behaved client
  * does: tests that sign up a crowd at once meet user-service's bounded hashing line
- * (services/common/src/crypto.ts), which sheds what it cannot hash within half a second on
+ * (services/common/src/crypto.ts), which sheds what it cannot hash within a second on
  * a busy machine — the behaviour login-throttle.test.ts tests, not the one these set up for.
  */
 async function postJson(baseUrl: string, path: string, body: unknown): Promise<{ status: number; body: any }> {
