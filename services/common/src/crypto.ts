@@ -27,8 +27,8 @@ const MAX_CONCURRENT_HASHES = 2;
  * 0.6 s of work: the length bound sheds floods, and absorbs ordinary bursts (the benchmark
  * signs in 4 at a time, the k6 spike a few dozen a second). The time bound is the backstop
  * for a stalled machine, so it is not tight: under k6/load.js's peak in the compose stack
- * every login took under 250 ms, yet a 0.5 s bound once shed a login there (a stall of the
- * whole machine). Throughput is unchanged: the two slots stay busy as long as anyone waits.
+ * every login took under 250 ms, yet a 0.5 s bound once shed a login there (a stall of over
+ * half a second, cause not found). Throughput is unchanged: the two slots stay busy as long as anyone waits.
  */
 export interface PasswordHashingLimits {
   /** Most hashes waiting for a slot (PASSWORD_HASH_MAX_QUEUE in user-service, default 16). */
