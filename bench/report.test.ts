@@ -125,6 +125,43 @@ test("the machine's CPU per journey is split at the highest rate both ladders pa
   assert.match(section, /machine was 38 % busy with shopscope at 18 journeys\/s and 63 % with off at 36/);
 });
 
+test("the floor's ladder, spans only, gets a column at the same rate, with what it allows the capacity ratio to be", () => {
+  const services = { frontend: 2, 'user-service': 0.5, 'product-service': 1.5, 'order-service': 2 };
+  const run = {
+    capacity: {
+      shopscope: {
+        steps: [step(20, true, 700, { ...services, frontend: 3, 'otel-collector': 0.7 })],
+        holds: [step(18, true, 1080, { frontend: 30 })],
+        journeysPerS: 18,
+        holdRate: 18,
+      },
+      off: {
+        steps: [step(20, true, 700, { ...services, 'otel-collector': 0.07 })],
+        holds: [step(36, true, 2160, { frontend: 50 })],
+        journeysPerS: 36,
+        holdRate: 36,
+      },
+      'spans only': {
+        steps: [step(20, true, 700, { ...services, frontend: 2.35, 'otel-collector': 0.35 })],
+        holds: [step(25, true, 1500, { frontend: 40 })],
+        journeysPerS: 25,
+        holdRate: 25,
+      },
+    },
+    machine: { cores: 2 },
+  } as unknown as Results;
+  const section = capacityCpuSection(run);
+  const row = (name: string) => section.split('\n').find((line) => line.startsWith(`| ${name} |`));
+  // 2.35 s of frontend CPU over 700 journeys with spans only.
+  assert.equal(row('frontend'), '| frontend | 4.286 | 2.857 | +1.429 | 3.357 |');
+  // machine: shopscope 7.8 s, off 6.17 s, spans only 2.35+0.5+1.5+2+0.35+0.1 = 6.8 s, per 700 journeys
+  assert.equal(row('**the machine**'), '| **the machine** | **11.143** | **8.814** | **+2.329** | **9.714** |');
+  assert.match(
+    section,
+    /With spans only a journey costs the machine 9\.714 ms \(×1\.10 off's\): the services \+0\.500 ms, the backends \+0\.400 ms; by this split its capacity is at most 0\.91 × off's\./,
+  );
+});
+
 test('without a rate passed by both ladders, the split says so', () => {
   const run = {
     capacity: {

@@ -10,11 +10,12 @@ import {
   CAPACITY_CONFIGS,
   type CapacityRun,
   type CapacityStep,
-  type CapacityTelemetry,
   compareConfigs,
   compareSideBySide,
   failures,
   headlineLatency,
+  LADDER_CONFIGS,
+  type LadderConfig,
   median,
   type Results,
   type ServicesProfile,
@@ -82,7 +83,8 @@ export function budgets(results: Results): Budget[] {
     const limit = LIMITS.cpuRatio[workload];
     out.push({
       name: `${LABEL[workload]}: services' CPU per ${PER[workload]}, shopscope / off (side by side)`,
-      measured: `${fixed(c.cpuRatio, 3)} (${cpuMs(c.cpu.shopscope)} / ${cpuMs(c.cpu.off)} ms)`,
+      // The floor beside it: the least telemetry the design allows (section 1).
+      measured: `${fixed(c.cpuRatio, 3)} (${cpuMs(c.cpu.shopscope)} / ${cpuMs(c.cpu.off)} ms); spans only ${fixed(c.spansOnlyRatio, 3)}`,
       limit: `≤ ${limit.toFixed(2)}`,
       pass: c.cpuRatio <= limit,
     });
@@ -105,11 +107,11 @@ export function budgets(results: Results): Budget[] {
       pass: c.p99Added <= LIMITS.p99AddedMs,
     });
   }
-  const { shopscope, off } = results.capacity;
+  const { shopscope, off, 'spans only': spansOnly } = results.capacity;
   const plan = results.plan.capacity;
   out.push({
     name: `journey capacity, shopscope ≥ ${LIMITS.capacityVsOff} × off (each confirmed by a ${plan.holdS} s run: request p95 < ${plan.p95LimitMs} ms, no error)`,
-    measured: `${fixed(shopscope.journeysPerS / off.journeysPerS, 3)} (${shopscope.journeysPerS} / ${off.journeysPerS} journeys/s)`,
+    measured: `${fixed(shopscope.journeysPerS / off.journeysPerS, 3)} (${shopscope.journeysPerS} / ${off.journeysPerS} journeys/s); spans only ${fixed(spansOnly.journeysPerS / off.journeysPerS, 3)} (${spansOnly.journeysPerS})`,
     limit: `≥ ${LIMITS.capacityVsOff.toFixed(2)}`,
     pass: off.journeysPerS > 0 && shopscope.journeysPerS >= LIMITS.capacityVsOff * off.journeysPerS,
   });
@@ -669,7 +671,7 @@ export function profileSection(results: Results): string {
 }
 
 /** What a configuration's ladder and confirmation found, in one sentence. */
-function capacityFound(run: CapacityRun, telemetry: CapacityTelemetry, holdS: number): string {
+function capacityFound(run: CapacityRun, telemetry: LadderConfig, holdS: number): string {
   if (run.journeysPerS > 0) {
     let found = `**Capacity, ${telemetry}: ${run.journeysPerS} journeys/s** (${run.journeysPerS * 6} requests/s at the frontend), held for ${holdS} s.`;
     if (run.journeysPerS < run.ladderPerS)
@@ -683,7 +685,7 @@ function capacityFound(run: CapacityRun, telemetry: CapacityTelemetry, holdS: nu
 
 function capacitySection(results: Results): string {
   const plan = results.plan.capacity;
-  const row = (telemetry: CapacityTelemetry, run: string, step: CapacityStep, passed: string) => [
+  const row = (telemetry: LadderConfig, run: string, step: CapacityStep, passed: string) => [
     telemetry,
     run,
     String(step.rate),
@@ -695,7 +697,7 @@ function capacitySection(results: Results): string {
     String(step.result.droppedIterations),
     step.pass ? passed : `fail: ${step.why}`,
   ];
-  const rows = CAPACITY_CONFIGS.flatMap((telemetry) => {
+  const rows = LADDER_CONFIGS.flatMap((telemetry) => {
     const c = results.capacity[telemetry];
     return [
       ...c.steps.map((step) =>
@@ -704,11 +706,11 @@ function capacitySection(results: Results): string {
       ...c.holds.map((hold) => row(telemetry, `confirmation (${plan.holdS} s)`, hold, 'held')),
     ];
   });
-  const { shopscope, off } = results.capacity;
+  const { shopscope, off, 'spans only': spansOnly } = results.capacity;
   return [
     `The journey of a signed-in shopper, through the web shop's pages with the shopper's session cookie: catalogue → product page → add to cart (form POST with the page's CSRF token, 303) → cart page → checkout (form POST, 303) → thank-you page. ${results.plan.shoppers} shoppers are registered and signed in before any measurement (each journey in flight has one to itself, so no two journeys share a cart), and every product is restocked to 1 000 000 units first (product_db.products.stock; the API has no restock call and the seed's 10 000 could run out), so stock never limits the result.`,
     '',
-    `The capacity is found twice, the same way: with ShopScope's telemetry (shopscope), then with none (off), each on freshly restarted services, so that their ratio compares like with like. The open model offers a fixed rate of journeys (journey n starts n / rate s after the start, whatever the answers): each step of the ladder is ${plan.warmupS} s of warm-up and ${plan.measureS} s measured. A step **passes** when the p95 of every request of the measured phase is below ${plan.p95LimitMs} ms, no request or check failed and no iteration was dropped, so the rate was really offered and served: the generator allows rate × 2 s of journeys in flight (one shopper each) and drops an arrival only when all are busy, that is when journeys take over 2 s on average. The ladder doubles from ${plan.startRate} journeys/s until a step fails, then bisects between the last pass and the first failure to within 10 %; a rate whose step fails is run once more ("step again") and counts as a failure only if that fails too, since one stall of the shared cores can drop a few journeys. The highest passing rate is then confirmed by a ${plan.holdS} s run judged the same way, during which the footprint at saturation is read (and, for shopscope, the loss); if it does not hold, it is retried 10 % lower, up to ${plan.maxHolds} runs. The capacity is the rate of the run that held.`,
+    `The capacity is found three times, the same way: with ShopScope's telemetry (shopscope), with none (off), and with the least telemetry the design allows (spans only, section 1: every request traced with its SQL, no metrics, no logs), each on freshly restarted services, so that their ratios compare like with like. The open model offers a fixed rate of journeys (journey n starts n / rate s after the start, whatever the answers): each step of the ladder is ${plan.warmupS} s of warm-up and ${plan.measureS} s measured. A step **passes** when the p95 of every request of the measured phase is below ${plan.p95LimitMs} ms, no request or check failed and no iteration was dropped, so the rate was really offered and served: the generator allows rate × 2 s of journeys in flight (one shopper each) and drops an arrival only when all are busy, that is when journeys take over 2 s on average. The ladder doubles from ${plan.startRate} journeys/s until a step fails, then bisects between the last pass and the first failure to within 10 %; a rate whose step fails is run once more ("step again") and counts as a failure only if that fails too, since one stall of the shared cores can drop a few journeys. The highest passing rate is then confirmed by a ${plan.holdS} s run judged the same way, during which the footprint at saturation is read (and, for shopscope, the loss); if it does not hold, it is retried 10 % lower, up to ${plan.maxHolds} runs. The capacity is the rate of the run that held.`,
     '',
     table(
       [
@@ -730,9 +732,11 @@ function capacitySection(results: Results): string {
     '',
     capacityFound(off, 'off', plan.holdS),
     '',
-    `With ShopScope's telemetry the shop sustains ${fixed(shopscope.journeysPerS / off.journeysPerS, 3)} × the journeys it sustains without (${shopscope.journeysPerS} / ${off.journeysPerS} journeys/s).`,
+    capacityFound(spansOnly, 'spans only', plan.holdS),
+    '',
+    `With ShopScope's telemetry the shop sustains ${fixed(shopscope.journeysPerS / off.journeysPerS, 3)} × the journeys it sustains without (${shopscope.journeysPerS} / ${off.journeysPerS} journeys/s). With spans only, ${fixed(spansOnly.journeysPerS / off.journeysPerS, 3)} × (${spansOnly.journeysPerS} / ${off.journeysPerS}): the most any choice of what ShopScope records could reach while every request is traced, measured the same way.`,
     failureNotes(
-      CAPACITY_CONFIGS.flatMap((telemetry) => [
+      LADDER_CONFIGS.flatMap((telemetry) => [
         ...results.capacity[telemetry].steps.map((step): [string, LoadResult] => [
           `${telemetry}, step ${step.rate} journeys/s`,
           step.result,
@@ -767,6 +771,9 @@ export function capacityCpuSection(results: Results): string {
     ((cpu.byProcessS[name] ?? 0) * 1000) / step.result.totalIterations;
   const shopMs = perJourney(shopStep, shopStep.cpu);
   const offMs = perJourney(offStep, offStep.cpu);
+  // The floor at the same rate, when its ladder passed that step too.
+  const spansStep = passed(results.capacity['spans only']?.steps ?? []).get(common);
+  const spansMs = spansStep?.cpu ? perJourney(spansStep, spansStep.cpu) : undefined;
   const names = [...new Set([...Object.keys(shopStep.cpu.byProcessS), ...Object.keys(offStep.cpu.byProcessS)])];
   const backends = names.filter((n) => !NOT_TELEMETRY_BACKENDS.has(n)).sort((a, b) => shopMs(b) - shopMs(a));
   const order = [...SERVICES, ...backends, 'mariadb', LOAD_GENERATOR, REST_OF_MACHINE].filter((n) => names.includes(n));
@@ -774,10 +781,16 @@ export function capacityCpuSection(results: Results): string {
   const machineShop = total(shopMs, order);
   const machineOff = total(offMs, order);
   const added = (which: string[]) => total(shopMs, which) - total(offMs, which);
+  const machineSpans = spansMs ? total(spansMs, order) : Number.NaN;
   const servicesAdded = added(SERVICES);
   const backendsAdded = added(backends);
   const row = (name: string, bold = false) => {
-    const cells = [cpuMs(shopMs(name)), cpuMs(offMs(name)), signed(shopMs(name) - offMs(name), 3)];
+    const cells = [
+      cpuMs(shopMs(name)),
+      cpuMs(offMs(name)),
+      signed(shopMs(name) - offMs(name), 3),
+      ...(spansMs ? [cpuMs(spansMs(name))] : []),
+    ];
     return [bold ? `**${name}**` : name, ...(bold ? cells.map((c) => `**${c}**`) : cells)];
   };
   const busy = (cpu: MachineCpu | undefined) => (cpu && cpu.totalS > 0 ? percent(cpu.busyS / cpu.totalS) : 'n/a');
@@ -787,7 +800,13 @@ export function capacityCpuSection(results: Results): string {
     `Everything runs on the machine's ${results.machine.cores} cores: the services, MariaDB, the backends that take in the telemetry (the collector, Jaeger, Prometheus, the Loki stand-in…) and the load generator. CPU time (user + system, from /proc) of each process over the ladder's step at ${common} journeys/s — the highest rate both configurations passed, so the same load, below saturation for both — divided by the journeys of the step, in ms; "${REST_OF_MACHINE}" is the machine's busy time (/proc/stat) that none of these processes used.`,
     '',
     table(
-      ['process', `shopscope at ${common}/s (ms per journey)`, `off at ${common}/s (ms per journey)`, 'added'],
+      [
+        'process',
+        `shopscope at ${common}/s (ms per journey)`,
+        `off at ${common}/s (ms per journey)`,
+        'added',
+        ...(spansMs ? [`spans only at ${common}/s`] : []),
+      ],
       [
         ...order.map((name) => row(name)),
         [
@@ -795,11 +814,16 @@ export function capacityCpuSection(results: Results): string {
           `**${cpuMs(machineShop)}**`,
           `**${cpuMs(machineOff)}**`,
           `**${signed(machineShop - machineOff, 3)}**`,
+          ...(spansMs ? [`**${cpuMs(machineSpans)}**`] : []),
         ],
       ],
     ),
     '',
-    `With ShopScope's telemetry a journey costs the machine ${cpuMs(machineShop)} ms of CPU instead of ${cpuMs(machineOff)} (×${fixed(machineShop / machineOff, 2)}): the services add ${signed(servicesAdded, 3)} ms, the telemetry backends ${signed(backendsAdded, 3)} ms (${backends.join(', ')}). When the cores are what runs out, the capacity falls in that proportion: ${fixed(machineOff / machineShop, 2)} × off's by this split, ${fixed(measuredRatio, 3)} measured. During the confirmation runs the machine was ${busy(holdOf(shopscope)?.cpu)} busy with shopscope at ${shopscope.holdRate} journeys/s and ${busy(holdOf(off)?.cpu)} with off at ${off.holdRate}. Even if ShopScope's bootstrap cost the services nothing, the backends' share alone would leave shopscope at most ${fixed(machineOff / (machineOff + backendsAdded), 2)} × off's capacity on this machine; the rest of the gap is the services' own telemetry CPU (section 1).`,
+    `With ShopScope's telemetry a journey costs the machine ${cpuMs(machineShop)} ms of CPU instead of ${cpuMs(machineOff)} (×${fixed(machineShop / machineOff, 2)}): the services add ${signed(servicesAdded, 3)} ms, the telemetry backends ${signed(backendsAdded, 3)} ms (${backends.join(', ')}). When the cores are what runs out, the capacity falls in that proportion: ${fixed(machineOff / machineShop, 2)} × off's by this split, ${fixed(measuredRatio, 3)} measured. During the confirmation runs the machine was ${busy(holdOf(shopscope)?.cpu)} busy with shopscope at ${shopscope.holdRate} journeys/s and ${busy(holdOf(off)?.cpu)} with off at ${off.holdRate}. Even if ShopScope's bootstrap cost the services nothing, the backends' share alone would leave shopscope at most ${fixed(machineOff / (machineOff + backendsAdded), 2)} × off's capacity on this machine; the rest of the gap is the services' own telemetry CPU (section 1).${
+      spansMs
+        ? ` With spans only a journey costs the machine ${cpuMs(machineSpans)} ms (×${fixed(machineSpans / machineOff, 2)} off's): the services ${signed(total(spansMs, SERVICES) - total(offMs, SERVICES), 3)} ms, the backends ${signed(total(spansMs, backends) - total(offMs, backends), 3)} ms; by this split its capacity is at most ${fixed(machineOff / machineSpans, 2)} × off's.`
+        : ''
+    }`,
   ].join('\n');
 }
 
@@ -957,7 +981,7 @@ function lossSection(results: Results): string {
 function arrivalNote(results: Results): string {
   const runs = [
     ...results.overhead.flatMap((w) => w.rounds.map((r) => r.fixed)),
-    ...CAPACITY_CONFIGS.flatMap((t) => [
+    ...LADDER_CONFIGS.flatMap((t) => [
       ...results.capacity[t].steps.map((s) => s.result),
       ...results.capacity[t].holds.map((s) => s.result),
     ]),
@@ -984,7 +1008,7 @@ export function renderReport(results: Results): string {
       '<!-- Generated by `npm run bench` (bench/run.ts): edit bench/report.ts, not this file. -->',
       '',
       ...quick,
-      `The stack ran natively on this machine, as \`npm run bench\` starts it (tools/stack/native-stack.ts): MariaDB, the four services on Node.js (\`services/*/dist\`), the OpenTelemetry Collector on \`otel-collector/config.yaml\`, Jaeger, Prometheus and Alertmanager, and a stand-in for Loki (tools/stack/standins/loki-standin.ts: Loki is AGPL and not built, so no number here is Loki's), all on loopback, with the services' product settings (\`OTEL_METRIC_EXPORT_INTERVAL=${results.plan.metricExportIntervalMs}\`, \`LOG_LEVEL=info\`). The services run in three telemetry configurations, compared in one run: **off** (no SDK), **shopscope** (ShopScope's bootstrap, the product's default) and **zero-code** (the stock OpenTelemetry auto-instrumentations, \`TELEMETRY_BOOTSTRAP=zero-code\`) — the budgets' CPU and latency comparisons with two configurations running at the same moment, each in a set of four services of its own; freshness and loss are measured with shopscope, capacity with shopscope and off. Load comes from the benchmark's own generator (bench/load.ts, in a worker thread of \`npm run bench\`): an **open model at a fixed arrival rate** (undici; each arrival at its scheduled time whatever the services answer) for every fixed-load run, and a **closed loop** for the peak (autocannon's connections for single requests, journey users for the journey). It runs on the same machine and competes for the same CPU cores as everything it measures, equally in every phase.${arrivalNote(results)} See bench/README.md for how to run it and why it measures this way.`,
+      `The stack ran natively on this machine, as \`npm run bench\` starts it (tools/stack/native-stack.ts): MariaDB, the four services on Node.js (\`services/*/dist\`), the OpenTelemetry Collector on \`otel-collector/config.yaml\`, Jaeger, Prometheus and Alertmanager, and a stand-in for Loki (tools/stack/standins/loki-standin.ts: Loki is AGPL and not built, so no number here is Loki's), all on loopback, with the services' product settings (\`OTEL_METRIC_EXPORT_INTERVAL=${results.plan.metricExportIntervalMs}\`, \`LOG_LEVEL=info\`). The services run in three telemetry configurations, compared in one run: **off** (no SDK), **shopscope** (ShopScope's bootstrap, the product's default) and **zero-code** (the stock OpenTelemetry auto-instrumentations, \`TELEMETRY_BOOTSTRAP=zero-code\`) — the budgets' CPU and latency comparisons with two configurations running at the same moment, each in a set of four services of its own; freshness and loss are measured with shopscope, capacity with shopscope, off and spans only (the least telemetry the design allows). Load comes from the benchmark's own generator (bench/load.ts, in a worker thread of \`npm run bench\`): an **open model at a fixed arrival rate** (undici; each arrival at its scheduled time whatever the services answer) for every fixed-load run, and a **closed loop** for the peak (autocannon's connections for single requests, journey users for the journey). It runs on the same machine and competes for the same CPU cores as everything it measures, equally in every phase.${arrivalNote(results)} See bench/README.md for how to run it and why it measures this way.`,
       '',
       '## Machine',
       '',

@@ -17,15 +17,24 @@ import type { MachineCpu } from './proc.ts';
  */
 export type Telemetry = 'off' | 'shopscope' | 'zero-code';
 export const TELEMETRY_CONFIGS: readonly Telemetry[] = ['off', 'shopscope', 'zero-code'];
-/** The configurations whose capacity is found (the budget compares shopscope with off). */
+/** The two configurations the capacity budget compares (also profiled, bench/profile.ts). */
 export type CapacityTelemetry = 'shopscope' | 'off';
 export const CAPACITY_CONFIGS: readonly CapacityTelemetry[] = ['shopscope', 'off'];
 
 /**
- * The configurations of the side-by-side pairs (bench/side-by-side.ts): the three, and
- * `spans only`, ShopScope's bootstrap with the least telemetry the design allows.
+ * `spans only`: ShopScope's bootstrap with the least telemetry the design allows (every
+ * request traced with its SQL, nothing else sent) — the floor of every budget that compares
+ * ShopScope with off, measured beside off (bench/side-by-side.ts) and by its own ladder.
  */
 export type SideBySideConfig = Telemetry | 'spans only';
+
+/**
+ * Whose capacity is found: the budget's two, then spans only, the budget's floor. Spans only
+ * comes last because its variables stay set for every later restart (ShopService.with adds
+ * to the environment), and nothing restarts the services after the ladders.
+ */
+export type LadderConfig = CapacityTelemetry | 'spans only';
+export const LADDER_CONFIGS: readonly LadderConfig[] = ['shopscope', 'off', 'spans only'];
 
 /** The environment that selects a configuration: both variables always set, so none leaks from the last restart. */
 export function telemetryEnv(telemetry: Telemetry): Record<string, string> {
@@ -35,8 +44,24 @@ export function telemetryEnv(telemetry: Telemetry): Record<string, string> {
   };
 }
 
+/**
+ * The environment of any configuration, `spans only` included. Spans only keeps what traces
+ * every request with its SQL across the services: the server span (http), the call to
+ * another service (undici, which also carries the trace on), the Sequelize query spans
+ * (always on); no metrics, no logs sent. Its three variables are not unset by the others'.
+ */
+export function configEnv(config: SideBySideConfig): Record<string, string> {
+  if (config !== 'spans only') return telemetryEnv(config);
+  return {
+    ...telemetryEnv('shopscope'),
+    OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,undici',
+    OTEL_METRICS_EXPORTER: 'none',
+    OTEL_LOGS_EXPORTER: 'none',
+  };
+}
+
 /** Bumped when the shape of Results changes: `--from-json` renders only results of this shape. */
-export const RESULTS_FORMAT = 6;
+export const RESULTS_FORMAT = 7;
 
 export interface Plan {
   name: 'full' | 'quick';
@@ -258,14 +283,14 @@ export interface Results {
   /** Measured with the shopscope configuration. */
   freshness: { traceS: number[]; metricS: number[] };
   /** The same ladder and confirmation, judged the same way, for each configuration. */
-  capacity: Record<CapacityTelemetry, CapacityRun>;
+  capacity: Record<LadderConfig, CapacityRun>;
   footprint: {
     /** RSS in bytes by process, per configuration, after a warm-up and a quiet period. */
     idle: Record<Telemetry, Record<string, number>>;
     /** Highest RSS by process during the overhead rounds of each configuration. */
     overheadPeak: Record<Telemetry, Record<string, number>>;
     /** Highest RSS by process during the last confirmation run of each capacity ladder (saturation). */
-    capacityPeak: Record<CapacityTelemetry, Record<string, number>>;
+    capacityPeak: Record<LadderConfig, Record<string, number>>;
     /** Each service's container memory limit (docker-compose.yml, deploy.resources.limits.memory), bytes. */
     memoryLimitBytes: Record<string, number>;
   };

@@ -1,7 +1,7 @@
 /**
  * The ShopScope benchmark (issue 5): one command, one run, one report.
  *
- *   npm run bench                          # full run, ~70 min; writes docs/performance.md
+ *   npm run bench                          # full run, ~80 min; writes docs/performance.md
  *   npm run bench -- --quick --out /tmp/p.md --json /tmp/p.json   # smoke run, ~13 min
  *
  * It boots the native stack (tools/stack/native-stack.ts: MariaDB, the four services on
@@ -21,10 +21,10 @@
  *      configuration and with one part of ShopScope's telemetry taken away at a time;
  *      then the four services profiled under journeys, off and shopscope (bench/profile.ts);
  *   3. idle footprint of each configuration, then freshness (shopscope);
- *   4. capacity with shopscope, then with off, judged alike: the highest rate of full
- *      purchase journeys with p95 < 300 ms and no error, confirmed by a longer run, during
- *      which the footprint at saturation is read (and, for shopscope, the telemetry loss at
- *      every stage).
+ *   4. capacity with shopscope, then with off, then with spans only (the budget's floor),
+ *      judged alike: the highest rate of full purchase journeys with p95 < 300 ms and no
+ *      error, confirmed by a longer run, during which the footprint at saturation is read
+ *      (and, for shopscope, the telemetry loss at every stage).
  *
  * Section 6 of the report puts the last compose rehearsal's container figures on this
  * machine (tools/stack/compose-figures.ts) beside these native ones.
@@ -62,16 +62,18 @@ import {
   CAPACITY_CONFIGS,
   type CapacityRun,
   type CapacityStep,
-  type CapacityTelemetry,
+  configEnv,
   failures,
+  LADDER_CONFIGS,
+  type LadderConfig,
   type OverheadRound,
   type Plan,
   type ProfileResult,
   RESULTS_FORMAT,
   type Results,
+  type SideBySideConfig,
   TELEMETRY_CONFIGS,
   type Telemetry,
-  telemetryEnv,
   type WorkloadOverhead,
 } from './results.ts';
 import { createShoppers, productSlugs, restock } from './shop-setup.ts';
@@ -186,8 +188,8 @@ function summary(result: LoadResult): string {
 }
 
 /** Restarts the services in a configuration (both of its variables set, so none is left from the last one). */
-async function setTelemetry(stack: NativeStack, telemetry: Telemetry): Promise<void> {
-  await stack.restartServices(telemetryEnv(telemetry));
+async function setTelemetry(stack: NativeStack, config: SideBySideConfig): Promise<void> {
+  await stack.restartServices(configEnv(config));
 }
 
 async function measureOverhead(
@@ -377,7 +379,7 @@ async function holdCapacity(
   context: LoadContext,
   sampler: RssSampler,
   startRate: number,
-  telemetry: CapacityTelemetry,
+  telemetry: LadderConfig,
   measureLoss: boolean,
 ): Promise<HoldOutcome> {
   // A running service pushes its SDK counters every export interval.
@@ -508,10 +510,11 @@ async function main(): Promise<void> {
       `  metrics ${metricS.map((s) => s.toFixed(2)).join(' ')} s; traces ${traceS.map((s) => s.toFixed(2)).join(' ')} s`,
     );
 
-    const capacity = {} as Record<CapacityTelemetry, CapacityRun>;
-    const capacityPeak = {} as Record<CapacityTelemetry, Record<string, number>>;
+    const capacity = {} as Record<LadderConfig, CapacityRun>;
+    const capacityPeak = {} as Record<LadderConfig, Record<string, number>>;
     let loss: LossRow[] | undefined;
-    for (const telemetry of CAPACITY_CONFIGS) {
+    // Spans only last (LADDER_CONFIGS): its variables stay set, and nothing restarts after it.
+    for (const telemetry of LADDER_CONFIGS) {
       log(`capacity, telemetry ${telemetry}: the ladder, then the confirmation run`);
       // Freshly started services for each ladder, with the backlog of the last phase gone.
       await collectorDrained(stack);
@@ -594,10 +597,11 @@ function memoryLimits(): Record<string, number> {
 
 /** The report to stdout and `out`; the results as JSON to `json`, if given. */
 function writeReport(results: Results, out: string, json?: string): void {
+  // The results first: a report that fails to render can be rendered again from them.
+  if (json) writeFileSync(json, `${JSON.stringify(results, null, 2)}\n`);
   const report = renderReport(results);
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, report);
-  if (json) writeFileSync(json, `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(report);
   log(`report written to ${out}${json ? ` and ${json}` : ''}`);
 }

@@ -30,24 +30,10 @@ import { SERVICE_DIRS, SERVICE_NAMES, ShopService, startServices } from '../tool
 import { type LoadContext, type LoadResult, runLoad, WORKLOADS } from './load.ts';
 import { BATCH_FLUSH_MS } from './loss.ts';
 import { cpuSeconds } from './proc.ts';
-import { failures, type Plan, type SideBySideConfig, type SideBySidePair, telemetryEnv } from './results.ts';
+import { configEnv, failures, type Plan, type SideBySideConfig, type SideBySidePair } from './results.ts';
 
 /** The variables that link one service to the others: pointed at the set's own. */
 const LINKS = { USER_SERVICE_URL: 'user', PRODUCT_SERVICE_URL: 'product', ORDER_SERVICE_URL: 'order' } as const;
-
-/** A configuration's telemetry variables, over the stack's. */
-function configEnv(config: SideBySideConfig): Record<string, string> {
-  if (config !== 'spans only') return telemetryEnv(config);
-  // ShopScope's bootstrap keeping only what traces every request with its SQL, across the
-  // services: the server span (http), the call to another service (undici, which also
-  // carries the trace on), the Sequelize query spans (always on); no metrics, no logs sent.
-  return {
-    ...telemetryEnv('shopscope'),
-    OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,undici',
-    OTEL_METRICS_EXPORTER: 'none',
-    OTEL_LOGS_EXPORTER: 'none',
-  };
-}
 
 /** Four services of one telemetry configuration beside the stack's, linked to each other. */
 class ServiceSet {
