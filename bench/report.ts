@@ -421,7 +421,15 @@ function journeyRatesNote(results: Results): string {
   const at = (r: number) => compareSideBySide(results.sideBySide, 'journey', r);
   const slow = at(rate);
   const fast = at(busy);
-  return `The journey's budget is judged at ${rate} journeys/s, the overhead's fixed rate. There, what telemetry costs whatever the load (each service's timers and exports every second, telemetry code run too rarely to stay optimised) is shared by few journeys: ShopScope adds ${signed(slow.added, 1)} ms per journey (×${fixed(slow.cpuRatio, 3)}). At ${busy} journeys/s per set it adds ${signed(fast.added, 1)} ms (×${fixed(fast.cpuRatio, 3)}): the difference is the part of the cost that does not grow with the load.`;
+  // Added CPU per journey at a rate r taken as a / r + b: a, ms per second whatever the load;
+  // b, ms per journey. Two rates, two unknowns.
+  const split = (atSlow: number, atFast: number) => {
+    const perSecond = (atSlow - atFast) / (1 / rate - 1 / busy);
+    return { perSecond, perJourney: atSlow - perSecond / rate };
+  };
+  const ours = split(slow.added, fast.added);
+  const stock = split(slow.zeroCodeAdded, fast.zeroCodeAdded);
+  return `The journey's budget is judged at ${rate} journeys/s, the overhead's fixed rate. There, what telemetry costs whatever the load (each service's timers and exports every second, telemetry code run too rarely to stay optimised) is shared by few journeys: ShopScope adds ${signed(slow.added, 1)} ms per journey (×${fixed(slow.cpuRatio, 3)}). At ${busy} journeys/s per set it adds ${signed(fast.added, 1)} ms (×${fixed(fast.cpuRatio, 3)}): the difference is the part of the cost that does not grow with the load. Taking the added CPU at a rate r as a part per second over r plus a part per journey, the two rates give: ShopScope ${fixed(ours.perSecond, 1)} ms per second (the four services) and ${fixed(ours.perJourney, 1)} ms per journey; zero-code ${fixed(stock.perSecond, 1)} ms per second and ${fixed(stock.perJourney, 1)} ms per journey (per journey, ShopScope adds ${fixed(ours.perJourney / stock.perJourney, 2)} × what zero-code adds). Two points and two unknowns: each part carries the noise of both rates (see the pair ShopScope beside ShopScope). Of the settings that act per second, ShopScope sends each service's spans every second (\`OTEL_BSP_SCHEDULE_DELAY=1000\`, for the trace freshness budget of 3 s, section 3) where zero-code keeps the SDK's 5 s.`;
 }
 
 /**
