@@ -22,11 +22,15 @@ export type CapacityTelemetry = 'shopscope' | 'off';
 export const CAPACITY_CONFIGS: readonly CapacityTelemetry[] = ['shopscope', 'off'];
 
 /**
+ * `5 s batches`: ShopScope's bootstrap sending its spans and log records every 5 s, zero-code's
+ * (the SDK's) batch delay, instead of every second — what ShopScope's added CPU would be
+ * without the setting the trace freshness budget (≤ 3 s) asks for, measured beside ShopScope.
+ *
  * `spans only`: ShopScope's bootstrap with the least telemetry the design allows (every
  * request traced with its SQL, nothing else sent) — the floor of every budget that compares
  * ShopScope with off, measured beside off (bench/side-by-side.ts) and by its own ladder.
  */
-export type SideBySideConfig = Telemetry | 'spans only';
+export type SideBySideConfig = Telemetry | 'spans only' | '5 s batches';
 
 /**
  * Whose capacity is found: the budget's two, then spans only, the budget's floor. Spans only
@@ -51,6 +55,8 @@ export function telemetryEnv(telemetry: Telemetry): Record<string, string> {
  * (always on); no metrics, no logs sent. Its three variables are not unset by the others'.
  */
 export function configEnv(config: SideBySideConfig): Record<string, string> {
+  if (config === '5 s batches')
+    return { ...telemetryEnv('shopscope'), OTEL_BSP_SCHEDULE_DELAY: '5000', OTEL_BLRP_SCHEDULE_DELAY: '5000' };
   if (config !== 'spans only') return telemetryEnv(config);
   return {
     ...telemetryEnv('shopscope'),
@@ -61,7 +67,7 @@ export function configEnv(config: SideBySideConfig): Record<string, string> {
 }
 
 /** Bumped when the shape of Results changes: `--from-json` renders only results of this shape. */
-export const RESULTS_FORMAT = 7;
+export const RESULTS_FORMAT = 8;
 
 export interface Plan {
   name: 'full' | 'quick';
@@ -418,11 +424,15 @@ export function compareSideBySide(pairs: SideBySidePair[], workload: Workload, r
   const vsZeroCode = sideBySideOf(pairs, 'shopscope', 'zero-code', workload, rate);
   const twins = sideBySideOf(pairs, 'shopscope', 'shopscope', workload, rate);
   const least = sideBySideOf(pairs, 'spans only', 'off', workload, rate);
+  const slowBatches = sideBySideOf(pairs, '5 s batches', 'shopscope', workload, rate);
   const m = (values: number[] | undefined) => (values && values.length > 0 ? mean(values) : Number.NaN);
   const shopscope = m(vsOff?.a.cpu);
   const off = m(vsOff?.b.cpu);
   const zeroCodeOverShopscope = m(vsZeroCode?.b.cpu) / m(vsZeroCode?.a.cpu);
   const zeroCode = shopscope * zeroCodeOverShopscope;
+  // ShopScope with 5 s batches carried to the first pair's scale, as zero-code is.
+  const slowBatchesOverShopscope = m(slowBatches?.a.cpu) / m(slowBatches?.b.cpu);
+  const slowBatchesAdded = shopscope * slowBatchesOverShopscope - off;
   return {
     /** ms per iteration, in the ShopScope-beside-off pair (zero-code carried to its scale). */
     cpu: { shopscope, off, zeroCode },
@@ -433,6 +443,10 @@ export function compareSideBySide(pairs: SideBySidePair[], workload: Workload, r
     zeroCodeOverShopscope,
     /** The second ShopScope set's CPU over the first's: 1 if the method were exact. */
     twinRatio: m(twins?.b.cpu) / m(twins?.a.cpu),
+    /** ShopScope with zero-code's 5 s batch delay over ShopScope beside it. */
+    slowBatchesOverShopscope,
+    /** What ShopScope would add with 5 s batches, over what zero-code adds (the trace freshness budget's price: the gap to addedRatio). */
+    slowBatchesAddedRatio: slowBatchesAdded / (zeroCode - off),
     /** Spans only over off beside it: what the least telemetry the design allows costs. */
     spansOnlyRatio: m(least?.a.cpu) / m(least?.b.cpu),
     p99: { shopscope: m(vsOff?.a.p99), off: m(vsOff?.b.p99) },

@@ -87,6 +87,7 @@ const SIDE_BY_SIDE_PAIRS: Plan['sideBySide']['pairs'] = [
   ['shopscope', 'zero-code'],
   ['shopscope', 'shopscope'],
   ['spans only', 'off'],
+  ['5 s batches', 'shopscope'],
 ];
 
 const FULL: Plan = {
@@ -187,7 +188,11 @@ function summary(result: LoadResult): string {
   ].join(', ');
 }
 
-/** Restarts the services in a configuration (both of its variables set, so none is left from the last one). */
+/**
+ * Restarts the services in a configuration. The variables of off, shopscope and zero-code
+ * are set by each of them; those of spans only are not unset by the others, which is why its
+ * ladder runs last (LADDER_CONFIGS).
+ */
 async function setTelemetry(stack: NativeStack, config: SideBySideConfig): Promise<void> {
   await stack.restartServices(configEnv(config));
 }

@@ -15,7 +15,9 @@
  * beside off, beside zero-code, and beside ShopScope (how closely two identical sets agree:
  * the precision of the other two); and "spans only" beside off, ShopScope's bootstrap with
  * the least telemetry the design allows (every request traced with its SQL, nothing else):
- * the floor no choice of what ShopScope records can go below.
+ * the floor no choice of what ShopScope records can go below; and ShopScope with zero-code's
+ * 5 s batch delay beside ShopScope, what sending telemetry every second (for the trace
+ * freshness budget) costs.
  *
  * Each set signs in its own half of the shoppers, so that no two journeys ever share a
  * cart. What this cannot show: each set runs beside the other's load, so its p99 is that

@@ -187,7 +187,13 @@ test('overhead: every workload ran in the three configurations, without a failur
 test('side by side: each pair of configurations, every workload, every round, both sides measured without a failure', () => {
   assert.deepEqual(
     results.sideBySide.map((p) => p.configs.join(' beside ')),
-    ['shopscope beside off', 'shopscope beside zero-code', 'shopscope beside shopscope', 'spans only beside off'],
+    [
+      'shopscope beside off',
+      'shopscope beside zero-code',
+      'shopscope beside shopscope',
+      'spans only beside off',
+      '5 s batches beside shopscope',
+    ],
   );
   for (const pair of results.sideBySide) {
     assert.deepEqual(
